@@ -1,0 +1,167 @@
+//! The REST contract: request parameters and response bodies under `/api/v1`, shared by the
+//! server (which produces them) and the SPA (which reads them).
+
+use crate::TimestampMs;
+use crate::funding::{FundingRate, Spread};
+use crate::ids::{Symbol, Venue, VenueMode};
+use crate::market::FundingSnapshot;
+use crate::money::Price;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// The one error shape of the API: `{"error": {"code": "...", "message": "...", "field": ...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Machine-readable: "bad_request", "not_found", "internal", ...
+    pub code: String,
+    pub message: String,
+    /// The request field or parameter at fault, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueStatus {
+    pub venue: Venue,
+    pub mode: VenueMode,
+    pub connected: bool,
+    /// When the last market update from this venue arrived.
+    pub last_update_ms: Option<TimestampMs>,
+    /// Age of that update when the status was computed.
+    pub data_age_ms: Option<i64>,
+    pub symbols: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub version: String,
+    pub started_ms: TimestampMs,
+    pub uptime_s: i64,
+    pub now_ms: TimestampMs,
+    pub venues: Vec<VenueStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SymbolInfo {
+    pub symbol: Symbol,
+    /// Venues that list it.
+    pub venues: Vec<Venue>,
+}
+
+/// One venue's side of a funding-board row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueFunding {
+    pub venue: Venue,
+    /// The rate for the upcoming settlement, per interval, with its interval.
+    pub rate: FundingRate,
+    pub per_hour: Decimal,
+    pub apr: Decimal,
+    pub last_settled: Option<FundingRate>,
+    pub next_funding_ms: TimestampMs,
+    pub mark_price: Option<Price>,
+    pub updated_ms: TimestampMs,
+}
+
+impl VenueFunding {
+    pub fn from_snapshot(s: &FundingSnapshot, mark_price: Option<Price>) -> Self {
+        Self {
+            venue: s.venue,
+            rate: s.predicted,
+            per_hour: s.predicted.per_hour(),
+            apr: s.predicted.apr(),
+            last_settled: s.last_settled,
+            next_funding_ms: s.next_funding_ms,
+            mark_price,
+            updated_ms: s.time_ms,
+        }
+    }
+}
+
+/// One symbol on the funding board: each venue's rate and the spread between them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingRow {
+    pub symbol: Symbol,
+    pub binance: Option<VenueFunding>,
+    pub lighter: Option<VenueFunding>,
+    /// Present when both venues quote the symbol.
+    pub spread: Option<Spread>,
+}
+
+impl FundingRow {
+    pub fn new(
+        symbol: Symbol,
+        binance: Option<VenueFunding>,
+        lighter: Option<VenueFunding>,
+    ) -> Self {
+        let spread = match (&binance, &lighter) {
+            (Some(b), Some(l)) => Some(Spread::between(b.rate, l.rate)),
+            _ => None,
+        };
+        Self {
+            symbol,
+            binance,
+            lighter,
+            spread,
+        }
+    }
+
+    pub fn venue(&self, venue: Venue) -> Option<&VenueFunding> {
+        match venue {
+            Venue::Binance => self.binance.as_ref(),
+            Venue::Lighter => self.lighter.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingBoard {
+    pub as_of_ms: TimestampMs,
+    pub rows: Vec<FundingRow>,
+}
+
+/// Query of `GET /api/v1/funding-rates/{symbol}/history`. Times in ms; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    pub venue: Option<Venue>,
+    pub from: Option<TimestampMs>,
+    pub to: Option<TimestampMs>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingPoint {
+    pub venue: Venue,
+    pub time_ms: TimestampMs,
+    pub rate: FundingRate,
+    pub per_hour: Decimal,
+    pub apr: Decimal,
+}
+
+impl FundingPoint {
+    pub fn new(venue: Venue, time_ms: TimestampMs, rate: FundingRate) -> Self {
+        Self {
+            venue,
+            time_ms,
+            rate,
+            per_hour: rate.per_hour(),
+            apr: rate.apr(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingHistory {
+    pub symbol: Symbol,
+    pub from_ms: TimestampMs,
+    pub to_ms: TimestampMs,
+    pub points: Vec<FundingPoint>,
+}

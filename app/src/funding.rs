@@ -1,0 +1,162 @@
+//! Funding rates that carry their interval, and the cross-venue spread.
+//!
+//! Every venue's rate is normalised at the boundary into [`FundingRate`]: a signed fraction per
+//! settlement interval (positive: longs pay shorts) together with that interval. Comparing rates
+//! of different intervals without this is the classic 8x bug of funding bots.
+
+use crate::money::{Price, Qty, Usd};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+const HOURS_PER_DAY: i64 = 24;
+const HOURS_PER_YEAR: i64 = 24 * 365;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FundingError {
+    #[error("funding interval must be 1 to 24 hours, got {0}")]
+    Interval(u32),
+}
+
+/// How often a venue settles funding for a symbol: Lighter hourly; Binance 8 h, 4 h or 1 h.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u32", into = "u32")]
+pub struct FundingInterval(u32);
+
+impl FundingInterval {
+    pub const HOURLY: Self = Self(1);
+    pub const FOUR_HOURS: Self = Self(4);
+    pub const EIGHT_HOURS: Self = Self(8);
+
+    pub fn from_hours(hours: u32) -> Result<Self, FundingError> {
+        if (1..=24).contains(&hours) {
+            Ok(Self(hours))
+        } else {
+            Err(FundingError::Interval(hours))
+        }
+    }
+
+    pub fn hours(self) -> u32 {
+        self.0
+    }
+
+    pub fn millis(self) -> i64 {
+        i64::from(self.0) * crate::MS_PER_HOUR
+    }
+
+    /// The first settlement strictly after `now_ms`. Venues settle on multiples of the
+    /// interval counted from midnight UTC (00/08/16 for 8 h).
+    pub fn next_settlement_after(self, now_ms: i64) -> i64 {
+        let step = self.millis();
+        (now_ms.div_euclid(step) + 1) * step
+    }
+}
+
+impl TryFrom<u32> for FundingInterval {
+    type Error = FundingError;
+    fn try_from(hours: u32) -> Result<Self, FundingError> {
+        Self::from_hours(hours)
+    }
+}
+
+impl From<FundingInterval> for u32 {
+    fn from(i: FundingInterval) -> u32 {
+        i.0
+    }
+}
+
+/// A funding rate as a signed fraction per interval. Positive: longs pay shorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FundingRate {
+    pub rate: Decimal,
+    pub interval: FundingInterval,
+}
+
+impl FundingRate {
+    pub fn new(rate: Decimal, interval: FundingInterval) -> Self {
+        Self { rate, interval }
+    }
+
+    /// Lighter publishes `market_stats` rates as signed percent per hour ("-0.0028").
+    pub fn from_percent_per_hour(percent: Decimal) -> Self {
+        Self::new(percent / Decimal::ONE_HUNDRED, FundingInterval::HOURLY)
+    }
+
+    /// Lighter's `fundings` rows give a magnitude in percent per hour and the side that paid.
+    pub fn from_lighter_payment(magnitude_percent: Decimal, longs_paid: bool) -> Self {
+        let sign = if longs_paid {
+            Decimal::ONE
+        } else {
+            Decimal::NEGATIVE_ONE
+        };
+        Self::from_percent_per_hour(sign * magnitude_percent.abs())
+    }
+
+    pub fn per_hour(self) -> Decimal {
+        self.rate / Decimal::from(self.interval.hours())
+    }
+
+    pub fn per_day(self) -> Decimal {
+        self.per_hour() * Decimal::from(HOURS_PER_DAY)
+    }
+
+    /// Simple (non-compounded) annual rate as a fraction: per-hour x 8760.
+    pub fn apr(self) -> Decimal {
+        self.per_hour() * Decimal::from(HOURS_PER_YEAR)
+    }
+
+    /// What a position of `signed_qty` (positive long) receives at one settlement at `mark`.
+    /// Negative means it pays: with a positive rate longs pay shorts.
+    pub fn payment(self, signed_qty: Qty, mark: Price) -> Usd {
+        Usd(-(signed_qty.0 * mark.0 * self.rate))
+    }
+}
+
+/// Which way to hold the pair to collect the spread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SpreadDirection {
+    /// Long on Lighter, short on Binance: pays off when Binance's rate is the higher.
+    LongLighterShortBinance,
+    /// Long on Binance, short on Lighter.
+    LongBinanceShortLighter,
+}
+
+impl SpreadDirection {
+    pub fn label(self) -> &'static str {
+        match self {
+            SpreadDirection::LongLighterShortBinance => "Long Lighter / Short Binance",
+            SpreadDirection::LongBinanceShortLighter => "Long Binance / Short Lighter",
+        }
+    }
+}
+
+/// The funding a hedged pair collects per hour, held in the better direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spread {
+    /// Fraction of notional collected per hour (never negative: the direction absorbs the sign).
+    pub per_hour: Decimal,
+    pub apr: Decimal,
+    pub direction: SpreadDirection,
+}
+
+impl Spread {
+    /// The short leg receives its venue's rate and the long leg pays its own, so the pair earns
+    /// `short_rate - long_rate` per hour; the better direction makes that non-negative.
+    pub fn between(binance: FundingRate, lighter: FundingRate) -> Self {
+        let diff = binance.per_hour() - lighter.per_hour();
+        let direction = if diff >= Decimal::ZERO {
+            SpreadDirection::LongLighterShortBinance
+        } else {
+            SpreadDirection::LongBinanceShortLighter
+        };
+        let per_hour = diff.abs();
+        Self {
+            per_hour,
+            apr: per_hour * Decimal::from(HOURS_PER_YEAR),
+            direction,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

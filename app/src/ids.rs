@@ -1,0 +1,225 @@
+//! Validated identifiers: venues, symbols and client order ids, built only through checked
+//! constructors so that a malformed id is rejected at the boundary, not deep in a connector.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("symbol must be 1-20 upper-case letters or digits, got {0:?}")]
+    Symbol(String),
+    #[error("unknown venue {0:?} (expected \"binance\" or \"lighter\")")]
+    Venue(String),
+    #[error("unknown venue mode {0:?} (expected \"sim\", \"testnet\" or \"mainnet\")")]
+    Mode(String),
+    #[error("client order id must match ^[.A-Za-z0-9:/_-]{{1,36}}$, got {0:?}")]
+    ClientOrderId(String),
+}
+
+/// The two venues the platform arbitrages between. Simulated and real connectors of the same
+/// venue share the id; [`VenueMode`] says which one runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Venue {
+    Binance,
+    Lighter,
+}
+
+impl Venue {
+    pub const ALL: [Venue; 2] = [Venue::Binance, Venue::Lighter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Venue::Binance => "binance",
+            Venue::Lighter => "lighter",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Venue::Binance => "Binance",
+            Venue::Lighter => "Lighter",
+        }
+    }
+
+    pub fn other(self) -> Venue {
+        match self {
+            Venue::Binance => Venue::Lighter,
+            Venue::Lighter => Venue::Binance,
+        }
+    }
+}
+
+impl fmt::Display for Venue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Venue {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        match s.to_ascii_lowercase().as_str() {
+            "binance" => Ok(Venue::Binance),
+            "lighter" => Ok(Venue::Lighter),
+            _ => Err(IdError::Venue(s.to_owned())),
+        }
+    }
+}
+
+/// Where a venue's orders go: the built-in simulator, the venue's testnet, or real money.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum VenueMode {
+    #[default]
+    Sim,
+    Testnet,
+    Mainnet,
+}
+
+impl VenueMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VenueMode::Sim => "sim",
+            VenueMode::Testnet => "testnet",
+            VenueMode::Mainnet => "mainnet",
+        }
+    }
+}
+
+impl FromStr for VenueMode {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        match s {
+            "sim" => Ok(VenueMode::Sim),
+            "testnet" => Ok(VenueMode::Testnet),
+            "mainnet" => Ok(VenueMode::Mainnet),
+            _ => Err(IdError::Mode(s.to_owned())),
+        }
+    }
+}
+
+/// A canonical market symbol: the base asset ("BTC"). Each connector maps it to its own
+/// venue symbol ("BTCUSDT" on Binance, market id 1 on Lighter).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Symbol(String);
+
+impl Symbol {
+    pub fn new(s: &str) -> Result<Self, IdError> {
+        let ok = !s.is_empty()
+            && s.len() <= 20
+            && s.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::Symbol(s.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Symbol {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        Symbol::new(&s)
+    }
+}
+
+impl From<Symbol> for String {
+    fn from(s: Symbol) -> String {
+        s.0
+    }
+}
+
+impl FromStr for Symbol {
+    type Err = IdError;
+    fn from_str(s: &str) -> Result<Self, IdError> {
+        Symbol::new(s)
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Our id for an order, sent to the venue so that a retry is idempotent and an order whose
+/// outcome is unknown can be looked up. The charset is Binance's `newClientOrderId` rule, the
+/// stricter of the two venues.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ClientOrderId(String);
+
+impl ClientOrderId {
+    pub fn new(s: &str) -> Result<Self, IdError> {
+        let ok = !s.is_empty()
+            && s.len() <= 36
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-'));
+        if ok {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdError::ClientOrderId(s.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ClientOrderId {
+    type Error = IdError;
+    fn try_from(s: String) -> Result<Self, IdError> {
+        ClientOrderId::new(&s)
+    }
+}
+
+impl From<ClientOrderId> for String {
+    fn from(s: ClientOrderId) -> String {
+        s.0
+    }
+}
+
+impl fmt::Display for ClientOrderId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_are_checked() {
+        assert!(Symbol::new("BTC").is_ok());
+        assert!(Symbol::new("1000PEPE").is_ok());
+        for bad in ["", "btc", "BTC-USD", "ABCDEFGHIJKLMNOPQRSTU"] {
+            assert!(Symbol::new(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(serde_json::from_str::<Symbol>("\"eth\"").is_err());
+    }
+
+    #[test]
+    fn client_order_ids_follow_binance_rule() {
+        assert!(ClientOrderId::new("arb-12.o:1/a_b").is_ok());
+        assert!(ClientOrderId::new(&"x".repeat(36)).is_ok());
+        assert!(ClientOrderId::new(&"x".repeat(37)).is_err());
+        assert!(ClientOrderId::new("has space").is_err());
+    }
+
+    #[test]
+    fn venues_parse_case_insensitively() {
+        assert_eq!("Binance".parse::<Venue>().unwrap(), Venue::Binance);
+        assert!("bybit".parse::<Venue>().is_err());
+        assert_eq!(Venue::Lighter.other(), Venue::Binance);
+    }
+}

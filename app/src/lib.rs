@@ -1,0 +1,21 @@
+//! The shared crate: domain types, the REST/WebSocket contract and pure calculators.
+//!
+//! It compiles for the server (x86_64) and for the browser (wasm32) so that both show the
+//! same numbers computed by the same code. Nothing here does I/O or reads a clock.
+
+pub mod api;
+pub mod funding;
+pub mod ids;
+pub mod market;
+pub mod money;
+pub mod order;
+pub mod ws;
+
+pub use funding::{FundingInterval, FundingRate, Spread, SpreadDirection};
+pub use ids::{ClientOrderId, IdError, Symbol, Venue, VenueMode};
+pub use money::{Price, Qty, Usd};
+
+/// Milliseconds since the Unix epoch, UTC. Timestamps cross the wire as plain numbers.
+pub type TimestampMs = i64;
+
+pub const MS_PER_HOUR: i64 = 3_600_000;

@@ -1,0 +1,7 @@
+//! Pieces shared by pages: header and connection indicator, rate cells, countdowns, charts.
+
+pub mod conn_status;
+pub mod countdown;
+pub mod header;
+pub mod history_chart;
+pub mod rate_cell;

@@ -1,0 +1,4 @@
+//! One module per page; the router in `main.rs` maps URLs to them.
+
+pub mod board;
+pub mod not_found;

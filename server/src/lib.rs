@@ -1,0 +1,6 @@
+//! The server crate: settings, venues (simulated and real), the market-data collector,
+//! persistence and the axum REST + WebSocket API.
+
+pub mod error;
+pub mod settings;
+pub mod venue;

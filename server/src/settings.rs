@@ -1,0 +1,211 @@
+//! Typed, layered settings: built-in defaults, then an optional TOML file, then environment
+//! variables `ARB__SECTION__KEY`. Secrets are wrapped so that they never print.
+//!
+//! Everything has a default: with no file and no variables the product runs on the simulated
+//! venues with SQLite under `./data/`.
+
+use app::VenueMode;
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub collector: CollectorSettings,
+    pub sim: SimSettings,
+    pub venues: VenuesSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// The built SPA (`cargo xtask dist`); served at `/` with `index.html` as the fallback.
+    pub static_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://data/arb.db?mode=rwc` by default; `postgres://…` for larger installs.
+    pub url: SecretString,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CollectorSettings {
+    pub funding_write_secs: u64,
+    pub price_write_secs: u64,
+    pub retention_days: u32,
+    pub prune_every_secs: u64,
+    /// A venue whose last update is older than this is reported stale.
+    pub stale_after_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SimSettings {
+    pub seed: u64,
+    /// Market seconds per real second: 1 is real time, 3600 is one market hour per second.
+    pub speed: u32,
+    /// How often (real milliseconds) the simulators publish market data.
+    pub tick_ms: u64,
+    pub starting_balance: rust_decimal::Decimal,
+    pub faults: FaultSettings,
+}
+
+/// Faults the simulators can inject, for the trading core's tests. All off by default.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct FaultSettings {
+    pub latency_ms: u64,
+    /// Probability in [0, 1] that an order is rejected.
+    pub reject_rate: f64,
+    /// Probability in [0, 1] that an order fills only partly.
+    pub partial_fill_rate: f64,
+    /// Probability in [0, 1] that an accepted order answers like a 5xx: outcome unknown.
+    pub outcome_unknown_rate: f64,
+    /// Disconnect the market-data stream every N real seconds (0 = never) for `disconnect_secs`.
+    pub disconnect_every_secs: u64,
+    pub disconnect_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VenuesSettings {
+    pub binance: VenueSettings,
+    pub lighter: VenueSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct VenueSettings {
+    pub mode: VenueMode,
+    /// Overrides the mode's REST base URL (used to point a connector at a local fake).
+    pub rest_url: Option<String>,
+    pub ws_url: Option<String>,
+    pub api_key: Option<SecretString>,
+    pub api_secret: Option<SecretString>,
+}
+
+const DEFAULTS: &str = r#"
+[server]
+host = "127.0.0.1"
+port = 8080
+static_dir = "dist"
+
+[database]
+url = "sqlite://data/arb.db?mode=rwc"
+
+[collector]
+funding_write_secs = 60
+price_write_secs = 10
+retention_days = 7
+prune_every_secs = 3600
+stale_after_secs = 30
+
+[sim]
+seed = 42
+speed = 1
+tick_ms = 1000
+starting_balance = "100000"
+
+[sim.faults]
+latency_ms = 0
+reject_rate = 0.0
+partial_fill_rate = 0.0
+outcome_unknown_rate = 0.0
+disconnect_every_secs = 0
+disconnect_secs = 0
+
+[venues.binance]
+mode = "sim"
+
+[venues.lighter]
+mode = "sim"
+"#;
+
+impl Settings {
+    /// Defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
+        Self::load_with_env(
+            file,
+            Environment::with_prefix("ARB")
+                .prefix_separator("__")
+                .separator("__"),
+        )
+    }
+
+    /// As [`Settings::load`] but with an explicit environment source, for tests.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: Environment,
+    ) -> Result<Settings, config::ConfigError> {
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Some(path) = file {
+            builder = builder.add_source(File::from(path).required(true));
+        }
+        builder
+            .add_source(env.try_parsing(true))
+            .build()?
+            .try_deserialize()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> Environment {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Environment::with_prefix("ARB")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(map))
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.venues.binance.mode, VenueMode::Sim);
+        assert_eq!(s.collector.retention_days, 7);
+        assert!(s.database.url.expose_secret().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn file_then_environment_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("arb.toml");
+        std::fs::write(&path, "[server]\nport = 9000\n[sim]\nspeed = 60\n").unwrap();
+        let s = Settings::load_with_env(Some(&path), env(&[("ARB__SIM__SPEED", "3600")])).unwrap();
+        assert_eq!(s.server.port, 9000);
+        assert_eq!(s.sim.speed, 3600);
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("ARB__VENUES__BINANCE__API_SECRET", "hunter2"),
+                ("ARB__DATABASE__URL", "postgres://u:pw@h/db"),
+            ]),
+        )
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(!printed.contains("pw@h"), "{printed}");
+        assert_eq!(
+            s.venues
+                .binance
+                .api_secret
+                .as_ref()
+                .unwrap()
+                .expose_secret(),
+            "hunter2"
+        );
+    }
+}

@@ -1,0 +1,103 @@
+//! The simulated market data: the bridge passes through recorded marks, the basis stays small,
+//! the book brackets mark, and the predicted rate converges on the recorded settlement.
+
+use super::*;
+use crate::venue::sim::history::{ORIGIN_MS, PERIOD_MS};
+use rust_decimal_macros::dec;
+
+fn market(venue: Venue, seed: u64) -> SimMarket {
+    SimMarket::new(venue, History::embedded().unwrap(), seed)
+}
+
+fn btc() -> Symbol {
+    Symbol::new("BTC").unwrap()
+}
+
+const FIRST_BTC: i64 = 1_755_763_200_000 + PERIOD_MS;
+
+#[test]
+fn the_mark_path_passes_through_recorded_marks() {
+    let mut m = market(Venue::Binance, 5);
+    // Recorded 113836.8 at the first settlement; tick 1.
+    assert_eq!(m.mark(&btc(), FIRST_BTC).unwrap().mark.0, dec!(113836));
+    // And the next recorded mark 8 h later: 112748.9.
+    assert_eq!(
+        m.mark(&btc(), FIRST_BTC + 8 * 3_600_000).unwrap().mark.0,
+        dec!(112748)
+    );
+    // In between it moves.
+    let a = m.mark(&btc(), FIRST_BTC + 3_600_000).unwrap().mark.0;
+    let b = m
+        .mark(&btc(), FIRST_BTC + 3_600_000 + 5_000)
+        .unwrap()
+        .mark
+        .0;
+    assert_ne!(a, b);
+}
+
+#[test]
+fn lighter_trades_at_a_small_basis_to_binance() {
+    let mut b = market(Venue::Binance, 5);
+    let mut l = market(Venue::Lighter, 5);
+    for i in 0..200 {
+        let t = ORIGIN_MS + 3 * 86_400_000 + i * 61_000;
+        let (pb, pl) = (
+            b.mark(&btc(), t).unwrap().mark.0,
+            l.mark(&btc(), t).unwrap().mark.0,
+        );
+        let gap = ((pl - pb) / pb).abs();
+        assert!(gap <= dec!(0.00052), "gap {gap} at {t}");
+    }
+}
+
+#[test]
+fn the_book_brackets_mark_with_valid_levels() {
+    let mut m = market(Venue::Lighter, 5);
+    let t = ORIGIN_MS + 10 * 86_400_000;
+    let mark = m.mark(&btc(), t).unwrap().mark.0;
+    let book = m.order_book(&btc(), t, 10).unwrap();
+    let f = m.market(&btc()).unwrap().filters.clone();
+    assert!(book.bids[0].price.0 < mark && mark < book.asks[0].price.0);
+    assert!(book.bids.windows(2).all(|w| w[0].price > w[1].price));
+    assert!(book.asks.windows(2).all(|w| w[0].price < w[1].price));
+    for l in book.bids.iter().chain(&book.asks) {
+        assert_eq!(f.round_qty_down(l.qty), l.qty);
+        assert_eq!(f.round_price_down(l.price), l.price);
+    }
+}
+
+#[test]
+fn the_prediction_moves_and_lands_on_the_recorded_rate() {
+    let m = market(Venue::Binance, 5);
+    let t0 = FIRST_BTC + 60_000;
+    let next = m.funding(&btc(), t0).unwrap();
+    assert_eq!(next.next_funding_ms, FIRST_BTC + 8 * 3_600_000);
+    assert_eq!(next.last_settled.unwrap().rate, dec!(0.00007757));
+    let samples: Vec<Decimal> = (0..20)
+        .map(|i| m.funding(&btc(), t0 + i * 5_000).unwrap().predicted.rate)
+        .collect();
+    assert!(
+        samples.windows(2).any(|w| w[0] != w[1]),
+        "the prediction should move: {samples:?}"
+    );
+    // In the last bucket before settlement the noise is gone and the drift has arrived.
+    let last = m
+        .funding(&btc(), next.next_funding_ms - 1)
+        .unwrap()
+        .predicted
+        .rate;
+    assert!((last - dec!(0.00007414)).abs() < dec!(0.0000002), "{last}");
+}
+
+#[test]
+fn filters_differ_per_venue_like_the_real_ones() {
+    let b = market(Venue::Binance, 1);
+    let l = market(Venue::Lighter, 1);
+    let (mb, ml) = (b.market(&btc()).unwrap(), l.market(&btc()).unwrap());
+    // About 10 USD a step on Binance, 1 USD on Lighter.
+    assert_eq!(mb.filters.step_size.0, dec!(0.0001));
+    assert_eq!(ml.filters.step_size.0, dec!(0.00001));
+    assert_eq!((mb.maker_fee, mb.taker_fee), (dec!(0.0002), dec!(0.0005)));
+    assert_eq!((ml.maker_fee, ml.taker_fee), (dec!(0), dec!(0)));
+    assert_eq!(mb.venue_symbol, "BTCUSDT");
+}

@@ -1,0 +1,412 @@
+//! The simulated venues — the embedded default. `sim-binance` (8 h funding, 4 h where the data
+//! says so) and `sim-lighter` (hourly) replay a year of real funding, with a seeded price path,
+//! a synthetic book, fees, margin, funding settlement and injectable faults.
+
+pub mod clock;
+mod exchange;
+pub mod history;
+mod market;
+mod noise;
+
+use super::{VenueClient, VenueError, VenueEvent};
+use crate::settings::FaultSettings;
+use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, TopOfBook};
+use app::order::{Balance, Fill, FundingPayment, OrderReport, OrderRequest, VenuePosition};
+use app::{ClientOrderId, Symbol, TimestampMs, Venue, VenueMode};
+use async_trait::async_trait;
+pub use clock::SimClock;
+use exchange::SimExchange;
+use history::History;
+use market::SimMarket;
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+pub struct SimConfig {
+    pub seed: u64,
+    pub starting_balance: Decimal,
+    pub faults: FaultSettings,
+}
+
+struct Inner {
+    market: SimMarket,
+    exchange: SimExchange,
+    /// Simulated time up to which settlements and resting orders have been processed.
+    synced_ms: TimestampMs,
+    marks: BTreeMap<Symbol, Decimal>,
+}
+
+pub struct SimVenue {
+    venue: Venue,
+    seed: u64,
+    clock: SimClock,
+    faults: FaultSettings,
+    started: Instant,
+    inner: Mutex<Inner>,
+    events: broadcast::Sender<VenueEvent>,
+}
+
+impl SimVenue {
+    pub fn new(
+        venue: Venue,
+        history: Arc<History>,
+        clock: SimClock,
+        config: SimConfig,
+    ) -> Arc<Self> {
+        let (events, _) = broadcast::channel(8192);
+        let now = clock.now_ms();
+        let inner = Inner {
+            market: SimMarket::new(venue, history, config.seed),
+            exchange: SimExchange::new(venue, config.starting_balance),
+            synced_ms: now,
+            marks: BTreeMap::new(),
+        };
+        Arc::new(Self {
+            venue,
+            seed: config.seed,
+            clock,
+            faults: config.faults,
+            started: Instant::now(),
+            inner: Mutex::new(inner),
+            events,
+        })
+    }
+
+    pub fn clock(&self) -> &SimClock {
+        &self.clock
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent-enough state for a simulator.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn publish(&self, event: VenueEvent) {
+        // No receivers is fine: nobody is listening yet.
+        let _ = self.events.send(event);
+    }
+
+    /// Whether a disconnect fault is in force now (measured in real time).
+    fn disconnected(&self) -> bool {
+        let f = &self.faults;
+        f.disconnect_every_secs > 0 && {
+            let s = self.started.elapsed().as_secs();
+            s >= f.disconnect_every_secs && s % f.disconnect_every_secs < f.disconnect_secs
+        }
+    }
+
+    /// Settle funding and fill resting orders up to `t`, publishing what happened.
+    fn sync(&self, inner: &mut Inner, t: TimestampMs) {
+        let from = inner.synced_ms;
+        let symbols: Vec<Symbol> = inner.market.markets().map(|m| m.symbol.clone()).collect();
+        for symbol in &symbols {
+            if t <= from {
+                // Nothing to settle, but marks must be current for margin checks.
+                if let Some(mark) = inner.market.mark(symbol, t) {
+                    inner.marks.insert(symbol.clone(), mark.mark.0);
+                }
+                continue;
+            }
+            for s in inner.market.settlements(symbol, from, t) {
+                let Some(mark) = inner.market.mark(symbol, s.time_ms) else {
+                    continue;
+                };
+                let rate = app::FundingRate::new(s.rate, s.interval);
+                if let Some(p) = inner
+                    .exchange
+                    .settle_funding(symbol, rate, mark.mark.0, s.time_ms)
+                {
+                    self.publish(VenueEvent::FundingPaid(p));
+                }
+            }
+            if let (Some(mark), Some(market)) = (
+                inner.market.mark(symbol, t),
+                inner.market.market(symbol).cloned(),
+            ) {
+                inner.marks.insert(symbol.clone(), mark.mark.0);
+                for (report, fill) in inner.exchange.on_mark(symbol, mark.mark.0, &market, t) {
+                    self.publish(VenueEvent::Order(report));
+                    self.publish(VenueEvent::Fill(fill));
+                }
+            }
+        }
+        inner.synced_ms = inner.synced_ms.max(t);
+    }
+
+    /// One publication of market data for every symbol, as a venue's streams would push it.
+    pub fn tick(&self) {
+        let t = self.clock.now_ms();
+        let disconnected = self.disconnected();
+        let mut inner = self.lock();
+        self.sync(&mut inner, t);
+        if disconnected {
+            return;
+        }
+        let symbols: Vec<Symbol> = inner.market.markets().map(|m| m.symbol.clone()).collect();
+        for symbol in symbols {
+            if let Some(f) = inner.market.funding(&symbol, t) {
+                self.publish(VenueEvent::Funding(f));
+            }
+            if let Some(m) = inner.market.mark(&symbol, t) {
+                self.publish(VenueEvent::Mark(m));
+            }
+            if let Some(b) = inner.market.top_of_book(&symbol, t) {
+                self.publish(VenueEvent::Book(b));
+            }
+        }
+    }
+
+    /// Publish market data every `every` until cancelled; reports connection changes.
+    pub async fn run(self: Arc<Self>, every: Duration, cancel: CancellationToken) {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut was_connected = true;
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = interval.tick() => {}
+            }
+            let connected = !self.disconnected();
+            if connected != was_connected {
+                was_connected = connected;
+                tracing::warn!(venue = %self.venue, connected, "simulated connection change");
+                self.publish(VenueEvent::Connection {
+                    venue: self.venue,
+                    connected,
+                    time_ms: self.clock.now_ms(),
+                });
+            }
+            self.tick();
+        }
+    }
+
+    /// Latency and disconnect faults, applied before every request.
+    async fn gate(&self) -> Result<(), VenueError> {
+        if self.faults.latency_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(self.faults.latency_ms)).await;
+        }
+        if self.disconnected() {
+            return Err(VenueError::Connectivity {
+                venue: self.venue,
+                message: "simulated disconnect".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Seeded per order id, so a replay with the same seed meets the same faults.
+    fn fault_hits(&self, rate: f64, salt: u64, id: &ClientOrderId) -> bool {
+        let p = Decimal::from_f64(rate).unwrap_or_default();
+        p > Decimal::ZERO && noise::unit(&[self.seed, salt, noise::hash_str(id.as_str())]) < p
+    }
+
+    fn unknown_symbol(&self, symbol: &Symbol) -> VenueError {
+        VenueError::Rejected {
+            venue: self.venue,
+            code: "unknown_symbol".into(),
+            message: format!("no market {symbol}"),
+        }
+    }
+
+    pub fn set_leverage(&self, symbol: &Symbol, leverage: u32) {
+        self.lock().exchange.set_leverage(symbol, leverage);
+    }
+}
+
+#[async_trait]
+impl VenueClient for SimVenue {
+    fn venue(&self) -> Venue {
+        self.venue
+    }
+
+    fn mode(&self) -> VenueMode {
+        VenueMode::Sim
+    }
+
+    fn now_ms(&self) -> TimestampMs {
+        self.clock.now_ms()
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<VenueEvent> {
+        self.events.subscribe()
+    }
+
+    async fn markets(&self) -> Result<Vec<Market>, VenueError> {
+        self.gate().await?;
+        let mut markets: Vec<Market> = self.lock().market.markets().cloned().collect();
+        markets.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+        Ok(markets)
+    }
+
+    async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        self.lock()
+            .market
+            .funding(symbol, t)
+            .ok_or_else(|| self.unknown_symbol(symbol))
+    }
+
+    async fn mark_price(&self, symbol: &Symbol) -> Result<MarkPrice, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        self.lock()
+            .market
+            .mark(symbol, t)
+            .ok_or_else(|| self.unknown_symbol(symbol))
+    }
+
+    async fn top_of_book(&self, symbol: &Symbol) -> Result<TopOfBook, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        self.lock()
+            .market
+            .top_of_book(symbol, t)
+            .ok_or_else(|| self.unknown_symbol(symbol))
+    }
+
+    async fn order_book(&self, symbol: &Symbol, depth: usize) -> Result<OrderBook, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        self.lock()
+            .market
+            .order_book(symbol, t, depth)
+            .ok_or_else(|| self.unknown_symbol(symbol))
+    }
+
+    async fn place_order(&self, order: &OrderRequest) -> Result<OrderReport, VenueError> {
+        self.gate().await?;
+        let id = &order.client_order_id;
+        if self.fault_hits(self.faults.reject_rate, 0x4E1, id) {
+            return Err(VenueError::Rejected {
+                venue: self.venue,
+                code: "sim_reject".into(),
+                message: "injected reject".into(),
+            });
+        }
+        let t = self.clock.now_ms();
+        let (report, fills, position) = {
+            let mut inner = self.lock();
+            self.sync(&mut inner, t);
+            let Some(market) = inner.market.market(&order.symbol).cloned() else {
+                return Err(self.unknown_symbol(&order.symbol));
+            };
+            let book = inner
+                .market
+                .order_book(&order.symbol, t, market::BOOK_LEVELS)
+                .ok_or_else(|| self.unknown_symbol(&order.symbol))?;
+            let cap = self
+                .fault_hits(self.faults.partial_fill_rate, 0x9A7, id)
+                .then(|| {
+                    order.qty.0
+                        * (Decimal::new(2, 1)
+                            + noise::unit(&[self.seed, 0x9A8, noise::hash_str(id.as_str())])
+                                * Decimal::new(6, 1))
+                });
+            let marks = inner.marks.clone();
+            let (report, fills) = inner
+                .exchange
+                .place(order, &market, &book, &marks, cap, t)
+                .map_err(|r| VenueError::Rejected {
+                    venue: self.venue,
+                    code: r.code.into(),
+                    message: r.message,
+                })?;
+            let position = inner
+                .exchange
+                .positions(&marks)
+                .into_iter()
+                .find(|p| p.symbol == order.symbol);
+            (report, fills, position)
+        };
+        self.publish(VenueEvent::Order(report.clone()));
+        fills
+            .into_iter()
+            .for_each(|f| self.publish(VenueEvent::Fill(f)));
+        if let Some(p) = position {
+            self.publish(VenueEvent::Position(p));
+        }
+        if self.fault_hits(self.faults.outcome_unknown_rate, 0x5CC, id) {
+            return Err(VenueError::OutcomeUnknown {
+                venue: self.venue,
+                message: "injected 5xx after accept".into(),
+            });
+        }
+        Ok(report)
+    }
+
+    async fn cancel_order(
+        &self,
+        symbol: &Symbol,
+        id: &ClientOrderId,
+    ) -> Result<OrderReport, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        let report = self
+            .lock()
+            .exchange
+            .cancel(id, t)
+            .ok_or_else(|| VenueError::Rejected {
+                venue: self.venue,
+                code: "unknown_order".into(),
+                message: format!("no order {id} on {symbol}"),
+            })?;
+        self.publish(VenueEvent::Order(report.clone()));
+        Ok(report)
+    }
+
+    async fn query_order(
+        &self,
+        _symbol: &Symbol,
+        id: &ClientOrderId,
+    ) -> Result<Option<OrderReport>, VenueError> {
+        self.gate().await?;
+        Ok(self.lock().exchange.order(id).cloned())
+    }
+
+    async fn open_orders(&self) -> Result<Vec<OrderReport>, VenueError> {
+        self.gate().await?;
+        Ok(self.lock().exchange.open_orders())
+    }
+
+    async fn positions(&self) -> Result<Vec<VenuePosition>, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        let mut inner = self.lock();
+        self.sync(&mut inner, t);
+        let marks = inner.marks.clone();
+        Ok(inner.exchange.positions(&marks))
+    }
+
+    async fn balance(&self) -> Result<Balance, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        let mut inner = self.lock();
+        self.sync(&mut inner, t);
+        let marks = inner.marks.clone();
+        Ok(inner.exchange.balance(&marks, t))
+    }
+
+    async fn fills(&self, since_ms: TimestampMs) -> Result<Vec<Fill>, VenueError> {
+        self.gate().await?;
+        Ok(self.lock().exchange.fills_since(since_ms))
+    }
+
+    async fn funding_payments(
+        &self,
+        since_ms: TimestampMs,
+    ) -> Result<Vec<FundingPayment>, VenueError> {
+        self.gate().await?;
+        let t = self.clock.now_ms();
+        let mut inner = self.lock();
+        self.sync(&mut inner, t);
+        Ok(inner.exchange.payments_since(since_ms))
+    }
+}
+
+#[cfg(test)]
+mod tests;
