@@ -98,21 +98,12 @@ pub struct FundingRow {
 }
 
 impl FundingRow {
-    pub fn new(
-        symbol: Symbol,
-        binance: Option<VenueFunding>,
-        lighter: Option<VenueFunding>,
-    ) -> Self {
+    pub fn new(symbol: Symbol, binance: Option<VenueFunding>, lighter: Option<VenueFunding>) -> Self {
         let spread = match (&binance, &lighter) {
             (Some(b), Some(l)) => Some(Spread::between(b.rate, l.rate)),
             _ => None,
         };
-        Self {
-            symbol,
-            binance,
-            lighter,
-            spread,
-        }
+        Self { symbol, binance, lighter, spread }
     }
 
     pub fn venue(&self, venue: Venue) -> Option<&VenueFunding> {
@@ -129,12 +120,32 @@ pub struct FundingBoard {
     pub rows: Vec<FundingRow>,
 }
 
-/// Query of `GET /api/v1/funding-rates/{symbol}/history`. Times in ms; all optional.
+/// Settled rates (one per settlement, the default) or minute samples of the predicted rate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FundingKind {
+    #[default]
+    Settled,
+    Predicted,
+}
+
+impl FundingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FundingKind::Settled => "settled",
+            FundingKind::Predicted => "predicted",
+        }
+    }
+}
+
+/// Query of `GET /api/v1/funding-rates/{symbol}/history`. Times in ms; all optional: the
+/// default window is the last 7 days, both venues, settled rates.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryQuery {
     pub venue: Option<Venue>,
     pub from: Option<TimestampMs>,
     pub to: Option<TimestampMs>,
+    pub kind: Option<FundingKind>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,13 +159,7 @@ pub struct FundingPoint {
 
 impl FundingPoint {
     pub fn new(venue: Venue, time_ms: TimestampMs, rate: FundingRate) -> Self {
-        Self {
-            venue,
-            time_ms,
-            rate,
-            per_hour: rate.per_hour(),
-            apr: rate.apr(),
-        }
+        Self { venue, time_ms, rate, per_hour: rate.per_hour(), apr: rate.apr() }
     }
 }
 

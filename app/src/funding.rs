@@ -28,11 +28,7 @@ impl FundingInterval {
     pub const EIGHT_HOURS: Self = Self(8);
 
     pub fn from_hours(hours: u32) -> Result<Self, FundingError> {
-        if (1..=24).contains(&hours) {
-            Ok(Self(hours))
-        } else {
-            Err(FundingError::Interval(hours))
-        }
+        if (1..=24).contains(&hours) { Ok(Self(hours)) } else { Err(FundingError::Interval(hours)) }
     }
 
     pub fn hours(self) -> u32 {
@@ -83,11 +79,7 @@ impl FundingRate {
 
     /// Lighter's `fundings` rows give a magnitude in percent per hour and the side that paid.
     pub fn from_lighter_payment(magnitude_percent: Decimal, longs_paid: bool) -> Self {
-        let sign = if longs_paid {
-            Decimal::ONE
-        } else {
-            Decimal::NEGATIVE_ONE
-        };
+        let sign = if longs_paid { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
         Self::from_percent_per_hour(sign * magnitude_percent.abs())
     }
 
@@ -150,11 +142,7 @@ impl Spread {
             SpreadDirection::LongBinanceShortLighter
         };
         let per_hour = diff.abs();
-        Self {
-            per_hour,
-            apr: per_hour * Decimal::from(HOURS_PER_YEAR),
-            direction,
-        }
+        Self { per_hour, apr: per_hour * Decimal::from(HOURS_PER_YEAR), direction }
     }
 }
 

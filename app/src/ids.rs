@@ -108,15 +108,8 @@ pub struct Symbol(String);
 
 impl Symbol {
     pub fn new(s: &str) -> Result<Self, IdError> {
-        let ok = !s.is_empty()
-            && s.len() <= 20
-            && s.chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError::Symbol(s.to_owned()))
-        }
+        let ok = !s.is_empty() && s.len() <= 20 && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if ok { Ok(Self(s.to_owned())) } else { Err(IdError::Symbol(s.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -161,13 +154,8 @@ impl ClientOrderId {
     pub fn new(s: &str) -> Result<Self, IdError> {
         let ok = !s.is_empty()
             && s.len() <= 36
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-'));
-        if ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(IdError::ClientOrderId(s.to_owned()))
-        }
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '_' | '-'));
+        if ok { Ok(Self(s.to_owned())) } else { Err(IdError::ClientOrderId(s.to_owned())) }
     }
 
     pub fn as_str(&self) -> &str {

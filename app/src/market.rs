@@ -29,11 +29,7 @@ impl MarketFilters {
 
     pub fn round_price_up(&self, price: Price) -> Price {
         let down = round_down_to(price.0, self.tick_size.0);
-        if down == price.0 {
-            Price(down)
-        } else {
-            Price(down + self.tick_size.0)
-        }
+        if down == price.0 { Price(down) } else { Price(down + self.tick_size.0) }
     }
 }
 
@@ -127,6 +123,15 @@ pub struct FundingSnapshot {
     pub last_settled: Option<FundingRate>,
     pub next_funding_ms: TimestampMs,
     pub time_ms: TimestampMs,
+}
+
+/// One settled funding rate from a venue's history (Binance `fundingRate`, Lighter `fundings`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettledFunding {
+    pub venue: Venue,
+    pub symbol: Symbol,
+    pub time_ms: TimestampMs,
+    pub rate: FundingRate,
 }
 
 #[cfg(test)]

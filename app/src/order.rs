@@ -74,10 +74,7 @@ pub enum VenueOrderStatus {
 
 impl VenueOrderStatus {
     pub fn is_final(self) -> bool {
-        !matches!(
-            self,
-            VenueOrderStatus::New | VenueOrderStatus::PartiallyFilled
-        )
+        !matches!(self, VenueOrderStatus::New | VenueOrderStatus::PartiallyFilled)
     }
 }
 

@@ -18,15 +18,9 @@ mod tests {
 
     #[test]
     fn messages_are_tagged() {
-        let m = FundingMessage::Snapshot(FundingBoard {
-            as_of_ms: 1,
-            rows: vec![],
-        });
+        let m = FundingMessage::Snapshot(FundingBoard { as_of_ms: 1, rows: vec![] });
         let json = serde_json::to_string(&m).unwrap();
-        assert_eq!(
-            json,
-            r#"{"type":"snapshot","data":{"as_of_ms":1,"rows":[]}}"#
-        );
+        assert_eq!(json, r#"{"type":"snapshot","data":{"as_of_ms":1,"rows":[]}}"#);
         assert_eq!(serde_json::from_str::<FundingMessage>(&json).unwrap(), m);
     }
 }

@@ -1,1 +1,16 @@
-pub fn x() {}
+//! The database schema as sea-orm migrations, one file per migration, applied at start-up.
+//! Money and rates are stored as TEXT: SQLite's DECIMAL is a float and loses exactness.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_funding_rates;
+mod m20261122_000002_mark_prices;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_funding_rates::Migration), Box::new(m20261122_000002_mark_prices::Migration)]
+    }
+}

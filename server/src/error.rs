@@ -10,10 +10,7 @@ use axum::response::{IntoResponse, Response};
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{message}")]
-    BadRequest {
-        field: Option<String>,
-        message: String,
-    },
+    BadRequest { field: Option<String>, message: String },
     #[error("{0}")]
     NotFound(String),
     #[error(transparent)]
@@ -22,10 +19,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        ApiError::BadRequest {
-            field: Some(field.to_owned()),
-            message: message.into(),
-        }
+        ApiError::BadRequest { field: Some(field.to_owned()), message: message.into() }
     }
 }
 
@@ -38,20 +32,14 @@ impl From<sea_orm::DbErr> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
         let text = r.body_text();
-        ApiError::BadRequest {
-            field: field_in_message(&text),
-            message: text,
-        }
+        ApiError::BadRequest { field: field_in_message(&text), message: text }
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         let text = r.body_text();
-        ApiError::BadRequest {
-            field: field_in_message(&text),
-            message: text,
-        }
+        ApiError::BadRequest { field: field_in_message(&text), message: text }
     }
 }
 
@@ -60,37 +48,21 @@ impl From<JsonRejection> for ApiError {
 fn field_in_message(text: &str) -> Option<String> {
     let tail = text.rsplit(": ").nth(1)?;
     let candidate = tail.rsplit(' ').next()?.trim_matches('`');
-    let ok = !candidate.is_empty()
-        && candidate
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+    let ok = !candidate.is_empty() && candidate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
     ok.then(|| candidate.to_owned())
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, field, message) = match self {
-            ApiError::BadRequest { field, message } => {
-                (StatusCode::BAD_REQUEST, "bad_request", field, message)
-            }
+            ApiError::BadRequest { field, message } => (StatusCode::BAD_REQUEST, "bad_request", field, message),
             ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", None, message),
             ApiError::Internal(err) => {
                 tracing::error!(error = %err, "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    None,
-                    "internal error".to_owned(),
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, "internal error".to_owned())
             }
         };
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: code.to_owned(),
-                message,
-                field,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field } };
         (status, Json(body)).into_response()
     }
 }
@@ -102,10 +74,7 @@ mod tests {
     #[test]
     fn finds_the_field_in_serde_messages() {
         assert_eq!(
-            field_in_message(
-                "Failed to deserialize query string: from: invalid digit found in string"
-            )
-            .as_deref(),
+            field_in_message("Failed to deserialize query string: from: invalid digit found in string").as_deref(),
             Some("from")
         );
         assert_eq!(field_in_message("no field here"), None);

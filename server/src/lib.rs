@@ -1,6 +1,10 @@
 //! The server crate: settings, venues (simulated and real), the market-data collector,
 //! persistence and the axum REST + WebSocket API.
 
+pub mod api;
+pub mod collector;
+pub mod db;
 pub mod error;
 pub mod settings;
+pub mod startup;
 pub mod venue;

@@ -125,27 +125,16 @@ mode = "sim"
 impl Settings {
     /// Defaults, then `file` if given, then the process environment.
     pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
-        Self::load_with_env(
-            file,
-            Environment::with_prefix("ARB")
-                .prefix_separator("__")
-                .separator("__"),
-        )
+        Self::load_with_env(file, Environment::with_prefix("ARB").prefix_separator("__").separator("__"))
     }
 
     /// As [`Settings::load`] but with an explicit environment source, for tests.
-    pub fn load_with_env(
-        file: Option<&Path>,
-        env: Environment,
-    ) -> Result<Settings, config::ConfigError> {
+    pub fn load_with_env(file: Option<&Path>, env: Environment) -> Result<Settings, config::ConfigError> {
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
             builder = builder.add_source(File::from(path).required(true));
         }
-        builder
-            .add_source(env.try_parsing(true))
-            .build()?
-            .try_deserialize()
+        builder.add_source(env.try_parsing(true)).build()?.try_deserialize()
     }
 }
 
@@ -156,14 +145,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(vars: &[(&str, &str)]) -> Environment {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Environment::with_prefix("ARB")
-            .prefix_separator("__")
-            .separator("__")
-            .source(Some(map))
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Environment::with_prefix("ARB").prefix_separator("__").separator("__").source(Some(map))
     }
 
     #[test]
@@ -189,23 +172,12 @@ mod tests {
     fn secrets_never_print() {
         let s = Settings::load_with_env(
             None,
-            env(&[
-                ("ARB__VENUES__BINANCE__API_SECRET", "hunter2"),
-                ("ARB__DATABASE__URL", "postgres://u:pw@h/db"),
-            ]),
+            env(&[("ARB__VENUES__BINANCE__API_SECRET", "hunter2"), ("ARB__DATABASE__URL", "postgres://u:pw@h/db")]),
         )
         .unwrap();
         let printed = format!("{s:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("pw@h"), "{printed}");
-        assert_eq!(
-            s.venues
-                .binance
-                .api_secret
-                .as_ref()
-                .unwrap()
-                .expose_secret(),
-            "hunter2"
-        );
+        assert_eq!(s.venues.binance.api_secret.as_ref().unwrap().expose_secret(), "hunter2");
     }
 }

@@ -12,35 +12,11 @@ fn normalisation_table() {
     // (rate per interval, interval h, per hour, per day, APR) — computed by hand.
     let cases = [
         (dec!(0.0001), 8, dec!(0.0000125), dec!(0.0003), dec!(0.1095)),
-        (
-            dec!(-0.0001),
-            8,
-            dec!(-0.0000125),
-            dec!(-0.0003),
-            dec!(-0.1095),
-        ),
+        (dec!(-0.0001), 8, dec!(-0.0000125), dec!(-0.0003), dec!(-0.1095)),
         (dec!(0.0004), 4, dec!(0.0001), dec!(0.0024), dec!(0.876)),
-        (
-            dec!(-0.0002),
-            4,
-            dec!(-0.00005),
-            dec!(-0.0012),
-            dec!(-0.438),
-        ),
-        (
-            dec!(0.000012),
-            1,
-            dec!(0.000012),
-            dec!(0.000288),
-            dec!(0.10512),
-        ),
-        (
-            dec!(-0.00003),
-            1,
-            dec!(-0.00003),
-            dec!(-0.00072),
-            dec!(-0.2628),
-        ),
+        (dec!(-0.0002), 4, dec!(-0.00005), dec!(-0.0012), dec!(-0.438)),
+        (dec!(0.000012), 1, dec!(0.000012), dec!(0.000288), dec!(0.10512)),
+        (dec!(-0.00003), 1, dec!(-0.00003), dec!(-0.00072), dec!(-0.2628)),
         (dec!(0), 8, dec!(0), dec!(0), dec!(0)),
     ];
     for (r, h, ph, pd, apr) in cases {
@@ -58,14 +34,8 @@ fn lighter_units_are_percent_per_hour() {
     assert_eq!(f.rate, dec!(-0.000028));
     assert_eq!(f.interval, FundingInterval::HOURLY);
     // fundings rows: magnitude plus the side that paid.
-    assert_eq!(
-        FundingRate::from_lighter_payment(dec!(0.0012), true).rate,
-        dec!(0.000012)
-    );
-    assert_eq!(
-        FundingRate::from_lighter_payment(dec!(0.0012), false).rate,
-        dec!(-0.000012)
-    );
+    assert_eq!(FundingRate::from_lighter_payment(dec!(0.0012), true).rate, dec!(0.000012));
+    assert_eq!(FundingRate::from_lighter_payment(dec!(0.0012), false).rate, dec!(-0.000012));
 }
 
 #[test]
@@ -81,17 +51,11 @@ fn payment_sign_follows_longs_pay_when_positive() {
 #[test]
 fn spread_picks_the_direction_that_collects() {
     // Binance 0.01 % / 8 h = 0.00125 %/h; Lighter 0.0012 %/h. Short Binance, long Lighter.
-    let s = Spread::between(
-        rate(dec!(0.0001), 8),
-        FundingRate::from_percent_per_hour(dec!(0.0012)),
-    );
+    let s = Spread::between(rate(dec!(0.0001), 8), FundingRate::from_percent_per_hour(dec!(0.0012)));
     assert_eq!(s.direction, SpreadDirection::LongLighterShortBinance);
     assert_eq!(s.per_hour, dec!(0.0000005));
     assert_eq!(s.apr, dec!(0.00438));
-    let r = Spread::between(
-        rate(dec!(-0.0001), 8),
-        FundingRate::from_percent_per_hour(dec!(0.0012)),
-    );
+    let r = Spread::between(rate(dec!(-0.0001), 8), FundingRate::from_percent_per_hour(dec!(0.0012)));
     assert_eq!(r.direction, SpreadDirection::LongBinanceShortLighter);
     assert_eq!(r.per_hour, dec!(0.0000245));
 }
@@ -103,13 +67,7 @@ fn intervals_are_checked_and_settle_on_the_grid() {
     let h8 = FundingInterval::EIGHT_HOURS;
     // 2026-01-01T07:59:59.999Z -> 08:00; exactly 08:00 -> 16:00.
     let jan1 = 1_767_225_600_000;
-    assert_eq!(
-        h8.next_settlement_after(jan1 + 8 * 3_600_000 - 1),
-        jan1 + 8 * 3_600_000
-    );
-    assert_eq!(
-        h8.next_settlement_after(jan1 + 8 * 3_600_000),
-        jan1 + 16 * 3_600_000
-    );
+    assert_eq!(h8.next_settlement_after(jan1 + 8 * 3_600_000 - 1), jan1 + 8 * 3_600_000);
+    assert_eq!(h8.next_settlement_after(jan1 + 8 * 3_600_000), jan1 + 16 * 3_600_000);
     assert!(serde_json::from_str::<FundingInterval>("0").is_err());
 }

@@ -7,7 +7,7 @@
 
 pub mod sim;
 
-use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, TopOfBook};
+use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, SettledFunding, TopOfBook};
 use app::order::{Balance, Fill, FundingPayment, OrderReport, OrderRequest, VenuePosition};
 use app::{ClientOrderId, Symbol, TimestampMs, Venue, VenueMode};
 use async_trait::async_trait;
@@ -22,11 +22,7 @@ pub enum VenueError {
     Connectivity { venue: Venue, message: String },
     /// The venue refused the request; retrying the same request will not help.
     #[error("{venue} rejected the request ({code}): {message}")]
-    Rejected {
-        venue: Venue,
-        code: String,
-        message: String,
-    },
+    Rejected { venue: Venue, code: String, message: String },
     /// The request may or may not have taken effect (timeout, 5xx after send): reconcile by
     /// client order id, never re-send blindly.
     #[error("{venue} outcome unknown: {message}")]
@@ -47,11 +43,7 @@ pub enum VenueEvent {
     Fill(Fill),
     FundingPaid(FundingPayment),
     Position(VenuePosition),
-    Connection {
-        venue: Venue,
-        connected: bool,
-        time_ms: TimestampMs,
-    },
+    Connection { venue: Venue, connected: bool, time_ms: TimestampMs },
 }
 
 #[async_trait]
@@ -65,32 +57,28 @@ pub trait VenueClient: Send + Sync {
 
     async fn markets(&self) -> Result<Vec<Market>, VenueError>;
     async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError>;
+    /// Settled rates in `(from, to]`, oldest first.
+    async fn funding_history(
+        &self,
+        symbol: &Symbol,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+    ) -> Result<Vec<SettledFunding>, VenueError>;
     async fn mark_price(&self, symbol: &Symbol) -> Result<MarkPrice, VenueError>;
     async fn top_of_book(&self, symbol: &Symbol) -> Result<TopOfBook, VenueError>;
     async fn order_book(&self, symbol: &Symbol, depth: usize) -> Result<OrderBook, VenueError>;
 
     /// Place an order. Sending the same client order id twice never creates two orders.
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderReport, VenueError>;
-    async fn cancel_order(
-        &self,
-        symbol: &Symbol,
-        id: &ClientOrderId,
-    ) -> Result<OrderReport, VenueError>;
+    async fn cancel_order(&self, symbol: &Symbol, id: &ClientOrderId) -> Result<OrderReport, VenueError>;
     /// `Ok(None)`: the venue has no order with that id (it never arrived).
-    async fn query_order(
-        &self,
-        symbol: &Symbol,
-        id: &ClientOrderId,
-    ) -> Result<Option<OrderReport>, VenueError>;
+    async fn query_order(&self, symbol: &Symbol, id: &ClientOrderId) -> Result<Option<OrderReport>, VenueError>;
     async fn open_orders(&self) -> Result<Vec<OrderReport>, VenueError>;
 
     async fn positions(&self) -> Result<Vec<VenuePosition>, VenueError>;
     async fn balance(&self) -> Result<Balance, VenueError>;
     async fn fills(&self, since_ms: TimestampMs) -> Result<Vec<Fill>, VenueError>;
-    async fn funding_payments(
-        &self,
-        since_ms: TimestampMs,
-    ) -> Result<Vec<FundingPayment>, VenueError>;
+    async fn funding_payments(&self, since_ms: TimestampMs) -> Result<Vec<FundingPayment>, VenueError>;
 }
 
 pub type DynVenue = Arc<dyn VenueClient>;

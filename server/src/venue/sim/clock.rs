@@ -7,10 +7,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 pub fn wall_clock_ms() -> TimestampMs {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 #[derive(Clone, Debug)]
@@ -26,11 +23,7 @@ pub enum SimClock {
 
 impl SimClock {
     pub fn scaled(speed: u32) -> Self {
-        SimClock::Scaled {
-            origin_ms: wall_clock_ms(),
-            origin: Instant::now(),
-            speed: speed.max(1),
-        }
+        SimClock::Scaled { origin_ms: wall_clock_ms(), origin: Instant::now(), speed: speed.max(1) }
     }
 
     pub fn manual(start_ms: TimestampMs) -> Self {
@@ -39,11 +32,9 @@ impl SimClock {
 
     pub fn now_ms(&self) -> TimestampMs {
         match self {
-            SimClock::Scaled {
-                origin_ms,
-                origin,
-                speed,
-            } => origin_ms + (origin.elapsed().as_millis() as i64) * i64::from(*speed),
+            SimClock::Scaled { origin_ms, origin, speed } => {
+                origin_ms + (origin.elapsed().as_millis() as i64) * i64::from(*speed)
+            }
             SimClock::Manual(t) => t.load(Ordering::SeqCst),
         }
     }

@@ -4,8 +4,8 @@
 
 use app::market::{Market, OrderBook};
 use app::order::{
-    Balance, Fill, FundingPayment, OrderReport, OrderRequest, OrderType, Side, TimeInForce,
-    VenueOrderStatus, VenuePosition,
+    Balance, Fill, FundingPayment, OrderReport, OrderRequest, OrderType, Side, TimeInForce, VenueOrderStatus,
+    VenuePosition,
 };
 use app::{ClientOrderId, FundingRate, Price, Qty, Symbol, TimestampMs, Usd, Venue};
 use rust_decimal::Decimal;
@@ -22,10 +22,7 @@ pub struct Rejection {
 }
 
 fn reject(code: &'static str, message: impl Into<String>) -> Rejection {
-    Rejection {
-        code,
-        message: message.into(),
-    }
+    Rejection { code, message: message.into() }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -68,26 +65,15 @@ impl SimExchange {
     }
 
     pub fn open_orders(&self) -> Vec<OrderReport> {
-        self.resting
-            .iter()
-            .filter_map(|(id, _)| self.orders.get(id).cloned())
-            .collect()
+        self.resting.iter().filter_map(|(id, _)| self.orders.get(id).cloned()).collect()
     }
 
     pub fn fills_since(&self, since: TimestampMs) -> Vec<Fill> {
-        self.fills
-            .iter()
-            .filter(|f| f.time_ms >= since)
-            .cloned()
-            .collect()
+        self.fills.iter().filter(|f| f.time_ms >= since).cloned().collect()
     }
 
     pub fn payments_since(&self, since: TimestampMs) -> Vec<FundingPayment> {
-        self.payments
-            .iter()
-            .filter(|p| p.time_ms >= since)
-            .cloned()
-            .collect()
+        self.payments.iter().filter(|p| p.time_ms >= since).cloned().collect()
     }
 
     pub fn position(&self, symbol: &Symbol) -> SimPosition {
@@ -95,10 +81,7 @@ impl SimExchange {
     }
 
     pub fn leverage(&self, symbol: &Symbol) -> u32 {
-        self.leverage
-            .get(symbol)
-            .copied()
-            .unwrap_or(DEFAULT_LEVERAGE)
+        self.leverage.get(symbol).copied().unwrap_or(DEFAULT_LEVERAGE)
     }
 
     pub fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) {
@@ -144,13 +127,8 @@ impl SimExchange {
             (Some(limit), Side::Buy) => p <= limit.0,
             (Some(limit), Side::Sell) => p >= limit.0,
         };
-        if req.time_in_force == TimeInForce::PostOnly
-            && levels.first().is_some_and(|l| crosses(l.price.0))
-        {
-            return Err(reject(
-                "post_only_would_take",
-                "post-only order would take liquidity",
-            ));
+        if req.time_in_force == TimeInForce::PostOnly && levels.first().is_some_and(|l| crosses(l.price.0)) {
+            return Err(reject("post_only_would_take", "post-only order would take liquidity"));
         }
         let mut remaining = match fill_cap {
             Some(cap) => market.filters.round_qty_down(Qty(req.qty.0.min(cap))).0,
@@ -169,18 +147,12 @@ impl SimExchange {
         report.status = match (req.order_type, req.time_in_force) {
             _ if unfilled.is_zero() => VenueOrderStatus::Filled,
             (OrderType::Limit, TimeInForce::Gtc | TimeInForce::PostOnly) => {
-                self.resting
-                    .push((req.client_order_id.clone(), req.clone()));
-                if report.filled_qty.is_zero() {
-                    VenueOrderStatus::New
-                } else {
-                    VenueOrderStatus::PartiallyFilled
-                }
+                self.resting.push((req.client_order_id.clone(), req.clone()));
+                if report.filled_qty.is_zero() { VenueOrderStatus::New } else { VenueOrderStatus::PartiallyFilled }
             }
             _ => VenueOrderStatus::Expired,
         };
-        self.orders
-            .insert(req.client_order_id.clone(), report.clone());
+        self.orders.insert(req.client_order_id.clone(), report.clone());
         Ok((report, fills))
     }
 
@@ -194,25 +166,16 @@ impl SimExchange {
         if req.qty.0 <= Decimal::ZERO || f.round_qty_down(req.qty) != req.qty {
             return Err(reject(
                 "invalid_qty",
-                format!(
-                    "quantity {} is not a positive multiple of {}",
-                    req.qty, f.step_size
-                ),
+                format!("quantity {} is not a positive multiple of {}", req.qty, f.step_size),
             ));
         }
         if req.qty.0 < f.min_qty.0 {
-            return Err(reject(
-                "invalid_qty",
-                format!("quantity {} below minimum {}", req.qty, f.min_qty),
-            ));
+            return Err(reject("invalid_qty", format!("quantity {} below minimum {}", req.qty, f.min_qty)));
         }
         if let Some(p) = req.price
             && (p.0 <= Decimal::ZERO || f.round_price_down(p) != p)
         {
-            return Err(reject(
-                "invalid_price",
-                format!("price {p} is not a positive multiple of {}", f.tick_size),
-            ));
+            return Err(reject("invalid_price", format!("price {p} is not a positive multiple of {}", f.tick_size)));
         }
         if req.order_type == OrderType::Limit && req.price.is_none() {
             return Err(reject("invalid_price", "a limit order needs a price"));
@@ -220,26 +183,15 @@ impl SimExchange {
         let mark = marks.get(&req.symbol).copied().unwrap_or_default();
         let pos = self.position(&req.symbol);
         let signed = req.side.sign() * req.qty.0;
-        if req.reduce_only
-            && (pos.qty.is_zero()
-                || pos.qty.signum() == signed.signum()
-                || req.qty.0 > pos.qty.abs())
-        {
-            return Err(reject(
-                "reduce_only_rejected",
-                "reduce-only order would not reduce the position",
-            ));
+        if req.reduce_only && (pos.qty.is_zero() || pos.qty.signum() == signed.signum() || req.qty.0 > pos.qty.abs()) {
+            return Err(reject("reduce_only_rejected", "reduce-only order would not reduce the position"));
         }
         if !req.reduce_only && req.qty.0 * mark < f.min_notional.0 {
-            return Err(reject(
-                "min_notional",
-                format!("notional below the minimum {}", f.min_notional),
-            ));
+            return Err(reject("min_notional", format!("notional below the minimum {}", f.min_notional)));
         }
         let grows = (pos.qty + signed).abs() > pos.qty.abs();
         if grows {
-            let extra = ((pos.qty + signed).abs() - pos.qty.abs()) * mark
-                / Decimal::from(self.leverage(&req.symbol));
+            let extra = ((pos.qty + signed).abs() - pos.qty.abs()) * mark / Decimal::from(self.leverage(&req.symbol));
             if extra > self.available(marks) {
                 return Err(reject("insufficient_margin", "margin is insufficient"));
             }
@@ -259,9 +211,7 @@ impl SimExchange {
         let fee = qty * price * fee_rate;
         let filled_before = report.filled_qty.0;
         report.filled_qty = Qty(filled_before + qty);
-        let avg = report.avg_price.map_or(price, |a| {
-            (a.0 * filled_before + price * qty) / report.filled_qty.0
-        });
+        let avg = report.avg_price.map_or(price, |a| (a.0 * filled_before + price * qty) / report.filled_qty.0);
         report.avg_price = Some(Price(avg.round_dp(12)));
         report.fee = Usd(report.fee.0 + fee);
         report.time_ms = t;
@@ -311,15 +261,13 @@ impl SimExchange {
         market: &Market,
         t: TimestampMs,
     ) -> Vec<(OrderReport, Fill)> {
-        let (crossed, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.resting)
-            .into_iter()
-            .partition(|(_, r)| {
-                &r.symbol == symbol
-                    && r.price.is_some_and(|p| match r.side {
-                        Side::Buy => mark <= p.0,
-                        Side::Sell => mark >= p.0,
-                    })
-            });
+        let (crossed, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.resting).into_iter().partition(|(_, r)| {
+            &r.symbol == symbol
+                && r.price.is_some_and(|p| match r.side {
+                    Side::Buy => mark <= p.0,
+                    Side::Sell => mark >= p.0,
+                })
+        });
         self.resting = kept;
         let mut out = Vec::new();
         for (id, req) in crossed {
@@ -355,11 +303,7 @@ impl SimExchange {
         mark: Decimal,
         t: TimestampMs,
     ) -> Option<FundingPayment> {
-        let pos = self
-            .positions
-            .get(symbol)
-            .filter(|p| !p.qty.is_zero())?
-            .clone();
+        let pos = self.positions.get(symbol).filter(|p| !p.qty.is_zero())?.clone();
         let amount = rate.payment(Qty(pos.qty), Price(mark));
         self.wallet += amount.0;
         let payment = FundingPayment {
@@ -377,19 +321,13 @@ impl SimExchange {
     }
 
     fn unrealized(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
-        self.positions
-            .iter()
-            .map(|(s, p)| p.qty * (marks.get(s).copied().unwrap_or(p.entry) - p.entry))
-            .sum()
+        self.positions.iter().map(|(s, p)| p.qty * (marks.get(s).copied().unwrap_or(p.entry) - p.entry)).sum()
     }
 
     fn margin_used(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
         self.positions
             .iter()
-            .map(|(s, p)| {
-                p.qty.abs() * marks.get(s).copied().unwrap_or(p.entry)
-                    / Decimal::from(self.leverage(s))
-            })
+            .map(|(s, p)| p.qty.abs() * marks.get(s).copied().unwrap_or(p.entry) / Decimal::from(self.leverage(s)))
             .sum()
     }
 

@@ -42,16 +42,9 @@ impl Series {
         let shift = cycle * PERIOD_MS;
         let rec_t = t - shift;
         let idx = self.0.partition_point(|s| s.time_ms <= rec_t);
-        let at = |s: &Settlement, by: TimestampMs| Settlement {
-            time_ms: s.time_ms + by,
-            ..s.clone()
-        };
+        let at = |s: &Settlement, by: TimestampMs| Settlement { time_ms: s.time_ms + by, ..s.clone() };
         let last = self.0.last()?;
-        let prev = if idx == 0 {
-            at(last, shift - PERIOD_MS)
-        } else {
-            at(&self.0[idx - 1], shift)
-        };
+        let prev = if idx == 0 { at(last, shift - PERIOD_MS) } else { at(&self.0[idx - 1], shift) };
         let next = match self.0.get(idx) {
             Some(s) => at(s, shift),
             None => at(first, shift + PERIOD_MS),
@@ -100,10 +93,7 @@ impl History {
 
     /// The embedded recordings, restricted to coins that both venues list.
     fn parse_embedded() -> Result<History, HistoryError> {
-        let mut h = History {
-            binance: parse_binance(BINANCE_CSV)?,
-            lighter: parse_hourly(HYPERLIQUID_CSV)?,
-        };
+        let mut h = History { binance: parse_binance(BINANCE_CSV)?, lighter: parse_hourly(HYPERLIQUID_CSV)? };
         h.binance.retain(|s, _| h.lighter.contains_key(s));
         let binance = &h.binance;
         h.lighter.retain(|s, _| binance.contains_key(s));
@@ -122,18 +112,11 @@ fn snap_to_hour(t: TimestampMs) -> TimestampMs {
 /// Parses decimals as the recordings write them, scientific notation included ("-7.45e-06").
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
-    if s.contains(['e', 'E']) {
-        Decimal::from_scientific(s).ok()
-    } else {
-        Decimal::from_str(s).ok()
-    }
+    if s.contains(['e', 'E']) { Decimal::from_scientific(s).ok() } else { Decimal::from_str(s).ok() }
 }
 
 fn err(line: usize, message: impl Into<String>) -> HistoryError {
-    HistoryError {
-        line,
-        message: message.into(),
-    }
+    HistoryError { line, message: message.into() }
 }
 
 /// `symbol,fundingTime,fundingRate,markPrice,intervalHours`; USDT-margined contracts only.
@@ -152,15 +135,9 @@ fn parse_binance(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
         let rate = parse_decimal(rate).ok_or_else(|| err(i + 1, "bad fundingRate"))?;
         let mark = parse_decimal(mark).ok_or_else(|| err(i + 1, "bad markPrice"))?;
         let hours = parse_decimal(hours).and_then(|h| u32::try_from(h.trunc().mantissa()).ok());
-        let interval = hours
-            .and_then(|h| FundingInterval::from_hours(h).ok())
-            .ok_or_else(|| err(i + 1, "bad intervalHours"))?;
-        let s = Settlement {
-            time_ms: snap_to_hour(time),
-            rate,
-            interval,
-            mark: Some(mark),
-        };
+        let interval =
+            hours.and_then(|h| FundingInterval::from_hours(h).ok()).ok_or_else(|| err(i + 1, "bad intervalHours"))?;
+        let s = Settlement { time_ms: snap_to_hour(time), rate, interval, mark: Some(mark) };
         out.entry(symbol).or_default().0.push(s);
     }
     for series in out.values_mut() {
@@ -181,12 +158,7 @@ fn parse_hourly(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
         let symbol = Symbol::new(coin).map_err(|e| err(i + 1, e.to_string()))?;
         let time: i64 = time.parse().map_err(|_| err(i + 1, "bad time"))?;
         let rate = parse_decimal(rate).ok_or_else(|| err(i + 1, "bad fundingRate"))?;
-        let s = Settlement {
-            time_ms: snap_to_hour(time),
-            rate,
-            interval: FundingInterval::HOURLY,
-            mark: None,
-        };
+        let s = Settlement { time_ms: snap_to_hour(time), rate, interval: FundingInterval::HOURLY, mark: None };
         out.entry(symbol).or_default().0.push(s);
     }
     for series in out.values_mut() {
@@ -210,11 +182,7 @@ mod tests {
         assert!(h.lighter[&btc].0.len() > 8000);
         // TIA switched to 4 h during the year; the interval is kept per settlement.
         let tia = &h.binance[&Symbol::new("TIA").unwrap()];
-        assert!(
-            tia.0
-                .iter()
-                .any(|s| s.interval == FundingInterval::FOUR_HOURS)
-        );
+        assert!(tia.0.iter().any(|s| s.interval == FundingInterval::FOUR_HOURS));
     }
 
     #[test]
@@ -237,10 +205,7 @@ mod tests {
         assert_eq!(later.rate, first.rate);
         assert_eq!(later.time_ms % (8 * MS_PER_HOUR), 0);
         // Settlements between two points are consecutive and strictly increasing.
-        let window = btc.between(
-            ORIGIN_MS + PERIOD_MS - 2 * 86_400_000,
-            ORIGIN_MS + PERIOD_MS + 86_400_000,
-        );
+        let window = btc.between(ORIGIN_MS + PERIOD_MS - 2 * 86_400_000, ORIGIN_MS + PERIOD_MS + 86_400_000);
         assert!(window.windows(2).all(|w| w[0].time_ms < w[1].time_ms));
         assert!(window.len() >= 8, "{}", window.len());
     }

@@ -4,9 +4,7 @@
 
 use super::history::{History, Series, Settlement};
 use super::noise;
-use app::market::{
-    BookLevel, FundingSnapshot, MarkPrice, Market, MarketFilters, OrderBook, TopOfBook,
-};
+use app::market::{BookLevel, FundingSnapshot, MarkPrice, Market, MarketFilters, OrderBook, TopOfBook};
 use app::{FundingRate, Price, Qty, Symbol, TimestampMs, Usd, Venue};
 use rand_distr::{Distribution, StandardNormal};
 use rust_decimal::Decimal;
@@ -46,13 +44,7 @@ impl SimMarket {
                 Some((sym.clone(), market_spec(venue, sym, reference)))
             })
             .collect();
-        Self {
-            venue,
-            history,
-            seed,
-            markets,
-            bridges: HashMap::new(),
-        }
+        Self { venue, history, seed, markets, bridges: HashMap::new() }
     }
 
     pub fn markets(&self) -> impl Iterator<Item = &Market> {
@@ -71,15 +63,8 @@ impl SimMarket {
     }
 
     /// Settlements of this venue in `(from, to]` for one symbol.
-    pub fn settlements(
-        &self,
-        symbol: &Symbol,
-        from: TimestampMs,
-        to: TimestampMs,
-    ) -> Vec<Settlement> {
-        self.series(symbol)
-            .map(|s| s.between(from, to))
-            .unwrap_or_default()
+    pub fn settlements(&self, symbol: &Symbol, from: TimestampMs, to: TimestampMs) -> Vec<Settlement> {
+        self.series(symbol).map(|s| s.between(from, to)).unwrap_or_default()
     }
 
     /// Funding state at `t`: the predicted rate drifts from the last settled rate toward the
@@ -92,18 +77,12 @@ impl SimMarket {
             Venue::Lighter => 60_000,
         };
         let span = Decimal::from(next.time_ms - last.time_ms);
-        let elapsed =
-            Decimal::from(t.div_euclid(bucket_ms) * bucket_ms - last.time_ms).max(Decimal::ZERO);
+        let elapsed = Decimal::from(t.div_euclid(bucket_ms) * bucket_ms - last.time_ms).max(Decimal::ZERO);
         let frac = (elapsed / span).min(Decimal::ONE);
         let base = last.rate + (next.rate - last.rate) * frac;
-        let amplitude = (next.rate - last.rate).abs() * Decimal::new(15, 2)
-            + next.rate.abs() * Decimal::new(5, 2);
-        let u = noise::uniform(&[
-            self.seed,
-            self.venue as u64,
-            noise::hash_str(symbol.as_str()),
-            (t / bucket_ms) as u64,
-        ]);
+        let amplitude = (next.rate - last.rate).abs() * Decimal::new(15, 2) + next.rate.abs() * Decimal::new(5, 2);
+        let u =
+            noise::uniform(&[self.seed, self.venue as u64, noise::hash_str(symbol.as_str()), (t / bucket_ms) as u64]);
         let predicted = (base + amplitude * u * (Decimal::ONE - frac)).round_dp(10);
         Some(FundingSnapshot {
             venue: self.venue,
@@ -137,24 +116,14 @@ impl SimMarket {
     fn basis(&self, symbol: &Symbol, t: TimestampMs) -> Decimal {
         const KNOT_MS: i64 = 60_000;
         let (k, within) = (t.div_euclid(KNOT_MS), t.rem_euclid(KNOT_MS));
-        let at = |k: i64| {
-            noise::uniform(&[
-                self.seed,
-                0xBA515,
-                noise::hash_str(symbol.as_str()),
-                k as u64,
-            ])
-        };
+        let at = |k: i64| noise::uniform(&[self.seed, 0xBA515, noise::hash_str(symbol.as_str()), k as u64]);
         let w = Decimal::from(within) / Decimal::from(KNOT_MS);
         (at(k) * (Decimal::ONE - w) + at(k + 1) * w) * Decimal::new(5, 4)
     }
 
     fn bridge_price(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<Decimal> {
         let (start, end) = self.history.binance.get(symbol)?.around(t)?;
-        let stale = self
-            .bridges
-            .get(symbol)
-            .is_none_or(|b| b.start.time_ms != start.time_ms);
+        let stale = self.bridges.get(symbol).is_none_or(|b| b.start.time_ms != start.time_ms);
         if stale {
             let bridge = make_bridge(self.seed, symbol, start, end);
             self.bridges.insert(symbol.clone(), bridge);
@@ -164,74 +133,38 @@ impl SimMarket {
         let n = b.shocks.len().saturating_sub(1).max(1);
         let k = (((t - b.start.time_ms) / 1000).max(0) as usize).min(n);
         let w = Decimal::from(k) / Decimal::from(n);
-        let shock = Decimal::from_f64(b.shocks[k])
-            .unwrap_or_default()
-            .round_dp(10);
+        let shock = Decimal::from_f64(b.shocks[k]).unwrap_or_default().round_dp(10);
         Some(a + (z - a) * w + a * shock)
     }
 
     pub fn top_of_book(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<TopOfBook> {
         let book = self.order_book(symbol, t, 1)?;
-        Some(TopOfBook {
-            venue: self.venue,
-            symbol: symbol.clone(),
-            bid: book.bids[0],
-            ask: book.asks[0],
-            time_ms: t,
-        })
+        Some(TopOfBook { venue: self.venue, symbol: symbol.clone(), bid: book.bids[0], ask: book.asks[0], time_ms: t })
     }
 
     /// A synthetic book: half a basis point each side of mark, levels one basis point apart.
-    pub fn order_book(
-        &mut self,
-        symbol: &Symbol,
-        t: TimestampMs,
-        depth: usize,
-    ) -> Option<OrderBook> {
+    pub fn order_book(&mut self, symbol: &Symbol, t: TimestampMs, depth: usize) -> Option<OrderBook> {
         let mark = self.mark(symbol, t)?.mark.0;
         let f = &self.markets.get(symbol)?.filters;
         let half = (mark * Decimal::new(5, 5)).max(f.tick_size.0);
-        let gap = f
-            .round_price_up(Price(mark * Decimal::new(1, 4)))
-            .0
-            .max(f.tick_size.0);
+        let gap = f.round_price_up(Price(mark * Decimal::new(1, 4))).0.max(f.tick_size.0);
         let bid0 = f.round_price_down(Price(mark - half)).0;
         let ask0 = f.round_price_up(Price(mark + half)).0;
         let level = |i: usize, price: Decimal| {
             let usd = Decimal::from(LEVEL_USD) * (Decimal::ONE + Decimal::from(i) / Decimal::TWO);
             let qty = f.round_qty_down(Qty(usd / price)).0.max(f.step_size.0);
-            BookLevel {
-                price: Price(price),
-                qty: Qty(qty),
-            }
+            BookLevel { price: Price(price), qty: Qty(qty) }
         };
         let depth = depth.clamp(1, BOOK_LEVELS);
-        let bids = (0..depth)
-            .map(|i| level(i, bid0 - gap * Decimal::from(i)))
-            .collect();
-        let asks = (0..depth)
-            .map(|i| level(i, ask0 + gap * Decimal::from(i)))
-            .collect();
-        Some(OrderBook {
-            venue: self.venue,
-            symbol: symbol.clone(),
-            bids,
-            asks,
-            time_ms: t,
-        })
+        let bids = (0..depth).map(|i| level(i, bid0 - gap * Decimal::from(i))).collect();
+        let asks = (0..depth).map(|i| level(i, ask0 + gap * Decimal::from(i))).collect();
+        Some(OrderBook { venue: self.venue, symbol: symbol.clone(), bids, asks, time_ms: t })
     }
 }
 
 fn make_bridge(seed: u64, symbol: &Symbol, start: Settlement, end: Settlement) -> Bridge {
-    let n = usize::try_from((end.time_ms - start.time_ms) / 1000)
-        .unwrap_or(0)
-        .max(1);
-    let mut rng = noise::rng(&[
-        seed,
-        0xB41D6E,
-        noise::hash_str(symbol.as_str()),
-        start.time_ms as u64,
-    ]);
+    let n = usize::try_from((end.time_ms - start.time_ms) / 1000).unwrap_or(0).max(1);
+    let mut rng = noise::rng(&[seed, 0xB41D6E, noise::hash_str(symbol.as_str()), start.time_ms as u64]);
     let mut walk = Vec::with_capacity(n + 1);
     let mut w = 0.0_f64;
     walk.push(0.0);
@@ -241,21 +174,13 @@ fn make_bridge(seed: u64, symbol: &Symbol, start: Settlement, end: Settlement) -
         walk.push(w);
     }
     let total = walk[n];
-    let shocks = walk
-        .iter()
-        .enumerate()
-        .map(|(k, w)| w - total * (k as f64 / n as f64))
-        .collect();
+    let shocks = walk.iter().enumerate().map(|(k, w)| w - total * (k as f64 / n as f64)).collect();
     Bridge { start, end, shocks }
 }
 
 /// 10^k for a signed k.
 fn pow10(k: i32) -> Decimal {
-    if k >= 0 {
-        Decimal::from(10i64.pow(k.unsigned_abs()))
-    } else {
-        Decimal::new(1, k.unsigned_abs())
-    }
+    if k >= 0 { Decimal::from(10i64.pow(k.unsigned_abs())) } else { Decimal::new(1, k.unsigned_abs()) }
 }
 
 /// floor(log10(x)) for x > 0.
@@ -275,13 +200,7 @@ fn magnitude(x: Decimal) -> i32 {
 fn market_spec(venue: Venue, symbol: &Symbol, reference: Decimal) -> Market {
     let m = magnitude(reference);
     let (tick_digits, step_usd, min_notional, maker, taker) = match venue {
-        Venue::Binance => (
-            5,
-            Decimal::TEN,
-            Decimal::from(5),
-            Decimal::new(2, 4),
-            Decimal::new(5, 4),
-        ),
+        Venue::Binance => (5, Decimal::TEN, Decimal::from(5), Decimal::new(2, 4), Decimal::new(5, 4)),
         Venue::Lighter => (6, Decimal::ONE, Decimal::TEN, Decimal::ZERO, Decimal::ZERO),
     };
     let tick = pow10(m - tick_digits);

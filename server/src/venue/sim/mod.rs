@@ -10,7 +10,7 @@ mod noise;
 
 use super::{VenueClient, VenueError, VenueEvent};
 use crate::settings::FaultSettings;
-use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, TopOfBook};
+use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, SettledFunding, TopOfBook};
 use app::order::{Balance, Fill, FundingPayment, OrderReport, OrderRequest, VenuePosition};
 use app::{ClientOrderId, Symbol, TimestampMs, Venue, VenueMode};
 use async_trait::async_trait;
@@ -51,12 +51,7 @@ pub struct SimVenue {
 }
 
 impl SimVenue {
-    pub fn new(
-        venue: Venue,
-        history: Arc<History>,
-        clock: SimClock,
-        config: SimConfig,
-    ) -> Arc<Self> {
+    pub fn new(venue: Venue, history: Arc<History>, clock: SimClock, config: SimConfig) -> Arc<Self> {
         let (events, _) = broadcast::channel(8192);
         let now = clock.now_ms();
         let inner = Inner {
@@ -116,17 +111,11 @@ impl SimVenue {
                     continue;
                 };
                 let rate = app::FundingRate::new(s.rate, s.interval);
-                if let Some(p) = inner
-                    .exchange
-                    .settle_funding(symbol, rate, mark.mark.0, s.time_ms)
-                {
+                if let Some(p) = inner.exchange.settle_funding(symbol, rate, mark.mark.0, s.time_ms) {
                     self.publish(VenueEvent::FundingPaid(p));
                 }
             }
-            if let (Some(mark), Some(market)) = (
-                inner.market.mark(symbol, t),
-                inner.market.market(symbol).cloned(),
-            ) {
+            if let (Some(mark), Some(market)) = (inner.market.mark(symbol, t), inner.market.market(symbol).cloned()) {
                 inner.marks.insert(symbol.clone(), mark.mark.0);
                 for (report, fill) in inner.exchange.on_mark(symbol, mark.mark.0, &market, t) {
                     self.publish(VenueEvent::Order(report));
@@ -174,11 +163,7 @@ impl SimVenue {
             if connected != was_connected {
                 was_connected = connected;
                 tracing::warn!(venue = %self.venue, connected, "simulated connection change");
-                self.publish(VenueEvent::Connection {
-                    venue: self.venue,
-                    connected,
-                    time_ms: self.clock.now_ms(),
-                });
+                self.publish(VenueEvent::Connection { venue: self.venue, connected, time_ms: self.clock.now_ms() });
             }
             self.tick();
         }
@@ -190,10 +175,7 @@ impl SimVenue {
             tokio::time::sleep(Duration::from_millis(self.faults.latency_ms)).await;
         }
         if self.disconnected() {
-            return Err(VenueError::Connectivity {
-                venue: self.venue,
-                message: "simulated disconnect".into(),
-            });
+            return Err(VenueError::Connectivity { venue: self.venue, message: "simulated disconnect".into() });
         }
         Ok(())
     }
@@ -245,37 +227,44 @@ impl VenueClient for SimVenue {
     async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock()
-            .market
-            .funding(symbol, t)
-            .ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().market.funding(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
+    }
+
+    async fn funding_history(
+        &self,
+        symbol: &Symbol,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+    ) -> Result<Vec<SettledFunding>, VenueError> {
+        self.gate().await?;
+        let to_ms = to_ms.min(self.clock.now_ms());
+        let inner = self.lock();
+        inner.market.market(symbol).ok_or_else(|| self.unknown_symbol(symbol))?;
+        let rows = inner.market.settlements(symbol, from_ms, to_ms).into_iter().map(|s| SettledFunding {
+            venue: self.venue,
+            symbol: symbol.clone(),
+            time_ms: s.time_ms,
+            rate: app::FundingRate::new(s.rate, s.interval),
+        });
+        Ok(rows.collect())
     }
 
     async fn mark_price(&self, symbol: &Symbol) -> Result<MarkPrice, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock()
-            .market
-            .mark(symbol, t)
-            .ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().market.mark(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn top_of_book(&self, symbol: &Symbol) -> Result<TopOfBook, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock()
-            .market
-            .top_of_book(symbol, t)
-            .ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().market.top_of_book(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn order_book(&self, symbol: &Symbol, depth: usize) -> Result<OrderBook, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock()
-            .market
-            .order_book(symbol, t, depth)
-            .ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().market.order_book(symbol, t, depth).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderReport, VenueError> {
@@ -299,71 +288,43 @@ impl VenueClient for SimVenue {
                 .market
                 .order_book(&order.symbol, t, market::BOOK_LEVELS)
                 .ok_or_else(|| self.unknown_symbol(&order.symbol))?;
-            let cap = self
-                .fault_hits(self.faults.partial_fill_rate, 0x9A7, id)
-                .then(|| {
-                    order.qty.0
-                        * (Decimal::new(2, 1)
-                            + noise::unit(&[self.seed, 0x9A8, noise::hash_str(id.as_str())])
-                                * Decimal::new(6, 1))
-                });
+            let cap = self.fault_hits(self.faults.partial_fill_rate, 0x9A7, id).then(|| {
+                order.qty.0
+                    * (Decimal::new(2, 1)
+                        + noise::unit(&[self.seed, 0x9A8, noise::hash_str(id.as_str())]) * Decimal::new(6, 1))
+            });
             let marks = inner.marks.clone();
             let (report, fills) = inner
                 .exchange
                 .place(order, &market, &book, &marks, cap, t)
-                .map_err(|r| VenueError::Rejected {
-                    venue: self.venue,
-                    code: r.code.into(),
-                    message: r.message,
-                })?;
-            let position = inner
-                .exchange
-                .positions(&marks)
-                .into_iter()
-                .find(|p| p.symbol == order.symbol);
+                .map_err(|r| VenueError::Rejected { venue: self.venue, code: r.code.into(), message: r.message })?;
+            let position = inner.exchange.positions(&marks).into_iter().find(|p| p.symbol == order.symbol);
             (report, fills, position)
         };
         self.publish(VenueEvent::Order(report.clone()));
-        fills
-            .into_iter()
-            .for_each(|f| self.publish(VenueEvent::Fill(f)));
+        fills.into_iter().for_each(|f| self.publish(VenueEvent::Fill(f)));
         if let Some(p) = position {
             self.publish(VenueEvent::Position(p));
         }
         if self.fault_hits(self.faults.outcome_unknown_rate, 0x5CC, id) {
-            return Err(VenueError::OutcomeUnknown {
-                venue: self.venue,
-                message: "injected 5xx after accept".into(),
-            });
+            return Err(VenueError::OutcomeUnknown { venue: self.venue, message: "injected 5xx after accept".into() });
         }
         Ok(report)
     }
 
-    async fn cancel_order(
-        &self,
-        symbol: &Symbol,
-        id: &ClientOrderId,
-    ) -> Result<OrderReport, VenueError> {
+    async fn cancel_order(&self, symbol: &Symbol, id: &ClientOrderId) -> Result<OrderReport, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        let report = self
-            .lock()
-            .exchange
-            .cancel(id, t)
-            .ok_or_else(|| VenueError::Rejected {
-                venue: self.venue,
-                code: "unknown_order".into(),
-                message: format!("no order {id} on {symbol}"),
-            })?;
+        let report = self.lock().exchange.cancel(id, t).ok_or_else(|| VenueError::Rejected {
+            venue: self.venue,
+            code: "unknown_order".into(),
+            message: format!("no order {id} on {symbol}"),
+        })?;
         self.publish(VenueEvent::Order(report.clone()));
         Ok(report)
     }
 
-    async fn query_order(
-        &self,
-        _symbol: &Symbol,
-        id: &ClientOrderId,
-    ) -> Result<Option<OrderReport>, VenueError> {
+    async fn query_order(&self, _symbol: &Symbol, id: &ClientOrderId) -> Result<Option<OrderReport>, VenueError> {
         self.gate().await?;
         Ok(self.lock().exchange.order(id).cloned())
     }
@@ -396,10 +357,7 @@ impl VenueClient for SimVenue {
         Ok(self.lock().exchange.fills_since(since_ms))
     }
 
-    async fn funding_payments(
-        &self,
-        since_ms: TimestampMs,
-    ) -> Result<Vec<FundingPayment>, VenueError> {
+    async fn funding_payments(&self, since_ms: TimestampMs) -> Result<Vec<FundingPayment>, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
         let mut inner = self.lock();

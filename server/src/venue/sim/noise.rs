@@ -15,9 +15,7 @@ pub fn mix(mut x: u64) -> u64 {
 
 /// FNV-1a over a string, stable across Rust versions (unlike `DefaultHasher`).
 pub fn hash_str(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 pub fn key(parts: &[u64]) -> u64 {

@@ -17,11 +17,7 @@ fn history() -> Arc<History> {
 const BEFORE_FIRST: i64 = 1_755_763_200_000 + PERIOD_MS - 60_000;
 
 fn venue(v: Venue, seed: u64, start: i64) -> Arc<SimVenue> {
-    let config = SimConfig {
-        seed,
-        starting_balance: dec!(100000),
-        faults: FaultSettings::default(),
-    };
+    let config = SimConfig { seed, starting_balance: dec!(100000), faults: FaultSettings::default() };
     SimVenue::new(v, history(), SimClock::manual(start), config)
 }
 
@@ -45,10 +41,7 @@ fn market_order(id: &str, side: Side, qty: Decimal) -> OrderRequest {
 #[tokio::test]
 async fn binance_settles_eight_hourly_funding_as_computed_by_hand() {
     let v = venue(Venue::Binance, 7, BEFORE_FIRST);
-    let r = v
-        .place_order(&market_order("long-1", Side::Buy, dec!(0.5)))
-        .await
-        .unwrap();
+    let r = v.place_order(&market_order("long-1", Side::Buy, dec!(0.5))).await.unwrap();
     assert_eq!(r.filled_qty, Qty(dec!(0.5)));
     v.clock().advance(2 * 60_000);
     let paid = v.funding_payments(0).await.unwrap();
@@ -56,10 +49,7 @@ async fn binance_settles_eight_hourly_funding_as_computed_by_hand() {
     let p = &paid[0];
     // Recorded: BTCUSDT 2025-08-21 08:00, rate 7.757e-05 / 8 h, mark 113836.8 (tick 1 -> 113836).
     assert_eq!(p.time_ms, 1_755_763_200_000 + PERIOD_MS);
-    assert_eq!(
-        p.rate,
-        app::FundingRate::new(dec!(0.00007757), FundingInterval::EIGHT_HOURS)
-    );
+    assert_eq!(p.rate, app::FundingRate::new(dec!(0.00007757), FundingInterval::EIGHT_HOURS));
     assert_eq!(p.mark_price.0, dec!(113836));
     // Long 0.5 pays 0.5 x 113836 x 0.00007757 = 4.41512926.
     assert_eq!(p.amount, Usd(dec!(-4.41512926)));
@@ -73,9 +63,7 @@ async fn binance_settles_eight_hourly_funding_as_computed_by_hand() {
 #[tokio::test]
 async fn lighter_settles_hourly_and_shorts_collect_positive_rates() {
     let v = venue(Venue::Lighter, 7, BEFORE_FIRST);
-    v.place_order(&market_order("short-1", Side::Sell, dec!(0.2)))
-        .await
-        .unwrap();
+    v.place_order(&market_order("short-1", Side::Sell, dec!(0.2))).await.unwrap();
     v.clock().advance(3 * 3_600_000);
     let paid = v.funding_payments(0).await.unwrap();
     assert_eq!(paid.len(), 3, "{paid:?}");
@@ -90,13 +78,7 @@ async fn lighter_settles_hourly_and_shorts_collect_positive_rates() {
     let balance = v.balance().await.unwrap();
     let fees = Decimal::ZERO; // Lighter standard accounts pay no fees.
     let funding: Decimal = paid.iter().map(|p| p.amount.0).sum();
-    let upnl: Decimal = v
-        .positions()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.unrealized_pnl.0)
-        .sum();
+    let upnl: Decimal = v.positions().await.unwrap().iter().map(|p| p.unrealized_pnl.0).sum();
     assert_eq!(balance.wallet.0, dec!(100000) + funding - fees);
     assert_eq!(balance.equity.0, balance.wallet.0 + upnl);
 }
@@ -112,16 +94,8 @@ async fn run_script(seed: u64) -> Vec<String> {
             out.push(format!("{:?}", v.funding(&btc()).await.unwrap()));
             out.push(format!("{:?}", v.mark_price(&btc()).await.unwrap()));
             if step % 10 == 0 {
-                let side = if step % 20 == 0 {
-                    Side::Buy
-                } else {
-                    Side::Sell
-                };
-                out.push(format!(
-                    "{:?}",
-                    v.place_order(&market_order(&format!("o{step}"), side, dec!(0.01)))
-                        .await
-                ));
+                let side = if step % 20 == 0 { Side::Buy } else { Side::Sell };
+                out.push(format!("{:?}", v.place_order(&market_order(&format!("o{step}"), side, dec!(0.01))).await));
             }
         }
         out.push(format!("{:?}", v.balance().await.unwrap()));
@@ -141,15 +115,9 @@ async fn same_seed_same_run_other_seed_other_path() {
 #[tokio::test]
 async fn a_retried_client_order_id_never_trades_twice() {
     let v = venue(Venue::Binance, 1, BEFORE_FIRST);
-    let first = v
-        .place_order(&market_order("dup-1", Side::Buy, dec!(0.01)))
-        .await
-        .unwrap();
+    let first = v.place_order(&market_order("dup-1", Side::Buy, dec!(0.01))).await.unwrap();
     let fills_after_first = v.fills(0).await.unwrap().len();
-    let again = v
-        .place_order(&market_order("dup-1", Side::Buy, dec!(0.01)))
-        .await
-        .unwrap();
+    let again = v.place_order(&market_order("dup-1", Side::Buy, dec!(0.01))).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(v.fills(0).await.unwrap().len(), fills_after_first);
     assert_eq!(v.positions().await.unwrap()[0].qty, Qty(dec!(0.01)));
@@ -157,68 +125,39 @@ async fn a_retried_client_order_id_never_trades_twice() {
 
 #[tokio::test]
 async fn injected_faults_reject_partially_fill_and_hide_outcomes() {
-    let faults = FaultSettings {
-        reject_rate: 1.0,
-        ..FaultSettings::default()
-    };
+    let faults = FaultSettings { reject_rate: 1.0, ..FaultSettings::default() };
     let v = SimVenue::new(
         Venue::Binance,
         history(),
         SimClock::manual(BEFORE_FIRST),
-        SimConfig {
-            seed: 3,
-            starting_balance: dec!(100000),
-            faults,
-        },
+        SimConfig { seed: 3, starting_balance: dec!(100000), faults },
     );
     assert!(matches!(
-        v.place_order(&market_order("r1", Side::Buy, dec!(0.01)))
-            .await,
+        v.place_order(&market_order("r1", Side::Buy, dec!(0.01))).await,
         Err(VenueError::Rejected { .. })
     ));
 
-    let faults = FaultSettings {
-        partial_fill_rate: 1.0,
-        ..FaultSettings::default()
-    };
+    let faults = FaultSettings { partial_fill_rate: 1.0, ..FaultSettings::default() };
     let v = SimVenue::new(
         Venue::Binance,
         history(),
         SimClock::manual(BEFORE_FIRST),
-        SimConfig {
-            seed: 3,
-            starting_balance: dec!(100000),
-            faults,
-        },
+        SimConfig { seed: 3, starting_balance: dec!(100000), faults },
     );
-    let r = v
-        .place_order(&market_order("p1", Side::Buy, dec!(1)))
-        .await
-        .unwrap();
-    assert!(
-        r.filled_qty.0 > Decimal::ZERO && r.filled_qty.0 < dec!(1),
-        "{r:?}"
-    );
+    let r = v.place_order(&market_order("p1", Side::Buy, dec!(1))).await.unwrap();
+    assert!(r.filled_qty.0 > Decimal::ZERO && r.filled_qty.0 < dec!(1), "{r:?}");
     assert_eq!(r.status, app::order::VenueOrderStatus::Expired);
 
-    let faults = FaultSettings {
-        outcome_unknown_rate: 1.0,
-        ..FaultSettings::default()
-    };
+    let faults = FaultSettings { outcome_unknown_rate: 1.0, ..FaultSettings::default() };
     let v = SimVenue::new(
         Venue::Binance,
         history(),
         SimClock::manual(BEFORE_FIRST),
-        SimConfig {
-            seed: 3,
-            starting_balance: dec!(100000),
-            faults,
-        },
+        SimConfig { seed: 3, starting_balance: dec!(100000), faults },
     );
     let id = ClientOrderId::new("u1").unwrap();
     assert!(matches!(
-        v.place_order(&market_order("u1", Side::Buy, dec!(0.01)))
-            .await,
+        v.place_order(&market_order("u1", Side::Buy, dec!(0.01))).await,
         Err(VenueError::OutcomeUnknown { .. })
     ));
     // The order did reach the venue: querying by client order id resolves it.

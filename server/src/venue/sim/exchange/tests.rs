@@ -26,10 +26,7 @@ fn market() -> Market {
 }
 
 fn book() -> OrderBook {
-    let l = |p: Decimal, q: Decimal| BookLevel {
-        price: Price(p),
-        qty: Qty(q),
-    };
+    let l = |p: Decimal, q: Decimal| BookLevel { price: Price(p), qty: Qty(q) };
     OrderBook {
         venue: Venue::Binance,
         symbol: btc(),
@@ -43,23 +40,13 @@ fn marks(p: Decimal) -> BTreeMap<Symbol, Decimal> {
     BTreeMap::from([(btc(), p)])
 }
 
-fn order(
-    id: &str,
-    side: Side,
-    qty: Decimal,
-    price: Option<Decimal>,
-    tif: TimeInForce,
-) -> OrderRequest {
+fn order(id: &str, side: Side, qty: Decimal, price: Option<Decimal>, tif: TimeInForce) -> OrderRequest {
     OrderRequest {
         client_order_id: ClientOrderId::new(id).unwrap(),
         symbol: btc(),
         side,
         qty: Qty(qty),
-        order_type: if price.is_some() {
-            OrderType::Limit
-        } else {
-            OrderType::Market
-        },
+        order_type: if price.is_some() { OrderType::Limit } else { OrderType::Market },
         price: price.map(Price),
         time_in_force: tif,
         reduce_only: false,
@@ -92,13 +79,7 @@ fn an_ioc_limit_stops_at_its_cap_and_expires_the_rest() {
     let mut x = SimExchange::new(Venue::Binance, dec!(1000));
     let (r, _) = x
         .place(
-            &order(
-                "a",
-                Side::Buy,
-                dec!(1.5),
-                Some(dec!(100.1)),
-                TimeInForce::Ioc,
-            ),
+            &order("a", Side::Buy, dec!(1.5), Some(dec!(100.1)), TimeInForce::Ioc),
             &market(),
             &book(),
             &marks(dec!(100)),
@@ -113,90 +94,34 @@ fn an_ioc_limit_stops_at_its_cap_and_expires_the_rest() {
 #[test]
 fn reducing_realises_pnl_and_flipping_reenters_at_the_fill() {
     let mut x = SimExchange::new(Venue::Binance, dec!(1000));
-    x.place(
-        &order("a", Side::Buy, dec!(1), None, TimeInForce::Ioc),
-        &market(),
-        &book(),
-        &marks(dec!(100)),
-        None,
-        1,
-    )
-    .unwrap();
+    x.place(&order("a", Side::Buy, dec!(1), None, TimeInForce::Ioc), &market(), &book(), &marks(dec!(100)), None, 1)
+        .unwrap();
     // Sell 2 @ 99.9 (1) + 99.8 (1): closes 1 long bought at 100.1 -> -0.2, then short 1 @ 99.8.
-    x.place(
-        &order("b", Side::Sell, dec!(2), None, TimeInForce::Ioc),
-        &market(),
-        &book(),
-        &marks(dec!(100)),
-        None,
-        2,
-    )
-    .unwrap();
+    x.place(&order("b", Side::Sell, dec!(2), None, TimeInForce::Ioc), &market(), &book(), &marks(dec!(100)), None, 2)
+        .unwrap();
     let pos = x.position(&btc());
     assert_eq!(pos.qty, dec!(-1));
     assert_eq!(pos.entry, dec!(99.8));
     // Fees: 100.1 x 0.0005 + (99.9 + 99.8) x 0.0005 = 0.05005 + 0.09985 = 0.1499.
-    assert_eq!(
-        x.balance(&marks(dec!(99.8)), 2).wallet,
-        Usd(dec!(1000) - dec!(0.2) - dec!(0.1499))
-    );
+    assert_eq!(x.balance(&marks(dec!(99.8)), 2).wallet, Usd(dec!(1000) - dec!(0.2) - dec!(0.1499)));
 }
 
 #[test]
 fn orders_are_checked_before_they_match() {
     let mut x = SimExchange::new(Venue::Binance, dec!(10));
     let m = market();
-    let reject_code = |x: &mut SimExchange, o: OrderRequest| {
-        x.place(&o, &m, &book(), &marks(dec!(100)), None, 1)
-            .unwrap_err()
-            .code
-    };
+    let reject_code =
+        |x: &mut SimExchange, o: OrderRequest| x.place(&o, &m, &book(), &marks(dec!(100)), None, 1).unwrap_err().code;
+    assert_eq!(reject_code(&mut x, order("a", Side::Buy, dec!(0.0015), None, TimeInForce::Ioc)), "invalid_qty");
+    assert_eq!(reject_code(&mut x, order("b", Side::Buy, dec!(0.01), None, TimeInForce::Ioc)), "min_notional");
     assert_eq!(
-        reject_code(
-            &mut x,
-            order("a", Side::Buy, dec!(0.0015), None, TimeInForce::Ioc)
-        ),
-        "invalid_qty"
-    );
-    assert_eq!(
-        reject_code(
-            &mut x,
-            order("b", Side::Buy, dec!(0.01), None, TimeInForce::Ioc)
-        ),
-        "min_notional"
-    );
-    assert_eq!(
-        reject_code(
-            &mut x,
-            order(
-                "c",
-                Side::Buy,
-                dec!(1),
-                Some(dec!(100.15)),
-                TimeInForce::Ioc
-            )
-        ),
+        reject_code(&mut x, order("c", Side::Buy, dec!(1), Some(dec!(100.15)), TimeInForce::Ioc)),
         "invalid_price"
     );
     // 10 USD at 5x leverage buys at most 50 USD of exposure.
+    assert_eq!(reject_code(&mut x, order("d", Side::Buy, dec!(1), None, TimeInForce::Ioc)), "insufficient_margin");
     assert_eq!(
-        reject_code(
-            &mut x,
-            order("d", Side::Buy, dec!(1), None, TimeInForce::Ioc)
-        ),
-        "insufficient_margin"
-    );
-    assert_eq!(
-        reject_code(
-            &mut x,
-            order(
-                "e",
-                Side::Buy,
-                dec!(0.1),
-                Some(dec!(100.1)),
-                TimeInForce::PostOnly
-            )
-        ),
+        reject_code(&mut x, order("e", Side::Buy, dec!(0.1), Some(dec!(100.1)), TimeInForce::PostOnly)),
         "post_only_would_take"
     );
     let mut ro = order("f", Side::Sell, dec!(0.1), None, TimeInForce::Ioc);
@@ -232,15 +157,8 @@ fn resting_limits_fill_as_maker_when_mark_crosses() {
 fn liquidation_price_and_margin_by_hand() {
     let mut x = SimExchange::new(Venue::Binance, dec!(1000));
     x.set_leverage(&btc(), 10);
-    x.place(
-        &order("a", Side::Buy, dec!(1), None, TimeInForce::Ioc),
-        &market(),
-        &book(),
-        &marks(dec!(100)),
-        None,
-        1,
-    )
-    .unwrap();
+    x.place(&order("a", Side::Buy, dec!(1), None, TimeInForce::Ioc), &market(), &book(), &marks(dec!(100)), None, 1)
+        .unwrap();
     let p = &x.positions(&marks(dec!(100)))[0];
     // Long at 100.1, 10x, mmr 0.5 %: 100.1 x 0.9 / 0.995 = 90.5427135…
     assert_eq!(p.liquidation_price.unwrap().0, dec!(90.54271357));
@@ -251,23 +169,11 @@ fn liquidation_price_and_margin_by_hand() {
 #[test]
 fn funding_settles_on_the_position_with_its_sign() {
     let mut x = SimExchange::new(Venue::Lighter, dec!(1000));
-    x.place(
-        &order("a", Side::Sell, dec!(2), None, TimeInForce::Ioc),
-        &market(),
-        &book(),
-        &marks(dec!(100)),
-        None,
-        1,
-    )
-    .unwrap();
-    let rate = FundingRate::new(dec!(0.0001), app::FundingInterval::HOURLY);
-    let p = x
-        .settle_funding(&btc(), rate, dec!(100), 3_600_000)
+    x.place(&order("a", Side::Sell, dec!(2), None, TimeInForce::Ioc), &market(), &book(), &marks(dec!(100)), None, 1)
         .unwrap();
+    let rate = FundingRate::new(dec!(0.0001), app::FundingInterval::HOURLY);
+    let p = x.settle_funding(&btc(), rate, dec!(100), 3_600_000).unwrap();
     // Short 2 at mark 100, +0.01 %: receives 2 x 100 x 0.0001 = 0.02.
     assert_eq!(p.amount, Usd(dec!(0.02)));
-    assert!(
-        x.settle_funding(&Symbol::new("ETH").unwrap(), rate, dec!(100), 3_600_000)
-            .is_none()
-    );
+    assert!(x.settle_funding(&Symbol::new("ETH").unwrap(), rate, dec!(100), 3_600_000).is_none());
 }

@@ -21,17 +21,10 @@ fn the_mark_path_passes_through_recorded_marks() {
     // Recorded 113836.8 at the first settlement; tick 1.
     assert_eq!(m.mark(&btc(), FIRST_BTC).unwrap().mark.0, dec!(113836));
     // And the next recorded mark 8 h later: 112748.9.
-    assert_eq!(
-        m.mark(&btc(), FIRST_BTC + 8 * 3_600_000).unwrap().mark.0,
-        dec!(112748)
-    );
+    assert_eq!(m.mark(&btc(), FIRST_BTC + 8 * 3_600_000).unwrap().mark.0, dec!(112748));
     // In between it moves.
     let a = m.mark(&btc(), FIRST_BTC + 3_600_000).unwrap().mark.0;
-    let b = m
-        .mark(&btc(), FIRST_BTC + 3_600_000 + 5_000)
-        .unwrap()
-        .mark
-        .0;
+    let b = m.mark(&btc(), FIRST_BTC + 3_600_000 + 5_000).unwrap().mark.0;
     assert_ne!(a, b);
 }
 
@@ -41,10 +34,7 @@ fn lighter_trades_at_a_small_basis_to_binance() {
     let mut l = market(Venue::Lighter, 5);
     for i in 0..200 {
         let t = ORIGIN_MS + 3 * 86_400_000 + i * 61_000;
-        let (pb, pl) = (
-            b.mark(&btc(), t).unwrap().mark.0,
-            l.mark(&btc(), t).unwrap().mark.0,
-        );
+        let (pb, pl) = (b.mark(&btc(), t).unwrap().mark.0, l.mark(&btc(), t).unwrap().mark.0);
         let gap = ((pl - pb) / pb).abs();
         assert!(gap <= dec!(0.00052), "gap {gap} at {t}");
     }
@@ -73,19 +63,10 @@ fn the_prediction_moves_and_lands_on_the_recorded_rate() {
     let next = m.funding(&btc(), t0).unwrap();
     assert_eq!(next.next_funding_ms, FIRST_BTC + 8 * 3_600_000);
     assert_eq!(next.last_settled.unwrap().rate, dec!(0.00007757));
-    let samples: Vec<Decimal> = (0..20)
-        .map(|i| m.funding(&btc(), t0 + i * 5_000).unwrap().predicted.rate)
-        .collect();
-    assert!(
-        samples.windows(2).any(|w| w[0] != w[1]),
-        "the prediction should move: {samples:?}"
-    );
+    let samples: Vec<Decimal> = (0..20).map(|i| m.funding(&btc(), t0 + i * 5_000).unwrap().predicted.rate).collect();
+    assert!(samples.windows(2).any(|w| w[0] != w[1]), "the prediction should move: {samples:?}");
     // In the last bucket before settlement the noise is gone and the drift has arrived.
-    let last = m
-        .funding(&btc(), next.next_funding_ms - 1)
-        .unwrap()
-        .predicted
-        .rate;
+    let last = m.funding(&btc(), next.next_funding_ms - 1).unwrap().predicted.rate;
     assert!((last - dec!(0.00007414)).abs() < dec!(0.0000002), "{last}");
 }
 

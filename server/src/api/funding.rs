@@ -1,0 +1,60 @@
+//! Symbols, the latest funding board, and funding history.
+
+use super::AppState;
+use crate::db;
+use crate::error::ApiError;
+use app::api::{FundingBoard, FundingHistory, HistoryQuery, SymbolInfo};
+use app::{MS_PER_HOUR, Symbol};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+
+/// The default history window, and the longest one may ask for (the retention horizon).
+const DEFAULT_WINDOW_MS: i64 = 7 * 24 * MS_PER_HOUR;
+const MAX_WINDOW_MS: i64 = 31 * 24 * MS_PER_HOUR;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/symbols", get(symbols))
+        .route("/funding-rates", get(board))
+        .route("/funding-rates/{symbol}/history", get(history))
+}
+
+async fn symbols(State(state): State<AppState>) -> Json<Vec<SymbolInfo>> {
+    Json(state.collector.read(|s| s.symbols()))
+}
+
+async fn board(State(state): State<AppState>) -> Json<FundingBoard> {
+    let now = state.now_ms();
+    Json(state.collector.read(|s| s.board(now)))
+}
+
+async fn history(
+    State(state): State<AppState>,
+    Path(symbol): Path<String>,
+    query: Result<Query<HistoryQuery>, QueryRejection>,
+) -> Result<Json<FundingHistory>, ApiError> {
+    let Query(q) = query?;
+    let symbol = Symbol::new(&symbol).map_err(|e| ApiError::field("symbol", e.to_string()))?;
+    if !state.collector.read(|s| s.symbols().iter().any(|i| i.symbol == symbol)) {
+        return Err(ApiError::NotFound(format!("unknown symbol {symbol}")));
+    }
+    let to_ms = q.to.unwrap_or_else(|| state.now_ms());
+    let from_ms = q.from.unwrap_or(to_ms - DEFAULT_WINDOW_MS);
+    if from_ms > to_ms {
+        return Err(ApiError::field("from", "`from` must not be after `to`"));
+    }
+    if to_ms - from_ms > MAX_WINDOW_MS {
+        return Err(ApiError::field("from", "the window may span at most 31 days"));
+    }
+    let filter = db::funding::HistoryFilter {
+        symbol: symbol.clone(),
+        venue: q.venue,
+        kind: q.kind.unwrap_or_default(),
+        from_ms,
+        to_ms,
+    };
+    let points = db::funding::history(&state.db, &filter).await?;
+    Ok(Json(FundingHistory { symbol, from_ms, to_ms, points }))
+}

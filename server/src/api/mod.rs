@@ -1,0 +1,45 @@
+//! The HTTP surface: REST under `/api/v1`, WebSockets under `/ws`, and the SPA from the
+//! static directory with `index.html` as the fallback for client-side routes.
+
+mod funding;
+mod system;
+pub mod ws;
+
+use crate::collector::CollectorHandle;
+use crate::venue::DynVenue;
+use app::TimestampMs;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use std::path::PathBuf;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+/// Shared by every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub collector: CollectorHandle,
+    pub db: DatabaseConnection,
+    pub venues: Vec<DynVenue>,
+    pub started_ms: TimestampMs,
+    pub stale_after_ms: i64,
+}
+
+impl AppState {
+    /// The venues' clock (simulated venues may run compressed time); wall clock without venues.
+    pub fn now_ms(&self) -> TimestampMs {
+        self.venues.iter().map(|v| v.now_ms()).max().unwrap_or_else(crate::venue::sim::clock::wall_clock_ms)
+    }
+}
+
+/// The whole application; tests drive it with `oneshot` or serve it on port 0.
+pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
+    let api = Router::new().merge(system::router()).merge(funding::router());
+    let mut router = Router::new()
+        .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
+        .merge(ws::router());
+    if let Some(dir) = static_dir {
+        let index = dir.join("index.html");
+        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+    }
+    router.layer(TraceLayer::new_for_http()).with_state(state)
+}

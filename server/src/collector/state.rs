@@ -1,0 +1,179 @@
+//! The latest market state of every venue, held in memory for the API and the board stream.
+//! Pure: events in, changed board rows out.
+
+use crate::venue::VenueEvent;
+use app::api::{FundingBoard, FundingRow, SymbolInfo, VenueFunding, VenueStatus};
+use app::market::{FundingSnapshot, MarkPrice, TopOfBook};
+use app::{Symbol, TimestampMs, Venue, VenueMode};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default)]
+pub struct VenueHealth {
+    pub mode: VenueMode,
+    pub connected: bool,
+    /// Venue-clock time of the last market update received.
+    pub last_update_ms: Option<TimestampMs>,
+    pub symbols: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct MarketState {
+    funding: BTreeMap<(Symbol, Venue), FundingSnapshot>,
+    marks: BTreeMap<(Symbol, Venue), MarkPrice>,
+    books: BTreeMap<(Symbol, Venue), TopOfBook>,
+    listed: BTreeMap<Symbol, Vec<Venue>>,
+    venues: BTreeMap<Venue, VenueHealth>,
+}
+
+impl MarketState {
+    pub fn add_venue(&mut self, venue: Venue, mode: VenueMode) {
+        self.venues.insert(venue, VenueHealth { mode, connected: false, ..Default::default() });
+    }
+
+    pub fn list_symbols(&mut self, venue: Venue, symbols: impl IntoIterator<Item = Symbol>) {
+        let mut n = 0;
+        for s in symbols {
+            let venues = self.listed.entry(s).or_default();
+            if !venues.contains(&venue) {
+                venues.push(venue);
+                venues.sort();
+            }
+            n += 1;
+        }
+        let health = self.venues.entry(venue).or_default();
+        health.symbols = n;
+        health.connected = true;
+    }
+
+    /// Apply one event; a funding event whose row changed returns the new row.
+    pub fn apply(&mut self, event: &VenueEvent) -> Option<FundingRow> {
+        match event {
+            VenueEvent::Funding(f) => {
+                self.touch(f.venue, f.time_ms);
+                let key = (f.symbol.clone(), f.venue);
+                if self.funding.get(&key) == Some(f) {
+                    return None;
+                }
+                let changed = self
+                    .funding
+                    .get(&key)
+                    .is_none_or(|old| old.predicted != f.predicted || old.next_funding_ms != f.next_funding_ms);
+                self.funding.insert(key, f.clone());
+                changed.then(|| self.row(&f.symbol))
+            }
+            VenueEvent::Mark(m) => {
+                self.touch(m.venue, m.time_ms);
+                self.marks.insert((m.symbol.clone(), m.venue), m.clone());
+                None
+            }
+            VenueEvent::Book(b) => {
+                self.touch(b.venue, b.time_ms);
+                self.books.insert((b.symbol.clone(), b.venue), b.clone());
+                None
+            }
+            VenueEvent::Connection { venue, connected, .. } => {
+                self.venues.entry(*venue).or_default().connected = *connected;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    fn touch(&mut self, venue: Venue, t: TimestampMs) {
+        let h = self.venues.entry(venue).or_default();
+        h.last_update_ms = Some(h.last_update_ms.map_or(t, |old| old.max(t)));
+    }
+
+    pub fn funding(&self, symbol: &Symbol, venue: Venue) -> Option<&FundingSnapshot> {
+        self.funding.get(&(symbol.clone(), venue))
+    }
+
+    pub fn row(&self, symbol: &Symbol) -> FundingRow {
+        let side = |v: Venue| {
+            let mark = self.marks.get(&(symbol.clone(), v)).map(|m| m.mark);
+            self.funding(symbol, v).map(|f| VenueFunding::from_snapshot(f, mark))
+        };
+        FundingRow::new(symbol.clone(), side(Venue::Binance), side(Venue::Lighter))
+    }
+
+    pub fn board(&self, as_of_ms: TimestampMs) -> FundingBoard {
+        let mut symbols: Vec<&Symbol> = self.funding.keys().map(|(s, _)| s).collect();
+        symbols.dedup();
+        FundingBoard { as_of_ms, rows: symbols.into_iter().map(|s| self.row(s)).collect() }
+    }
+
+    pub fn symbols(&self) -> Vec<SymbolInfo> {
+        self.listed.iter().map(|(s, v)| SymbolInfo { symbol: s.clone(), venues: v.clone() }).collect()
+    }
+
+    pub fn marks(&self) -> Vec<MarkPrice> {
+        self.marks.values().cloned().collect()
+    }
+
+    pub fn snapshots(&self) -> Vec<FundingSnapshot> {
+        self.funding.values().cloned().collect()
+    }
+
+    pub fn venue_status(&self, venue_now: impl Fn(Venue) -> TimestampMs, stale_after_ms: i64) -> Vec<VenueStatus> {
+        self.venues
+            .iter()
+            .map(|(v, h)| {
+                let age = h.last_update_ms.map(|t| (venue_now(*v) - t).max(0));
+                VenueStatus {
+                    venue: *v,
+                    mode: h.mode,
+                    connected: h.connected && age.is_some_and(|a| a <= stale_after_ms),
+                    last_update_ms: h.last_update_ms,
+                    data_age_ms: age,
+                    symbols: h.symbols,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::{FundingInterval, FundingRate};
+    use rust_decimal_macros::dec;
+
+    fn snap(venue: Venue, rate: rust_decimal::Decimal, interval: FundingInterval, t: i64) -> VenueEvent {
+        VenueEvent::Funding(FundingSnapshot {
+            venue,
+            symbol: Symbol::new("ETH").unwrap(),
+            predicted: FundingRate::new(rate, interval),
+            last_settled: None,
+            next_funding_ms: 8 * 3_600_000,
+            time_ms: t,
+        })
+    }
+
+    #[test]
+    fn funding_events_build_rows_with_the_spread() {
+        let mut s = MarketState::default();
+        let row = s.apply(&snap(Venue::Binance, dec!(0.0008), FundingInterval::EIGHT_HOURS, 1)).unwrap();
+        assert!(row.spread.is_none());
+        let row = s.apply(&snap(Venue::Lighter, dec!(0.00002), FundingInterval::HOURLY, 2)).unwrap();
+        let spread = row.spread.unwrap();
+        // 0.0008 / 8 = 0.0001 per hour vs 0.00002: 0.00008 per hour, short Binance.
+        assert_eq!(spread.per_hour, dec!(0.00008));
+        assert_eq!(spread.direction, app::SpreadDirection::LongLighterShortBinance);
+        // The same prediction again changes nothing: no update is sent.
+        assert!(s.apply(&snap(Venue::Lighter, dec!(0.00002), FundingInterval::HOURLY, 3)).is_none());
+        assert_eq!(s.board(3).rows.len(), 1);
+    }
+
+    #[test]
+    fn a_venue_is_stale_when_its_updates_stop() {
+        let mut s = MarketState::default();
+        s.add_venue(Venue::Binance, VenueMode::Sim);
+        s.list_symbols(Venue::Binance, [Symbol::new("ETH").unwrap()]);
+        s.apply(&snap(Venue::Binance, dec!(0.0001), FundingInterval::EIGHT_HOURS, 1_000));
+        let fresh = s.venue_status(|_| 2_000, 30_000);
+        assert!(fresh[0].connected);
+        let stale = s.venue_status(|_| 60_000, 30_000);
+        assert!(!stale[0].connected);
+        assert_eq!(stale[0].data_age_ms, Some(59_000));
+    }
+}

@@ -1,0 +1,113 @@
+//! Assembles the running product from settings: database, venues, collector, HTTP server.
+//! `main` and the integration tests start the server the same way.
+
+use crate::api::{self, AppState};
+use crate::collector::{Collector, CollectorHandle};
+use crate::db;
+use crate::settings::{Settings, VenueSettings};
+use crate::venue::DynVenue;
+use crate::venue::sim::history::History;
+use crate::venue::sim::{SimClock, SimConfig, SimVenue};
+use app::{Venue, VenueMode};
+use secrecy::ExposeSecret;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("funding history: {0}")]
+    History(#[from] crate::venue::sim::history::HistoryError),
+    #[error("venue {venue}: mode {mode} has no connector in this build; use mode = \"sim\"")]
+    NoConnector { venue: Venue, mode: &'static str },
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A started server. Cancel `shutdown` to stop it; `join` waits for the tasks to finish.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub async fn join(self) {
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.join().await;
+    }
+}
+
+fn build_venues(settings: &Settings, clock: &SimClock) -> Result<Vec<Arc<SimVenue>>, StartupError> {
+    let mut out = Vec::new();
+    let history = History::embedded()?;
+    for (venue, vs) in [(Venue::Binance, &settings.venues.binance), (Venue::Lighter, &settings.venues.lighter)] {
+        let VenueSettings { mode, .. } = vs;
+        match mode {
+            VenueMode::Sim => {
+                let config = SimConfig {
+                    seed: settings.sim.seed,
+                    starting_balance: settings.sim.starting_balance,
+                    faults: settings.sim.faults.clone(),
+                };
+                out.push(SimVenue::new(venue, history.clone(), clock.clone(), config));
+            }
+            other => return Err(StartupError::NoConnector { venue, mode: other.as_str() }),
+        }
+    }
+    Ok(out)
+}
+
+/// Start everything on `listener`. Returns once the server accepts connections.
+pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
+    let db = db::connect(settings.database.url.expose_secret()).await?;
+    let clock = SimClock::scaled(settings.sim.speed);
+    let sims = build_venues(&settings, &clock)?;
+    let venues: Vec<DynVenue> = sims.iter().map(|s| s.clone() as DynVenue).collect();
+    let shutdown = CancellationToken::new();
+    let mut tasks = Vec::new();
+
+    let handle = CollectorHandle::new();
+    let collector = Collector::new(handle.clone(), venues.clone(), db.clone(), settings.collector.clone());
+    tasks.push(tokio::spawn(collector.run(shutdown.clone())));
+    let tick = Duration::from_millis(settings.sim.tick_ms.max(10));
+    for sim in sims {
+        tasks.push(tokio::spawn(sim.run(tick, shutdown.clone())));
+    }
+
+    let state = AppState {
+        collector: handle,
+        db,
+        venues,
+        started_ms: crate::venue::sim::clock::wall_clock_ms(),
+        stale_after_ms: i64::try_from(settings.collector.stale_after_secs).unwrap_or(30)
+            * 1000
+            * i64::from(settings.sim.speed.max(1)),
+    };
+    let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
+    if static_dir.is_none() {
+        tracing::warn!(dir = %settings.server.static_dir.display(), "no built SPA found; serving the API only (run `cargo xtask dist`)");
+    }
+    let router = api::app(state.clone(), static_dir);
+    let addr = listener.local_addr()?;
+    let stop = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned());
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "http server failed");
+        }
+    }));
+    Ok(Running { addr, state, shutdown, tasks })
+}
