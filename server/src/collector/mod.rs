@@ -16,7 +16,7 @@ use state::MarketState;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 pub type SharedState = Arc<RwLock<MarketState>>;
@@ -43,12 +43,25 @@ impl RowUpdate {
 pub struct CollectorHandle {
     pub state: SharedState,
     pub rows: broadcast::Sender<RowUpdate>,
+    /// Becomes true once every venue's markets are known and history is backfilled.
+    ready: watch::Sender<bool>,
 }
 
 impl CollectorHandle {
     pub fn new() -> Self {
         let (rows, _) = broadcast::channel(1024);
-        Self { state: Arc::default(), rows }
+        Self { state: Arc::default(), rows, ready: watch::Sender::new(false) }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        *self.ready.borrow()
+    }
+
+    /// Wait until the first discovery and backfill are done.
+    pub async fn wait_ready(&self) {
+        let mut rx = self.ready.subscribe();
+        // An error means the collector is gone; nothing more to wait for.
+        let _ = rx.wait_for(|r| *r).await;
     }
 
     pub fn read<T>(&self, f: impl FnOnce(&MarketState) -> T) -> T {
@@ -93,6 +106,7 @@ impl Collector {
         for venue in &self.venues {
             self.discover(venue).await;
         }
+        self.handle.ready.send_replace(true);
         let mut funding_timer = tokio::time::interval(Duration::from_secs(self.settings.funding_write_secs.max(1)));
         let mut price_timer = tokio::time::interval(Duration::from_secs(self.settings.price_write_secs.max(1)));
         let mut prune_timer = tokio::time::interval(Duration::from_secs(self.settings.prune_every_secs.max(1)));

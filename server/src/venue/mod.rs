@@ -5,6 +5,7 @@
 //! fills, settled funding payments, and a push stream of [`VenueEvent`]s. Requests return a
 //! [`VenueError`] whose kind tells the caller how to react.
 
+pub mod lighter;
 pub mod sim;
 
 use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, SettledFunding, TopOfBook};

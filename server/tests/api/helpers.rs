@@ -1,0 +1,48 @@
+//! Starting a test server: simulated venues on a compressed clock, SQLite in a temp dir.
+
+use server::settings::Settings;
+use server::startup::{self, Running};
+use std::collections::HashMap;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub running: Running,
+    pub base: String,
+    _dir: TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}{path}", self.running.addr)
+    }
+}
+
+pub fn settings(overrides: &[(&str, &str)], dir: &TempDir) -> Settings {
+    let db = format!("sqlite://{}/arb.db?mode=rwc", dir.path().display());
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("ARB__DATABASE__URL".into(), db),
+        ("ARB__SIM__SPEED".into(), "60".into()),
+        ("ARB__SIM__TICK_MS".into(), "100".into()),
+    ]);
+    vars.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let env = config::Environment::with_prefix("ARB").prefix_separator("__").separator("__").source(Some(vars));
+    Settings::load_with_env(None, env).expect("test settings")
+}
+
+pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = settings(overrides, &dir);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let running = startup::start(settings, listener).await.expect("start");
+    let base = format!("http://{}", running.addr);
+    let app = TestApp { running, base, _dir: dir };
+    // The collector discovers markets and backfills history right after start.
+    tokio::time::timeout(std::time::Duration::from_secs(30), app.running.state.collector.wait_ready())
+        .await
+        .expect("collector ready in time");
+    app
+}
