@@ -33,6 +33,8 @@ pub enum StartupError {
 pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The simulated venues, when running on them (tests and benchmarks drive them).
+    pub sims: Vec<Arc<SimVenue>>,
     pub shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -83,8 +85,8 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     let collector = Collector::new(handle.clone(), venues.clone(), db.clone(), settings.collector.clone());
     tasks.push(tokio::spawn(collector.run(shutdown.clone())));
     let tick = Duration::from_millis(settings.sim.tick_ms.max(10));
-    for sim in sims {
-        tasks.push(tokio::spawn(sim.run(tick, shutdown.clone())));
+    for sim in &sims {
+        tasks.push(tokio::spawn(sim.clone().run(tick, shutdown.clone())));
     }
 
     let state = AppState {
@@ -92,6 +94,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         db,
         venues,
         started_ms: crate::venue::sim::clock::wall_clock_ms(),
+        shutdown: shutdown.clone(),
         stale_after_ms: i64::try_from(settings.collector.stale_after_secs).unwrap_or(30)
             * 1000
             * i64::from(settings.sim.speed.max(1)),
@@ -109,5 +112,5 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
             tracing::error!(error = %e, "http server failed");
         }
     }));
-    Ok(Running { addr, state, shutdown, tasks })
+    Ok(Running { addr, state, sims, shutdown, tasks })
 }

@@ -22,6 +22,8 @@ pub struct AppState {
     pub venues: Vec<DynVenue>,
     pub started_ms: TimestampMs,
     pub stale_after_ms: i64,
+    /// Cancelled when the server stops; long-lived sessions watch it.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::get;
 use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
+use tokio_util::sync::CancellationToken;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ws/funding-rates", get(funding_rates))
@@ -22,8 +23,8 @@ pub fn router() -> Router<AppState> {
 async fn funding_rates(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     ws.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
-        let collector = state.collector.clone();
-        funding_session(sink, stream, collector, move || state.now_ms()).await;
+        let (collector, shutdown) = (state.collector.clone(), state.shutdown.clone());
+        funding_session(sink, stream, collector, shutdown, move || state.now_ms()).await;
     })
 }
 
@@ -34,8 +35,13 @@ fn snapshot(handle: &CollectorHandle, now: TimestampMs) -> Message {
 }
 
 /// Runs one client's session until either side closes.
-pub async fn funding_session<S, R>(mut sink: S, mut stream: R, handle: CollectorHandle, now: impl Fn() -> TimestampMs)
-where
+pub async fn funding_session<S, R>(
+    mut sink: S,
+    mut stream: R,
+    handle: CollectorHandle,
+    shutdown: CancellationToken,
+    now: impl Fn() -> TimestampMs,
+) where
     S: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
@@ -46,6 +52,11 @@ where
     }
     loop {
         let outgoing = tokio::select! {
+            // Upgraded sockets outlive graceful HTTP shutdown; close them explicitly.
+            _ = shutdown.cancelled() => {
+                let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
             update = rows.recv() => match update {
                 Ok(u) => Message::Text(u.json),
                 Err(RecvError::Lagged(skipped)) => {
@@ -100,7 +111,8 @@ mod tests {
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, axum::Error>>();
         let h = handle.clone();
-        let session = tokio::spawn(async move { funding_session(out_tx, in_rx, h, || 42).await });
+        let session =
+            tokio::spawn(async move { funding_session(out_tx, in_rx, h, CancellationToken::new(), || 42).await });
 
         let FundingMessage::Snapshot(board) = parse(out_rx.next().await.unwrap()) else { panic!("snapshot first") };
         assert_eq!((board.as_of_ms, board.rows.len()), (42, 1));

@@ -80,6 +80,12 @@ impl SimVenue {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Push an event on this venue's stream as if the venue had sent it: the hook that tests
+    /// and benchmarks use to measure the path from a venue update to the browser.
+    pub fn publish_event(&self, event: VenueEvent) {
+        self.publish(event);
+    }
+
     fn publish(&self, event: VenueEvent) {
         // No receivers is fine: nobody is listening yet.
         let _ = self.events.send(event);

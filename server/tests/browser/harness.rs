@@ -1,0 +1,139 @@
+//! Starting chromedriver and the server, polling the page, and always closing the browser.
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use server::startup::{self, Running};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Whether to run: mandatory under `ARB_E2E=1`, skipped (loudly) when the pieces are missing.
+pub fn enabled() -> bool {
+    if std::env::var("ARB_E2E").as_deref() == Ok("1") {
+        return true;
+    }
+    let ready = workspace().join("dist/index.html").exists() && which("chromedriver");
+    if !ready {
+        eprintln!("browser tests skipped: run `cargo xtask test` (builds dist/, installs chromium)");
+    }
+    ready
+}
+
+fn which(bin: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).exists()))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A chromedriver process, killed on drop.
+pub struct Driver {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn start_driver() -> Driver {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (apt-get install chromium-driver)");
+    let driver = Driver { child, url: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    driver
+}
+
+pub async fn browser(driver: &Driver, profile: &TempDir) -> Client {
+    let mut caps = Capabilities::new();
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,900",
+        &format!("--user-data-dir={}", profile.path().display()),
+    ];
+    caps.insert("goog:chromeOptions".into(), json!({ "args": args, "binary": "/usr/bin/chromium" }));
+    ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&driver.url).await.expect("webdriver session")
+}
+
+/// A server on a fixed address so that it can be stopped and started again on the same port.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub dir: TempDir,
+}
+
+impl TestServer {
+    pub fn new() -> Self {
+        let port = free_port();
+        Self { addr: SocketAddr::from(([127, 0, 0, 1], port)), dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    pub async fn start(&self) -> Running {
+        let db = format!("sqlite://{}/arb.db?mode=rwc", self.dir.path().display());
+        let dist = workspace().join("dist");
+        let vars = std::collections::HashMap::from([
+            ("ARB__DATABASE__URL".to_string(), db),
+            ("ARB__SERVER__STATIC_DIR".to_string(), dist.display().to_string()),
+            ("ARB__SIM__SPEED".to_string(), "60".to_string()),
+            ("ARB__SIM__TICK_MS".to_string(), "250".to_string()),
+        ]);
+        let env = config::Environment::with_prefix("ARB").prefix_separator("__").separator("__").source(Some(vars));
+        let settings = server::settings::Settings::load_with_env(None, env).expect("settings");
+        let listener = tokio::net::TcpListener::bind(self.addr).await.expect("bind the test port");
+        let running = startup::start(settings, listener).await.expect("server start");
+        running.state.collector.wait_ready().await;
+        running
+    }
+}
+
+/// Evaluate `script` (which must `return` a value) until `done` accepts it.
+pub async fn wait_for(c: &Client, what: &str, script: &str, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
+        if done(&v) {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}; last value {v}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn screenshot(c: &Client, name: &str) {
+    let dir = workspace().join("test-artifacts/screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    let png = c.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
