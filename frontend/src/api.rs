@@ -2,8 +2,8 @@
 //!
 //! Errors keep the server's `ErrorBody` when there is one, so pages can show its message.
 
-use app::api::{ErrorBody, FundingBoard, FundingHistory, HistoryQuery, Status};
 use app::Symbol;
+use app::api::{ErrorBody, FundingBoard, FundingHistory, HistoryQuery, Status};
 use serde::de::DeserializeOwned;
 use std::fmt;
 use wasm_bindgen::JsCast;
@@ -72,11 +72,7 @@ async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
         .map_err(js_err)?
         .dyn_into()
         .map_err(|_| ApiError::Network("fetch did not return a Response".into()))?;
-    let text = JsFuture::from(response.text().map_err(js_err)?)
-        .await
-        .map_err(js_err)?
-        .as_string()
-        .unwrap_or_default();
+    let text = JsFuture::from(response.text().map_err(js_err)?).await.map_err(js_err)?.as_string().unwrap_or_default();
 
     if !response.ok() {
         let body = serde_json::from_str::<ErrorBody>(&text).ok();

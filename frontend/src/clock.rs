@@ -37,9 +37,7 @@ impl ClockModel {
     /// Server milliseconds per local millisecond.
     pub fn rate(&self) -> f64 {
         match (self.samples.front(), self.samples.back()) {
-            (Some(&(l0, s0)), Some(&(l1, s1))) if l1 - l0 >= MIN_SPAN_MS => {
-                (s1 - s0) as f64 / (l1 - l0)
-            }
+            (Some(&(l0, s0)), Some(&(l1, s1))) if l1 - l0 >= MIN_SPAN_MS => (s1 - s0) as f64 / (l1 - l0),
             _ => 1.0,
         }
     }
@@ -51,7 +49,11 @@ impl ClockModel {
     }
 }
 
-/// The app-wide server clock: a `now_ms` signal that ticks every second.
+/// How often the clock is sampled. The signal itself changes once per server second, on the
+/// second: a 1 s timer drifts against second boundaries and countdowns would skip or stall.
+const SAMPLE: Duration = Duration::from_millis(200);
+
+/// The app-wide server clock: a `now_ms` signal, whole server seconds, updated as each passes.
 #[derive(Clone, Copy)]
 pub struct ServerClock {
     model: StoredValue<ClockModel>,
@@ -62,7 +64,7 @@ impl ServerClock {
     /// Create the clock and start its ticker; call once, from the root component.
     pub fn start() -> Self {
         let clock = Self { model: StoredValue::new(ClockModel::default()), now_ms: RwSignal::new(None) };
-        match set_interval_with_handle(move || clock.tick(), Duration::from_secs(1)) {
+        match set_interval_with_handle(move || clock.tick(), SAMPLE) {
             Ok(handle) => on_cleanup(move || handle.clear()),
             Err(e) => leptos::logging::error!("server clock ticker not started: {e:?}"),
         }
@@ -74,14 +76,17 @@ impl ServerClock {
         self.tick();
     }
 
-    /// The server's time, updated each second; `None` until the first observation.
+    /// The server's time to the whole second; `None` until the first observation.
     pub fn now_ms(&self) -> Option<i64> {
         self.now_ms.get()
     }
 
     fn tick(&self) {
         let now = self.model.with_value(|m| m.server_now(js_sys::Date::now()));
-        self.now_ms.set(now);
+        let whole_second = now.map(|ms| ms.div_euclid(1000) * 1000);
+        if self.now_ms.get_untracked() != whole_second {
+            self.now_ms.set(whole_second);
+        }
     }
 }
 

@@ -122,8 +122,7 @@ pub fn utc_hour_minute(ms: i64) -> String {
 
 /// "Nov 22" in UTC.
 pub fn utc_month_day(ms: i64) -> String {
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let (_, month, day) = civil_from_days(ms.div_euclid(86_400_000));
     format!("{} {}", MONTHS[(month - 1) as usize], day)
 }

@@ -8,7 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
 
-const POLL: Duration = Duration::from_secs(5);
+/// The first polls come quickly so that the clock learns the speed of a simulated server
+/// (up to hours per real second) within a few seconds of opening the page.
+const FIRST_POLLS: u32 = 4;
+const FIRST_POLL_EVERY: Duration = Duration::from_secs(1);
+const POLL_EVERY: Duration = Duration::from_secs(5);
 
 #[derive(Clone, Copy)]
 pub struct ServerStatus {
@@ -16,28 +20,31 @@ pub struct ServerStatus {
 }
 
 impl ServerStatus {
-    /// Start polling; call once, from the root component.
+    /// Start polling; call once, from the root component. Polling stops when that
+    /// component's signals are disposed.
     pub fn start(clock: ServerClock) -> Self {
         let status = Self { latest: RwSignal::new(None) };
-        let poll = move || {
-            spawn_local(async move {
-                // A failed poll keeps the previous status: the stream's indicator already
-                // tells the user when the server is unreachable.
-                if let Ok(s) = api::status().await {
-                    clock.observe(s.now_ms);
-                    status.latest.set(Some(s));
-                }
-            })
-        };
-        poll();
-        match set_interval_with_handle(poll, POLL) {
-            Ok(handle) => on_cleanup(move || handle.clear()),
-            Err(e) => leptos::logging::error!("status polling not started: {e:?}"),
-        }
+        status.poll(clock, 0);
         status
     }
 
     pub fn latest(&self) -> Option<Status> {
         self.latest.get()
+    }
+
+    fn poll(self, clock: ServerClock, n: u32) {
+        if self.latest.is_disposed() {
+            return;
+        }
+        spawn_local(async move {
+            // A failed poll keeps the previous status: the stream's indicator already tells
+            // the user when the server is unreachable.
+            if let Ok(s) = api::status().await {
+                clock.observe(s.now_ms);
+                self.latest.try_set(Some(s));
+            }
+        });
+        let delay = if n < FIRST_POLLS { FIRST_POLL_EVERY } else { POLL_EVERY };
+        set_timeout(move || self.poll(clock, n.saturating_add(1)), delay);
     }
 }

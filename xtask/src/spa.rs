@@ -22,7 +22,7 @@ pub fn build_dist(release: bool) -> Result<PathBuf> {
     if staging.exists() {
         fs::remove_dir_all(&staging).with_context(|| format!("clearing {}", staging.display()))?;
     }
-    bindgen(&wasm, &staging)?;
+    bindgen(&wasm, &staging, release)?;
     let wasm_out = staging.join(format!("{CRATE}_bg.wasm"));
     if release {
         optimize(&root, &wasm_out);
@@ -34,7 +34,7 @@ pub fn build_dist(release: bool) -> Result<PathBuf> {
     Ok(dist)
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     // xtask lives one level below the workspace root.
     let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
@@ -52,36 +52,19 @@ fn target_dir(root: &Path) -> PathBuf {
 /// True for the variables `cargo run` sets for the xtask binary itself. Passed on to the
 /// child cargo they change the environment its build scripts see (ring's reruns on
 /// `CARGO_PKG_*`), so every dist would recompile them.
-fn is_run_env(name: &OsStr) -> bool {
+pub fn is_run_env(name: &OsStr) -> bool {
     let name = name.to_string_lossy();
     name.starts_with("CARGO_PKG_")
         || name.starts_with("CARGO_MANIFEST_")
-        || matches!(
-            name.as_ref(),
-            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE"
-        )
+        || matches!(name.as_ref(), "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE")
 }
 
 fn cargo_build_wasm(root: &Path, target_dir: &Path, release: bool) -> Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let profile = if release { "wasm-release" } else { "dev" };
-    let mut cmd = Command::new(cargo);
+    let mut cmd = crate::cargo();
     cmd.current_dir(root)
-        .args([
-            "build",
-            "--package",
-            CRATE,
-            "--target",
-            WASM_TARGET,
-            "--profile",
-            profile,
-        ])
+        .args(["build", "--package", CRATE, "--target", WASM_TARGET, "--profile", profile])
         .env("CARGO_TARGET_DIR", target_dir);
-    for (name, _) in std::env::vars_os() {
-        if is_run_env(&name) {
-            cmd.env_remove(&name);
-        }
-    }
     println!("building {CRATE} for {WASM_TARGET} ({profile})");
     let status = cmd.status().context("running cargo build for the SPA")?;
     if !status.success() {
@@ -89,19 +72,20 @@ fn cargo_build_wasm(root: &Path, target_dir: &Path, release: bool) -> Result<Pat
     }
     // Cargo names the dev profile's output directory "debug".
     let profile_dir = if release { "wasm-release" } else { "debug" };
-    let wasm = target_dir
-        .join(WASM_TARGET)
-        .join(profile_dir)
-        .join(format!("{CRATE}.wasm"));
+    let wasm = target_dir.join(WASM_TARGET).join(profile_dir).join(format!("{CRATE}.wasm"));
     if !wasm.is_file() {
         bail!("cargo reported success but {} is missing", wasm.display());
     }
     Ok(wasm)
 }
 
-fn bindgen(wasm: &Path, out_dir: &Path) -> Result<()> {
+fn bindgen(wasm: &Path, out_dir: &Path, release: bool) -> Result<()> {
     wasm_bindgen_cli_support::Bindgen::new()
         .input_path(wasm)
+        // Function names are half the size of a release module; dev builds keep them for
+        // readable panics in the console.
+        .remove_name_section(release)
+        .remove_producers_section(release)
         .out_name(CRATE)
         .web(true)?
         // Keep `new URL('frontend_bg.wasm', import.meta.url)` as init()'s default: omitted, a
@@ -145,13 +129,7 @@ fn optimize(root: &Path, wasm: &Path) {
         "--enable-reference-types",
         "--enable-multivalue",
     ];
-    let status = base
-        .args(["-Oz", "--strip-debug"])
-        .args(features)
-        .arg(wasm)
-        .arg("-o")
-        .arg(&optimized)
-        .status();
+    let status = base.args(["-Oz", "--strip-debug"]).args(features).arg(wasm).arg("-o").arg(&optimized).status();
     match status {
         Ok(s) if s.success() => {
             if let Err(e) = fs::rename(&optimized, wasm) {
@@ -191,8 +169,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         if entry.file_type()?.is_dir() {
             copy_dir(&entry.path(), &dest)?;
         } else {
-            fs::copy(entry.path(), &dest)
-                .with_context(|| format!("copying {}", entry.path().display()))?;
+            fs::copy(entry.path(), &dest).with_context(|| format!("copying {}", entry.path().display()))?;
         }
     }
     Ok(())
@@ -251,9 +228,7 @@ fn report_sizes(wasm: &Path) -> Result<()> {
     let gzipped = gz.finish()?.len();
     println!(
         "{}: {} raw, {} gzip",
-        wasm.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
+        wasm.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
         human(bytes.len()),
         human(gzipped)
     );
@@ -280,13 +255,7 @@ mod tests {
         ] {
             assert!(is_run_env(OsStr::new(name)), "{name}");
         }
-        for name in [
-            "CARGO",
-            "CARGO_HOME",
-            "CARGO_TARGET_DIR",
-            "RUSTFLAGS",
-            "PATH",
-        ] {
+        for name in ["CARGO", "CARGO_HOME", "CARGO_TARGET_DIR", "RUSTFLAGS", "PATH"] {
             assert!(!is_run_env(OsStr::new(name)), "{name}");
         }
     }

@@ -44,7 +44,11 @@ impl RateUnit {
 
 /// `<td data-col=col>` showing `value`, or a dash when the venue does not quote the symbol.
 #[component]
-pub fn RateCell(#[prop(into)] col: String, unit: RateUnit, #[prop(into)] value: Signal<Option<Decimal>>) -> impl IntoView {
+pub fn RateCell(
+    #[prop(into)] col: String,
+    unit: RateUnit,
+    #[prop(into)] value: Signal<Option<Decimal>>,
+) -> impl IntoView {
     let class = move || value.get().map_or_else(|| "num rate na".to_owned(), |v| unit.class(v));
     let text = move || value.get().map_or_else(|| "—".to_owned(), |v| unit.text(v));
     view! { <td data-col=col class=class>{text}</td> }

@@ -1,3 +1,5 @@
+//! Table-driven tests of the formatting rules.
+
 use super::*;
 use std::str::FromStr;
 
@@ -13,7 +15,8 @@ fn percentages_are_signed_and_rounded_half_away_from_zero() {
         ("-0.000028", "-0.00280%"),
         ("0.000000004", "0.00000%"),
         ("-0.000000004", "0.00000%"),
-        ("-0.000000005", "-0.00001%"),
+        ("-0.00000005", "-0.00001%"),
+        ("0.00000004999", "0.00000%"),
         ("0", "0.00000%"),
     ];
     for (fraction, shown) in cases {

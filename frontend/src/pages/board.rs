@@ -8,9 +8,9 @@ mod sort;
 use crate::components::countdown::CountdownCell;
 use crate::components::rate_cell::{RateCell, RateUnit};
 use crate::format;
-use crate::ws::FundingFeed;
+use crate::ws::{ConnState, FundingFeed};
 use app::api::FundingRow;
-use app::{Symbol, Venue};
+use app::{SpreadDirection, Symbol, Venue};
 use detail::SymbolDetail;
 use leptos::prelude::*;
 use sort::{Sort, SortKey};
@@ -28,8 +28,7 @@ pub fn BoardPage() -> impl IntoView {
         let needle = filter.get().trim().to_ascii_uppercase();
         let s = sort.get();
         feed.rows().with(|rows| {
-            let mut shown: Vec<&FundingRow> =
-                rows.values().filter(|r| r.symbol.as_str().contains(&needle)).collect();
+            let mut shown: Vec<&FundingRow> = rows.values().filter(|r| r.symbol.as_str().contains(&needle)).collect();
             shown.sort_by(|a, b| s.compare(a, b));
             shown.into_iter().map(|r| r.symbol.clone()).collect::<Vec<_>>()
         })
@@ -41,7 +40,8 @@ pub fn BoardPage() -> impl IntoView {
     };
 
     view! {
-        <section class="board">
+        // Figures kept through a reconnect are dimmed: they may be out of date.
+        <section class="board" class:stale=move || feed.state() == ConnState::Reconnecting>
             <div class="toolbar">
                 <h1>"Funding board"</h1>
                 <span class="muted count">
@@ -164,8 +164,9 @@ fn BoardRow(symbol: Symbol, selected: RwSignal<Option<Symbol>>) -> impl IntoView
     };
     let spread_hour = Signal::derive(move || row.with(|r| r.as_ref()?.spread.map(|s| s.per_hour)));
     let spread_apr = Signal::derive(move || row.with(|r| r.as_ref()?.spread.map(|s| s.apr)));
-    let direction = move || {
-        row.with(|r| r.as_ref()?.spread.map(|s| s.direction.label())).unwrap_or("—")
+    let direction = move || match row.with(|r| r.as_ref()?.spread.map(|s| s.direction)) {
+        Some(d) => direction_legs(d).into_any(),
+        None => "—".into_any(),
     };
 
     let is_selected = {
@@ -180,8 +181,7 @@ fn BoardRow(symbol: Symbol, selected: RwSignal<Option<Symbol>>) -> impl IntoView
     view! {
         <tr
             data-symbol=symbol.to_string()
-            class:selected=is_selected.clone()
-            aria-selected=move || is_selected().to_string()
+            class:selected=is_selected
             tabindex="0"
             on:click=move |_| select()
             on:keydown=move |ev| {
@@ -198,5 +198,17 @@ fn BoardRow(symbol: Symbol, selected: RwSignal<Option<Symbol>>) -> impl IntoView
             <RateCell col="spread-apr" unit=RateUnit::SpreadApr value=spread_apr/>
             <td data-col="direction" class="direction">{direction}</td>
         </tr>
+    }
+}
+
+/// "Long Lighter / Short Binance" (the text of `SpreadDirection::label`), venues in colour.
+fn direction_legs(direction: SpreadDirection) -> impl IntoView {
+    let (long, short) = match direction {
+        SpreadDirection::LongLighterShortBinance => (Venue::Lighter, Venue::Binance),
+        SpreadDirection::LongBinanceShortLighter => (Venue::Binance, Venue::Lighter),
+    };
+    view! {
+        "Long " <span class=format!("venue-name venue-{long}")>{long.label()}</span>
+        " / Short " <span class=format!("venue-name venue-{short}")>{short.label()}</span>
     }
 }

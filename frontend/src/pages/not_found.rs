@@ -10,7 +10,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <section class="not-found">
             <h1>"Page not found"</h1>
-            <p>"Nothing lives at " <code>{move || path.get()}</code> " yet."</p>
+            <p>"Nothing lives at " <code>{move || path.get()}</code> "."</p>
             <p><A href="/">"Back to the funding board"</A></p>
         </section>
     }

@@ -11,6 +11,7 @@ use app::TimestampMs;
 use axum::Router;
 use sea_orm::DatabaseConnection;
 use std::path::PathBuf;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
@@ -41,7 +42,9 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(ws::router());
     if let Some(dir) = static_dir {
         let index = dir.join("index.html");
-        router = router.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)));
+        // The wasm is large; gzip it (the API's JSON is small and streamed over WebSockets).
+        let spa = ServeDir::new(dir).fallback(ServeFile::new(index));
+        router = router.fallback_service(tower::ServiceBuilder::new().layer(CompressionLayer::new()).service(spa));
     }
     router.layer(TraceLayer::new_for_http()).with_state(state)
 }

@@ -7,15 +7,10 @@ use tempfile::TempDir;
 
 pub struct TestApp {
     pub running: Running,
-    pub base: String,
     _dir: TempDir,
 }
 
 impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     pub fn ws_url(&self, path: &str) -> String {
         format!("ws://{}{path}", self.running.addr)
     }
@@ -38,8 +33,7 @@ pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
     let settings = settings(overrides, &dir);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let running = startup::start(settings, listener).await.expect("start");
-    let base = format!("http://{}", running.addr);
-    let app = TestApp { running, base, _dir: dir };
+    let app = TestApp { running, _dir: dir };
     // The collector discovers markets and backfills history right after start.
     tokio::time::timeout(std::time::Duration::from_secs(30), app.running.state.collector.wait_ready())
         .await
