@@ -9,6 +9,10 @@ pub mod ids;
 pub mod market;
 pub mod money;
 pub mod order;
+pub mod params;
+pub mod pnl;
+pub mod sizing;
+pub mod trading;
 pub mod ws;
 
 pub use funding::{FundingInterval, FundingRate, Spread, SpreadDirection};

@@ -5,12 +5,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_funding_rates;
 mod m20261122_000002_mark_prices;
+mod m20261122_000003_trading;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_funding_rates::Migration), Box::new(m20261122_000002_mark_prices::Migration)]
+        vec![
+            Box::new(m20261122_000001_funding_rates::Migration),
+            Box::new(m20261122_000002_mark_prices::Migration),
+            Box::new(m20261122_000003_trading::Migration),
+        ]
     }
 }

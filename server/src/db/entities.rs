@@ -42,3 +42,88 @@ pub mod mark_price {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod position {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "positions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        pub symbol: String,
+        pub status: String,
+        pub opened_ms: i64,
+        pub closed_ms: Option<i64>,
+        pub state: String,
+        pub view: String,
+        pub updated_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod order {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "orders")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub client_order_id: String,
+        pub position_id: i64,
+        pub venue: String,
+        pub symbol: String,
+        pub status: String,
+        pub created_ms: i64,
+        pub updated_ms: i64,
+        pub view: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod strategy_params {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "strategy_params")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub version: i64,
+        pub params: String,
+        pub created_ms: i64,
+        pub author: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod notification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "notifications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub level: String,
+        pub time_ms: i64,
+        pub title: String,
+        pub message: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// How a caller must react to a failed request (STYLE.md §9).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum VenueError {
     /// Network trouble or throttling before the venue acted: safe to retry later.
     #[error("{venue} unreachable: {message}")]
@@ -35,7 +35,7 @@ pub enum VenueError {
 
 /// Everything a venue pushes. Market events feed the collector; account events feed the
 /// trading core.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum VenueEvent {
     Funding(FundingSnapshot),
     Mark(MarkPrice),

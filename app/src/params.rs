@@ -1,0 +1,177 @@
+//! Strategy parameters: what an admin tunes. Validated field by field so the API and the form
+//! can show each message beside its field; stored versioned in the database.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrategyParams {
+    /// Open positions automatically when the entry rule fires (manual opens always allowed).
+    pub auto_open: bool,
+    /// Net edge over the horizon, as an APR fraction (0.1 = 10 %), needed to enter.
+    pub entry_min_apr: Decimal,
+    /// Consecutive observations above the threshold before entering.
+    pub entry_confirmations: u32,
+    /// Hours of expected funding counted in the entry edge (against round-trip fees).
+    pub horizon_hours: u32,
+    /// Exit when the spread in the held direction falls below this APR (reversal).
+    pub exit_below_apr: Decimal,
+    /// Take profit / stop loss as fractions of the position's margin (0.2 = +20 %).
+    pub take_profit_pct: Decimal,
+    pub stop_loss_pct: Decimal,
+    pub max_holding_hours: u32,
+    pub target_notional: Decimal,
+    pub leverage_binance: u32,
+    pub leverage_lighter: u32,
+    pub max_notional_per_symbol: Decimal,
+    pub max_notional_total: Decimal,
+    pub slices: u32,
+    /// Largest notional one slice may carry (0 = no limit beyond `slices`).
+    pub max_slice_notional: Decimal,
+    pub slice_pause_ms: u64,
+    /// Worst price an IOC leg accepts, in basis points from the touch.
+    pub slippage_cap_bps: u32,
+    /// Act when a leg's mark is within this fraction of its liquidation price (0.05 = 5 %).
+    pub liquidation_buffer_pct: Decimal,
+    /// Legs may differ by at most this fraction of the position before a repair.
+    pub imbalance_tolerance_pct: Decimal,
+    /// Market data older than this blocks new opens.
+    pub stale_after_ms: u64,
+    /// Portfolio drawdown from peak equity that trips the breaker (0.1 = 10 %).
+    pub max_drawdown_pct: Decimal,
+}
+
+impl Default for StrategyParams {
+    fn default() -> Self {
+        Self {
+            auto_open: false,
+            entry_min_apr: Decimal::new(15, 2),
+            entry_confirmations: 3,
+            horizon_hours: 72,
+            exit_below_apr: Decimal::ZERO,
+            take_profit_pct: Decimal::new(20, 2),
+            stop_loss_pct: Decimal::new(20, 2),
+            max_holding_hours: 24 * 14,
+            target_notional: Decimal::from(1_000),
+            leverage_binance: 3,
+            leverage_lighter: 3,
+            max_notional_per_symbol: Decimal::from(10_000),
+            max_notional_total: Decimal::from(50_000),
+            slices: 4,
+            max_slice_notional: Decimal::ZERO,
+            slice_pause_ms: 500,
+            slippage_cap_bps: 20,
+            liquidation_buffer_pct: Decimal::new(5, 2),
+            imbalance_tolerance_pct: Decimal::new(1, 2),
+            stale_after_ms: 30_000,
+            max_drawdown_pct: Decimal::new(10, 2),
+        }
+    }
+}
+
+/// One invalid field and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn check(errors: &mut Vec<FieldError>, ok: bool, field: &str, message: &str) {
+    if !ok {
+        errors.push(FieldError { field: field.into(), message: message.into() });
+    }
+}
+
+impl StrategyParams {
+    /// Every problem at once, so a form can mark all bad fields in one round trip.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut e = Vec::new();
+        let zero = Decimal::ZERO;
+        let one = Decimal::ONE;
+        check(
+            &mut e,
+            self.entry_min_apr >= zero && self.entry_min_apr <= Decimal::from(10),
+            "entry_min_apr",
+            "must be between 0 and 10 (1000 % APR)",
+        );
+        check(&mut e, (1..=100).contains(&self.entry_confirmations), "entry_confirmations", "must be 1 to 100");
+        check(&mut e, (1..=24 * 90).contains(&self.horizon_hours), "horizon_hours", "must be 1 to 2160 hours");
+        check(
+            &mut e,
+            self.exit_below_apr >= -one && self.exit_below_apr <= self.entry_min_apr,
+            "exit_below_apr",
+            "must be between -1 and the entry threshold",
+        );
+        check(
+            &mut e,
+            self.take_profit_pct > zero && self.take_profit_pct <= Decimal::from(10),
+            "take_profit_pct",
+            "must be above 0 and at most 10 (1000 %)",
+        );
+        check(
+            &mut e,
+            self.stop_loss_pct > zero && self.stop_loss_pct <= one,
+            "stop_loss_pct",
+            "must be above 0 and at most 1 (100 % of margin)",
+        );
+        check(&mut e, (1..=24 * 365).contains(&self.max_holding_hours), "max_holding_hours", "must be 1 to 8760 hours");
+        check(&mut e, self.target_notional > zero, "target_notional", "must be positive");
+        check(&mut e, (1..=50).contains(&self.leverage_binance), "leverage_binance", "must be 1 to 50");
+        check(&mut e, (1..=50).contains(&self.leverage_lighter), "leverage_lighter", "must be 1 to 50");
+        check(
+            &mut e,
+            self.max_notional_per_symbol >= self.target_notional,
+            "max_notional_per_symbol",
+            "must be at least the target notional",
+        );
+        check(
+            &mut e,
+            self.max_notional_total >= self.max_notional_per_symbol,
+            "max_notional_total",
+            "must be at least the per-symbol cap",
+        );
+        check(&mut e, (1..=100).contains(&self.slices), "slices", "must be 1 to 100");
+        check(&mut e, self.max_slice_notional >= zero, "max_slice_notional", "must be 0 (no limit) or positive");
+        check(&mut e, self.slice_pause_ms <= 600_000, "slice_pause_ms", "must be at most 600000 ms");
+        check(&mut e, (1..=1000).contains(&self.slippage_cap_bps), "slippage_cap_bps", "must be 1 to 1000 bps");
+        check(
+            &mut e,
+            self.liquidation_buffer_pct > zero && self.liquidation_buffer_pct < one,
+            "liquidation_buffer_pct",
+            "must be between 0 and 1",
+        );
+        check(
+            &mut e,
+            self.imbalance_tolerance_pct >= zero && self.imbalance_tolerance_pct < one,
+            "imbalance_tolerance_pct",
+            "must be at least 0 and below 1",
+        );
+        check(
+            &mut e,
+            (1_000..=3_600_000).contains(&self.stale_after_ms),
+            "stale_after_ms",
+            "must be 1000 to 3600000 ms",
+        );
+        check(
+            &mut e,
+            self.max_drawdown_pct > zero && self.max_drawdown_pct <= one,
+            "max_drawdown_pct",
+            "must be above 0 and at most 1",
+        );
+        if e.is_empty() { Ok(()) } else { Err(e) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_each_bad_field_is_named() {
+        assert_eq!(StrategyParams::default().validate(), Ok(()));
+        let bad =
+            StrategyParams { slices: 0, leverage_lighter: 99, stop_loss_pct: Decimal::ZERO, ..Default::default() };
+        let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["stop_loss_pct", "leverage_lighter", "slices"]);
+    }
+}

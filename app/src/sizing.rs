@@ -1,0 +1,158 @@
+//! Sizing and the pre-flight check of a hedged open: one quantity valid on both venues, its
+//! slices, fees, expected funding and margin, and every reason the pair cannot be opened.
+//! The engine and the browser's preview call the same function.
+
+use crate::funding::{FundingRate, SpreadDirection};
+use crate::ids::Venue;
+use crate::market::{MarketFilters, common_step, round_down_to};
+use crate::money::{Price, Qty, Usd};
+use crate::order::Side;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+const HOURS_PER_YEAR: i64 = 24 * 365;
+
+/// What one venue offers for the symbol right now, and what we may use there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegQuote {
+    pub venue: Venue,
+    pub filters: MarketFilters,
+    pub mark: Price,
+    pub bid: Price,
+    pub ask: Price,
+    pub taker_fee: Decimal,
+    pub leverage: u32,
+    pub max_leverage: u32,
+    pub available_margin: Usd,
+    pub rate: FundingRate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenRequest {
+    pub direction: SpreadDirection,
+    pub notional: Usd,
+    pub slices: u32,
+    /// 0 means no per-slice cap.
+    pub max_slice_notional: Usd,
+    pub slippage_cap_bps: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegPlan {
+    pub venue: Venue,
+    pub side: Side,
+    /// Worst acceptable price of this leg's IOC orders.
+    pub limit_price: Price,
+    pub margin: Usd,
+    pub entry_fee: Usd,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenPreview {
+    pub qty: Qty,
+    pub slice_qty: Qty,
+    pub slices: u32,
+    pub notional: Usd,
+    pub legs: Vec<LegPlan>,
+    pub entry_fees: Usd,
+    pub round_trip_fees: Usd,
+    /// Expected funding collected by the pair at current predicted rates.
+    pub funding_per_hour: Usd,
+    pub funding_per_day: Usd,
+    /// Funding per year over notional, as a fraction.
+    pub apr: Decimal,
+    /// Empty when the pair may be opened.
+    pub refusals: Vec<String>,
+}
+
+impl OpenPreview {
+    pub fn is_ok(&self) -> bool {
+        self.refusals.is_empty()
+    }
+}
+
+/// The long and short venue of a direction.
+pub fn legs_of(direction: SpreadDirection) -> (Venue, Venue) {
+    match direction {
+        SpreadDirection::LongLighterShortBinance => (Venue::Lighter, Venue::Binance),
+        SpreadDirection::LongBinanceShortLighter => (Venue::Binance, Venue::Lighter),
+    }
+}
+
+/// The IOC limit: the touch moved by the slippage cap, rounded toward the touch.
+pub fn limit_price(side: Side, quote: &LegQuote, cap_bps: u32) -> Price {
+    let cap = Decimal::from(cap_bps) / Decimal::from(10_000);
+    match side {
+        Side::Buy => quote.filters.round_price_down(Price(quote.ask.0 * (Decimal::ONE + cap))),
+        Side::Sell => quote.filters.round_price_up(Price(quote.bid.0 * (Decimal::ONE - cap))),
+    }
+}
+
+pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {
+    let mut refusals = Vec::new();
+    let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
+    let (long_v, short_v) = legs_of(req.direction);
+    let step = common_step(binance.filters.step_size.0, lighter.filters.step_size.0);
+    let mid = (binance.mark.0 + lighter.mark.0) / Decimal::TWO;
+    let qty = if mid > Decimal::ZERO { round_down_to(req.notional.0 / mid, step) } else { Decimal::ZERO };
+    let notional = qty * mid;
+
+    let mut slices = req.slices.max(1);
+    if req.max_slice_notional.0 > Decimal::ZERO {
+        let needed = (notional / req.max_slice_notional.0).ceil();
+        slices = slices.max(u32::try_from(needed.mantissa().max(1)).unwrap_or(u32::MAX).min(1000));
+    }
+    let slice_qty = round_down_to(qty / Decimal::from(slices), step);
+
+    if qty.is_zero() {
+        refusals.push(format!("notional {} is below one step ({step}) of the symbol", req.notional));
+    }
+    let mut legs = Vec::new();
+    for (venue, side) in [(long_v, Side::Buy), (short_v, Side::Sell)] {
+        let q = quote(venue);
+        let f = &q.filters;
+        let limit = limit_price(side, q, req.slippage_cap_bps);
+        let margin = qty * q.mark.0 / Decimal::from(q.leverage.max(1));
+        let entry_fee = qty * limit.0 * q.taker_fee;
+        if !qty.is_zero() && (slice_qty < f.min_qty.0 || slice_qty * q.mark.0 < f.min_notional.0) {
+            refusals.push(format!(
+                "{venue}: a slice of {slice_qty} is below the minimum ({} or {} USD); use fewer slices or more notional",
+                f.min_qty, f.min_notional
+            ));
+        }
+        if q.leverage > q.max_leverage {
+            refusals.push(format!("{venue}: leverage {}x exceeds the maximum {}x", q.leverage, q.max_leverage));
+        }
+        if margin > q.available_margin.0 {
+            refusals.push(format!(
+                "{venue}: margin {} USD exceeds the available {} USD",
+                margin.round_dp(2),
+                q.available_margin.0.round_dp(2)
+            ));
+        }
+        if q.bid.0 <= Decimal::ZERO || q.ask.0 <= q.bid.0 {
+            refusals.push(format!("{venue}: no usable book"));
+        }
+        legs.push(LegPlan { venue, side, limit_price: limit, margin: Usd(margin), entry_fee: Usd(entry_fee) });
+    }
+    let entry_fees: Decimal = legs.iter().map(|l| l.entry_fee.0).sum();
+    // The short leg receives its rate, the long leg pays its own.
+    let per_hour_rate = quote(short_v).rate.per_hour() - quote(long_v).rate.per_hour();
+    let funding_per_hour = notional * per_hour_rate;
+    OpenPreview {
+        qty: Qty(qty),
+        slice_qty: Qty(slice_qty),
+        slices,
+        notional: Usd(notional),
+        legs,
+        entry_fees: Usd(entry_fees),
+        round_trip_fees: Usd(entry_fees * Decimal::TWO),
+        funding_per_hour: Usd(funding_per_hour),
+        funding_per_day: Usd(funding_per_hour * Decimal::from(24)),
+        apr: per_hour_rate * Decimal::from(HOURS_PER_YEAR),
+        refusals,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,101 @@
+//! Sizing and pre-flight, by hand.
+
+use super::*;
+use crate::funding::FundingInterval;
+use rust_decimal_macros::dec;
+
+fn quote(venue: Venue, step: Decimal, mark: Decimal, fee: Decimal, rate: FundingRate) -> LegQuote {
+    LegQuote {
+        venue,
+        filters: MarketFilters {
+            tick_size: Price(dec!(0.1)),
+            step_size: Qty(step),
+            min_qty: Qty(step),
+            min_notional: Usd(dec!(5)),
+        },
+        mark: Price(mark),
+        bid: Price(mark - dec!(0.1)),
+        ask: Price(mark + dec!(0.1)),
+        taker_fee: fee,
+        leverage: 5,
+        max_leverage: 20,
+        available_margin: Usd(dec!(10000)),
+        rate,
+    }
+}
+
+fn pair() -> (LegQuote, LegQuote) {
+    let b = quote(
+        Venue::Binance,
+        dec!(0.001),
+        dec!(2000),
+        dec!(0.0005),
+        FundingRate::new(dec!(0.0008), FundingInterval::EIGHT_HOURS),
+    );
+    let l = quote(
+        Venue::Lighter,
+        dec!(0.0001),
+        dec!(2000.2),
+        dec!(0),
+        FundingRate::new(dec!(0.00002), FundingInterval::HOURLY),
+    );
+    (b, l)
+}
+
+fn req(notional: Decimal, slices: u32) -> OpenRequest {
+    OpenRequest {
+        direction: SpreadDirection::LongLighterShortBinance,
+        notional: Usd(notional),
+        slices,
+        max_slice_notional: Usd::ZERO,
+        slippage_cap_bps: 10,
+    }
+}
+
+#[test]
+fn one_quantity_on_the_coarser_step_with_fees_funding_and_margin() {
+    let (b, l) = pair();
+    let p = preview(&req(dec!(5000), 4), &b, &l);
+    assert!(p.is_ok(), "{:?}", p.refusals);
+    // mid 2000.1; 5000 / 2000.1 = 2.49987… -> 2.499 on the 0.001 step.
+    assert_eq!(p.qty, Qty(dec!(2.499)));
+    assert_eq!(p.slice_qty, Qty(dec!(0.624)));
+    assert_eq!(p.notional, Usd(dec!(4998.2499)));
+    // Long Lighter buys with a limit of 2000.3 x 1.001 = 2002.3003 -> 2002.3.
+    assert_eq!(p.legs[0].limit_price, Price(dec!(2002.3)));
+    // Short Binance sells at 1999.9 x 0.999 = 1997.9001 -> 1998.0 (rounded toward the touch).
+    assert_eq!(p.legs[1].limit_price, Price(dec!(1998.0)));
+    // Binance fee 2.499 x 1998.0 x 0.0005 = 2.4965010; Lighter none.
+    assert_eq!(p.entry_fees, Usd(dec!(2.4965010)));
+    // Margin: 2.499 x 2000.2 / 5 = 999.69996 on Lighter; 2.499 x 2000 / 5 = 999.6 on Binance.
+    assert_eq!(p.legs[0].margin, Usd(dec!(999.69996)));
+    assert_eq!(p.legs[1].margin, Usd(dec!(999.6)));
+    // Funding: (0.0001 - 0.00002) per hour x 4998.2499 = 0.39985999 / h.
+    assert_eq!(p.funding_per_hour, Usd(dec!(0.399859992)));
+    assert_eq!(p.apr, dec!(0.7008));
+}
+
+#[test]
+fn refusals_name_each_problem() {
+    let (mut b, l) = pair();
+    b.available_margin = Usd(dec!(0.1));
+    b.leverage = 25;
+    let p = preview(&req(dec!(15), 4), &b, &l);
+    let text = p.refusals.join("\n");
+    assert!(text.contains("binance: a slice of 0.001 is below the minimum"), "{text}");
+    assert!(text.contains("binance: leverage 25x exceeds"), "{text}");
+    assert!(text.contains("binance: margin 0.56 USD exceeds the available 0.1 USD"), "{text}");
+    assert!(!p.is_ok());
+    let p = preview(&req(dec!(1), 1), &b, &l);
+    assert!(p.refusals[0].contains("below one step"), "{:?}", p.refusals);
+}
+
+#[test]
+fn a_slice_cap_adds_slices() {
+    let (b, l) = pair();
+    let mut r = req(dec!(5000), 2);
+    r.max_slice_notional = Usd(dec!(1000));
+    let p = preview(&r, &b, &l);
+    assert_eq!(p.slices, 5);
+    assert_eq!(p.slice_qty, Qty(dec!(0.499)));
+}

@@ -1,0 +1,190 @@
+//! The trading contract: positions (two legs shown as one), orders, operator commands,
+//! notifications and the engine's state, as the API and the streams carry them.
+
+use crate::TimestampMs;
+use crate::funding::SpreadDirection;
+use crate::ids::{ClientOrderId, Symbol, Venue};
+use crate::money::{Price, Qty, Usd};
+use crate::order::Side;
+use crate::pnl::PnlBreakdown;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+pub type PositionId = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionStatus {
+    Opening,
+    Open,
+    Closing,
+    Closed,
+    /// The open could not complete; any filled quantity was unwound to hedged or flat.
+    Failed,
+}
+
+impl PositionStatus {
+    pub fn is_active(self) -> bool {
+        !matches!(self, PositionStatus::Closed | PositionStatus::Failed)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegView {
+    pub venue: Venue,
+    pub side: Side,
+    /// Signed: positive long.
+    pub qty: Qty,
+    pub entry_price: Price,
+    pub mark_price: Option<Price>,
+    pub liquidation_price: Option<Price>,
+    /// |mark - liquidation| / mark, as a fraction.
+    pub liquidation_distance: Option<Decimal>,
+    pub pnl: PnlBreakdown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionView {
+    pub id: PositionId,
+    pub strategy: String,
+    pub symbol: Symbol,
+    pub direction: SpreadDirection,
+    pub status: PositionStatus,
+    /// The quantity each leg is being moved to.
+    pub target_qty: Qty,
+    pub legs: Vec<LegView>,
+    pub pnl: PnlBreakdown,
+    pub margin: Usd,
+    pub opened_ms: TimestampMs,
+    pub closed_ms: Option<TimestampMs>,
+    /// Why it is closing or failed, or the last execution problem.
+    pub note: Option<String>,
+}
+
+/// Our order lifecycle. `Sent` and `Unknown` are in flight: the venue may or may not have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Recorded, not yet handed to the venue.
+    Created,
+    Sent,
+    /// A timeout or 5xx: resolved by querying the client order id, never by re-sending.
+    Unknown,
+    Accepted,
+    PartiallyFilled,
+    Filled,
+    Canceled,
+    Expired,
+    Rejected,
+}
+
+impl OrderStatus {
+    pub fn is_final(self) -> bool {
+        matches!(self, OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Expired | OrderStatus::Rejected)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderPurpose {
+    Open,
+    Close,
+    /// Tops up the lagging leg after a partial fill.
+    Repair,
+    /// Trims the leading leg back to hedged.
+    Unwind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub client_order_id: ClientOrderId,
+    pub position_id: PositionId,
+    pub venue: Venue,
+    pub symbol: Symbol,
+    pub side: Side,
+    pub qty: Qty,
+    pub limit_price: Option<Price>,
+    pub reduce_only: bool,
+    pub purpose: OrderPurpose,
+    pub slice: u32,
+    pub status: OrderStatus,
+    pub filled_qty: Qty,
+    pub avg_price: Option<Price>,
+    pub fee: Usd,
+    pub created_ms: TimestampMs,
+    pub updated_ms: TimestampMs,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenPositionRequest {
+    pub symbol: Symbol,
+    pub direction: SpreadDirection,
+    pub notional: Usd,
+    #[serde(default)]
+    pub leverage_binance: Option<u32>,
+    #[serde(default)]
+    pub leverage_lighter: Option<u32>,
+    #[serde(default)]
+    pub slices: Option<u32>,
+    #[serde(default)]
+    pub slippage_cap_bps: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosePositionRequest {
+    pub position_id: PositionId,
+    /// 1 to 100.
+    pub percent: Decimal,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseAllRequest {
+    /// Only positions with a leg on this venue account; all when absent.
+    #[serde(default)]
+    pub venue: Option<Venue>,
+}
+
+/// What a command did: the positions it touched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandAck {
+    pub positions: Vec<PositionId>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Critical,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub level: Level,
+    pub time_ms: TimestampMs,
+    pub title: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineStatus {
+    pub paused: bool,
+    pub killed: bool,
+    /// Why opening is blocked right now (pause, kill switch, stale data, drawdown breaker).
+    pub blocked: Vec<String>,
+    pub params_version: i64,
+}
+
+/// One ranked opportunity: the spread's net edge after fees and slippage for the target size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opportunity {
+    pub symbol: Symbol,
+    pub direction: SpreadDirection,
+    pub spread_apr: Decimal,
+    /// Net of round-trip fees and estimated slippage over the horizon, annualised.
+    pub net_apr: Decimal,
+    pub notional: Usd,
+    pub confirmations: u32,
+}

@@ -1,0 +1,145 @@
+//! The trading books: positions with the engine's state, orders, versioned strategy
+//! parameters and notifications. Upserts are keyed by id so the writer can repeat them.
+
+use super::entities::{notification, order, position, strategy_params};
+use app::TimestampMs;
+use app::params::StrategyParams;
+use app::trading::{Notification, OrderView, PositionView};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, DbErr> {
+    serde_json::to_string(v).map_err(|e| DbErr::Custom(format!("serialising: {e}")))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbErr> {
+    serde_json::from_str(s).map_err(|e| DbErr::Custom(format!("parsing stored JSON: {e}")))
+}
+
+fn status_text<T: serde::Serialize>(s: &T) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Store a position's view and the engine state needed to resume it.
+pub async fn upsert_position(
+    db: &impl ConnectionTrait,
+    view: &PositionView,
+    state: &serde_json::Value,
+    now: TimestampMs,
+) -> Result<(), DbErr> {
+    let model = position::ActiveModel {
+        id: Set(view.id),
+        symbol: Set(view.symbol.to_string()),
+        status: Set(status_text(&view.status)),
+        opened_ms: Set(view.opened_ms),
+        closed_ms: Set(view.closed_ms),
+        state: Set(json(state)?),
+        view: Set(json(view)?),
+        updated_ms: Set(now),
+    };
+    let cols = [
+        position::Column::Status,
+        position::Column::ClosedMs,
+        position::Column::State,
+        position::Column::View,
+        position::Column::UpdatedMs,
+    ];
+    position::Entity::insert(model)
+        .on_conflict(OnConflict::column(position::Column::Id).update_columns(cols).to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result<(), DbErr> {
+    let model = order::ActiveModel {
+        client_order_id: Set(view.client_order_id.to_string()),
+        position_id: Set(view.position_id),
+        venue: Set(view.venue.to_string()),
+        symbol: Set(view.symbol.to_string()),
+        status: Set(status_text(&view.status)),
+        created_ms: Set(view.created_ms),
+        updated_ms: Set(view.updated_ms),
+        view: Set(json(view)?),
+    };
+    let cols = [order::Column::Status, order::Column::UpdatedMs, order::Column::View];
+    order::Entity::insert(model)
+        .on_conflict(OnConflict::column(order::Column::ClientOrderId).update_columns(cols).to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Every stored position's engine state, oldest first (the engine restores from these).
+pub async fn position_states(db: &impl ConnectionTrait) -> Result<Vec<serde_json::Value>, DbErr> {
+    let rows = position::Entity::find().order_by_asc(position::Column::Id).all(db).await?;
+    rows.iter().map(|r| parse(&r.state)).collect()
+}
+
+pub async fn orders(db: &impl ConnectionTrait) -> Result<Vec<OrderView>, DbErr> {
+    let rows = order::Entity::find().order_by_asc(order::Column::CreatedMs).all(db).await?;
+    rows.iter().map(|r| parse(&r.view)).collect()
+}
+
+pub async fn closed_positions(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<PositionView>, DbErr> {
+    let rows = position::Entity::find()
+        .filter(position::Column::Status.is_in(["closed", "failed"]))
+        .order_by_desc(position::Column::ClosedMs)
+        .limit(limit)
+        .all(db)
+        .await?;
+    rows.iter().map(|r| parse(&r.view)).collect()
+}
+
+/// The newest parameters, or `None` on a fresh database.
+pub async fn latest_params(db: &impl ConnectionTrait) -> Result<Option<(i64, StrategyParams)>, DbErr> {
+    let row = strategy_params::Entity::find().order_by_desc(strategy_params::Column::Version).one(db).await?;
+    row.map(|r| Ok((r.version, parse(&r.params)?))).transpose()
+}
+
+pub async fn insert_params(
+    db: &impl ConnectionTrait,
+    version: i64,
+    params: &StrategyParams,
+    author: &str,
+    now: TimestampMs,
+) -> Result<(), DbErr> {
+    let model = strategy_params::ActiveModel {
+        version: Set(version),
+        params: Set(json(params)?),
+        created_ms: Set(now),
+        author: Set(author.to_owned()),
+    };
+    strategy_params::Entity::insert(model).exec(db).await?;
+    Ok(())
+}
+
+pub async fn params_history(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<(i64, TimestampMs, String, StrategyParams)>, DbErr> {
+    let rows = strategy_params::Entity::find().order_by_desc(strategy_params::Column::Version).all(db).await?;
+    rows.into_iter().map(|r| Ok((r.version, r.created_ms, r.author, parse(&r.params)?))).collect()
+}
+
+pub async fn insert_notification(db: &impl ConnectionTrait, n: &Notification) -> Result<(), DbErr> {
+    let model = notification::ActiveModel {
+        level: Set(status_text(&n.level)),
+        time_ms: Set(n.time_ms),
+        title: Set(n.title.clone()),
+        message: Set(n.message.clone()),
+        ..Default::default()
+    };
+    notification::Entity::insert(model).exec(db).await?;
+    Ok(())
+}
+
+pub async fn recent_notifications(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<Notification>, DbErr> {
+    let rows = notification::Entity::find().order_by_desc(notification::Column::Id).limit(limit).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let level = serde_json::from_value(serde_json::Value::String(r.level)).ok()?;
+            Some(Notification { level, time_ms: r.time_ms, title: r.title, message: r.message })
+        })
+        .collect())
+}

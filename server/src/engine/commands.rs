@@ -1,0 +1,166 @@
+//! Operator and strategy actions: open (through the same checks either way), close a
+//! percentage, close all (optionally one venue's), pause, resume, kill, new parameters.
+
+use super::executor::ExecKind;
+use super::position::Position;
+use super::{Command, Engine, Output, Refusal};
+use app::market::round_down_to;
+use app::sizing::{OpenRequest, preview};
+use app::trading::{CloseAllRequest, CommandAck, Level, OpenPositionRequest, PositionId, PositionStatus};
+use app::{Usd, Venue};
+use rust_decimal::Decimal;
+
+impl Engine {
+    pub(super) fn on_command(&mut self, command: &Command, out: &mut Vec<Output>) -> Result<CommandAck, Refusal> {
+        match command {
+            Command::Open(req) => self.open(req, out).map(|id| ack(vec![id], format!("opening position {id}"))),
+            Command::Close(req) => {
+                self.close(req.position_id, req.percent, "manual close".into(), out)?;
+                Ok(ack(vec![req.position_id], format!("closing {}% of position {}", req.percent, req.position_id)))
+            }
+            Command::CloseAll(req) => {
+                let ids = self.close_all(req, "close-all", out);
+                Ok(ack(ids.clone(), format!("closing {} position(s)", ids.len())))
+            }
+            Command::Pause => {
+                self.risk.paused = true;
+                self.notify(Level::Warning, "Opening paused", "no new positions until resumed", out);
+                Ok(ack(vec![], "paused".into()))
+            }
+            Command::Resume => {
+                if self.risk.killed {
+                    return Err(Refusal("the kill switch is on; it stays on until the server restarts".into()));
+                }
+                self.risk.paused = false;
+                self.risk.breaker = false;
+                self.notify(Level::Info, "Opening resumed", "new positions allowed", out);
+                Ok(ack(vec![], "resumed".into()))
+            }
+            Command::Kill => {
+                self.risk.killed = true;
+                self.risk.paused = true;
+                let ids = self.close_all(&CloseAllRequest::default(), "kill switch", out);
+                self.notify(
+                    Level::Critical,
+                    "Kill switch",
+                    format!("closing {} position(s); only reducing orders allowed", ids.len()),
+                    out,
+                );
+                Ok(ack(ids, "kill switch on".into()))
+            }
+            Command::SetParams { version, params } => {
+                params.validate().map_err(|e| Refusal(format!("invalid parameters: {}", e[0].message)))?;
+                self.params = params.clone();
+                self.params_version = *version;
+                Ok(ack(vec![], format!("parameters version {version} in effect")))
+            }
+        }
+    }
+
+    /// Open a hedged position: the same sizing, pre-flight and risk checks for a manual open
+    /// and for the strategy's.
+    pub(super) fn open(&mut self, req: &OpenPositionRequest, out: &mut Vec<Output>) -> Result<PositionId, Refusal> {
+        if let Some(id) = self.active_on(&req.symbol) {
+            return Err(Refusal(format!("position {id} on {} is still active; close it first", req.symbol)));
+        }
+        let lev_b = req.leverage_binance.unwrap_or(self.params.leverage_binance);
+        let lev_l = req.leverage_lighter.unwrap_or(self.params.leverage_lighter);
+        let (Some(qb), Some(ql)) = (
+            self.market.quote(Venue::Binance, &req.symbol, lev_b),
+            self.market.quote(Venue::Lighter, &req.symbol, lev_l),
+        ) else {
+            return Err(Refusal(format!("no complete market data for {} on both venues", req.symbol)));
+        };
+        let sizing = OpenRequest {
+            direction: req.direction,
+            notional: req.notional,
+            slices: req.slices.unwrap_or(self.params.slices),
+            max_slice_notional: Usd(self.params.max_slice_notional),
+            slippage_cap_bps: req.slippage_cap_bps.unwrap_or(self.params.slippage_cap_bps),
+        };
+        let plan = preview(&sizing, &qb, &ql);
+        let exposure = self.exposure(&req.symbol);
+        self.risk.approve_open(&self.market, self.now_ms, &self.params, &plan, &req.symbol, exposure)?;
+        let id = self.next_position_id;
+        self.next_position_id += 1;
+        let mut pos = Position::new(id, req.symbol.clone(), req.direction, (lev_b, lev_l), self.now_ms);
+        pos.target_qty = plan.qty.0;
+        self.positions.insert(id, pos);
+        self.dirty_positions.insert(id);
+        self.start_execution(id, ExecKind::Open, plan.qty.0, plan.slices, sizing.slippage_cap_bps);
+        self.notify(
+            Level::Info,
+            format!("Opening position {id}"),
+            format!(
+                "{} {} x{} slices, {} USD",
+                req.symbol,
+                req.direction.label(),
+                plan.slices,
+                plan.notional.0.round_dp(2)
+            ),
+            out,
+        );
+        Ok(id)
+    }
+
+    /// Close `percent` of a position (100 closes it).
+    pub(super) fn close(
+        &mut self,
+        id: PositionId,
+        percent: Decimal,
+        reason: String,
+        out: &mut Vec<Output>,
+    ) -> Result<(), Refusal> {
+        if percent <= Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
+            return Err(Refusal("percent must be above 0 and at most 100".into()));
+        }
+        let step = self.step(id);
+        let Some(pos) = self.positions.get_mut(&id) else { return Err(Refusal(format!("no position {id}"))) };
+        if !pos.status.is_active() {
+            return Err(Refusal(format!("position {id} is already {:?}", pos.status).to_lowercase()));
+        }
+        let (a, b) = pos.sizes();
+        let size = a.max(b);
+        let goal = if percent == Decimal::ONE_HUNDRED {
+            Decimal::ZERO
+        } else {
+            size - round_down_to(size * percent / Decimal::ONE_HUNDRED, step)
+        };
+        if goal >= size && !size.is_zero() {
+            return Err(Refusal(format!("{percent}% of {size} is below one step ({step})")));
+        }
+        pos.status = PositionStatus::Closing;
+        pos.target_qty = goal;
+        pos.note = Some(reason.clone());
+        self.dirty_positions.insert(id);
+        let slices = self.params.slices;
+        let cap = self.params.slippage_cap_bps;
+        self.start_execution(id, ExecKind::Close, goal, slices, cap);
+        self.notify(Level::Info, format!("Closing position {id}"), format!("{percent}%: {reason}"), out);
+        Ok(())
+    }
+
+    fn close_all(&mut self, req: &CloseAllRequest, reason: &str, out: &mut Vec<Output>) -> Vec<PositionId> {
+        let ids: Vec<PositionId> = self
+            .positions
+            .values()
+            .filter(|p| p.status.is_active())
+            .filter(|p| req.venue.is_none_or(|v| p.legs.iter().any(|l| l.venue == v)))
+            .map(|p| p.id)
+            .collect();
+        ids.into_iter().filter(|id| self.close(*id, Decimal::ONE_HUNDRED, reason.to_owned(), out).is_ok()).collect()
+    }
+
+    /// Notional already held on `symbol` and in total (at entry), for the caps.
+    fn exposure(&self, symbol: &app::Symbol) -> (Decimal, Decimal) {
+        let notional = |p: &Position| p.legs[0].ledger.qty.abs() * p.legs[0].ledger.entry;
+        let active = self.positions.values().filter(|p| p.status.is_active());
+        let total = active.clone().map(notional).sum();
+        let on_symbol = active.filter(|p| &p.symbol == symbol).map(notional).sum();
+        (on_symbol, total)
+    }
+}
+
+fn ack(positions: Vec<PositionId>, message: String) -> CommandAck {
+    CommandAck { positions, message }
+}

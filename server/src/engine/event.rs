@@ -1,0 +1,89 @@
+//! What enters the engine (one enum, one queue) and what comes out of it.
+
+use super::risk::RiskApproved;
+use crate::venue::VenueEvent;
+use app::market::Market;
+use app::order::{Balance, OrderReport, OrderRequest};
+use app::params::StrategyParams;
+use app::trading::{
+    CloseAllRequest, ClosePositionRequest, CommandAck, Notification, OpenPositionRequest, OrderView, PositionView,
+};
+use app::{ClientOrderId, Symbol, TimestampMs, Venue};
+use serde::{Deserialize, Serialize};
+
+/// Every input, in the single total order the engine processes them in. Serializable so that
+/// the persisted log can be replayed exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EngineEvent {
+    /// Market and account updates pushed by a venue.
+    Venue(VenueEvent),
+    /// A venue's markets (filters, fees, leverage limits), at start-up.
+    Markets(Vec<Market>),
+    Balance(Balance),
+    /// The answer to a `Send`.
+    Sent {
+        id: ClientOrderId,
+        result: Result<OrderReport, SendFailure>,
+    },
+    /// The answer to a `Query`: `Ok(None)` means the venue never got the order.
+    Queried {
+        id: ClientOrderId,
+        result: Result<Option<OrderReport>, String>,
+    },
+    Command {
+        request: u64,
+        command: Command,
+    },
+    Timer {
+        now_ms: TimestampMs,
+    },
+}
+
+/// Why a send failed, reduced to what the engine must do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SendFailure {
+    /// The venue did not act (refused, or unreachable before sending): the order is dead.
+    Refused(String),
+    /// It may have acted: query by client order id.
+    Unknown(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    Open(OpenPositionRequest),
+    Close(ClosePositionRequest),
+    CloseAll(CloseAllRequest),
+    Pause,
+    Resume,
+    /// Stop all opening and close everything; only reduce-only orders go out after it.
+    Kill,
+    SetParams {
+        version: i64,
+        params: StrategyParams,
+    },
+}
+
+/// Why the engine or the risk manager said no. Shown by the API and the UI as is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Hand the order to its venue; the answer comes back as `EngineEvent::Sent`.
+    Send(RiskApproved<OrderRequest>, Venue),
+    /// Look an in-flight order up; the answer comes back as `EngineEvent::Queried`.
+    Query {
+        venue: Venue,
+        symbol: Symbol,
+        id: ClientOrderId,
+    },
+    Reply {
+        request: u64,
+        result: Result<CommandAck, Refusal>,
+    },
+    /// Changed state to persist and publish.
+    Position(PositionView),
+    Order(OrderView),
+    Notify(Notification),
+}

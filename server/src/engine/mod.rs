@@ -1,0 +1,342 @@
+//! The trading core: a pure, synchronous state machine. `Engine::process(event)` does no I/O
+//! and reads no clock; `run` feeds it from one queue and carries out its outputs.
+//!
+//! Submodules: `order` (lifecycle table), `position` (two legs as one), `executor` (sliced
+//! hedged open/close), `risk` (the gate), `strategy` (entry/exit rules), `commands`
+//! (operator actions), `market` (the engine's view of the venues).
+
+mod commands;
+pub mod event;
+pub mod event_log;
+mod executor;
+pub mod market;
+pub mod order;
+pub mod position;
+pub mod risk;
+pub mod run;
+mod strategy;
+
+use app::order::OrderReport;
+use app::params::StrategyParams;
+use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
+use app::{ClientOrderId, Symbol, TimestampMs};
+pub use event::{Command, EngineEvent, Output, Refusal, SendFailure};
+use executor::Execution;
+use market::MarketCache;
+use order::{Order, OrderEvent};
+use position::Position;
+use risk::RiskState;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use strategy::Signals;
+
+/// A position and its running execution, as stored for restarts.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PositionState {
+    position: Position,
+    execution: Option<Execution>,
+}
+
+/// How long an order may stay `Unknown` before it is queried again.
+const REQUERY_MS: i64 = 2_000;
+
+pub struct Engine {
+    params: StrategyParams,
+    params_version: i64,
+    risk: RiskState,
+    market: MarketCache,
+    positions: BTreeMap<PositionId, Position>,
+    orders: BTreeMap<ClientOrderId, Order>,
+    executions: BTreeMap<PositionId, Execution>,
+    signals: Signals,
+    /// Funding payments already booked (venue payment ids).
+    booked_payments: HashSet<String>,
+    last_query: HashMap<ClientOrderId, TimestampMs>,
+    next_position_id: PositionId,
+    now_ms: TimestampMs,
+    /// Positions and orders changed while processing the current event.
+    dirty_positions: BTreeSet<PositionId>,
+    dirty_orders: BTreeSet<ClientOrderId>,
+}
+
+impl Engine {
+    pub fn new(params: StrategyParams, params_version: i64) -> Self {
+        Self {
+            params,
+            params_version,
+            risk: RiskState::default(),
+            market: MarketCache::default(),
+            positions: BTreeMap::new(),
+            orders: BTreeMap::new(),
+            executions: BTreeMap::new(),
+            signals: Signals::default(),
+            booked_payments: HashSet::new(),
+            last_query: HashMap::new(),
+            next_position_id: 1,
+            now_ms: 0,
+            dirty_positions: BTreeSet::new(),
+            dirty_orders: BTreeSet::new(),
+        }
+    }
+
+    /// Process one event; everything it changed and everything it wants done comes back.
+    pub fn process(&mut self, event: &EngineEvent) -> Vec<Output> {
+        let mut out = Vec::new();
+        match event {
+            EngineEvent::Venue(e) => self.on_venue_event(e, &mut out),
+            EngineEvent::Markets(markets) => {
+                for m in markets {
+                    self.market.markets.insert((m.venue, m.symbol.clone()), m.clone());
+                }
+            }
+            EngineEvent::Balance(b) => {
+                self.advance_clock(b.time_ms);
+                self.market.balances.insert(b.venue, b.clone());
+                self.observe_equity(&mut out);
+            }
+            EngineEvent::Sent { id, result } => self.on_sent(id, result, &mut out),
+            EngineEvent::Queried { id, result } => self.on_queried(id, result, &mut out),
+            EngineEvent::Command { request, command } => {
+                let result = self.on_command(command, &mut out);
+                out.push(Output::Reply { request: *request, result });
+            }
+            EngineEvent::Timer { now_ms } => {
+                self.advance_clock(*now_ms);
+                self.requery_unknown(&mut out);
+                self.check_positions(None, &mut out);
+            }
+        }
+        self.drive_all(&mut out);
+        self.flush_dirty(&mut out);
+        out
+    }
+
+    fn advance_clock(&mut self, t: TimestampMs) {
+        self.now_ms = self.now_ms.max(t);
+    }
+
+    fn on_venue_event(&mut self, e: &crate::venue::VenueEvent, out: &mut Vec<Output>) {
+        use crate::venue::VenueEvent as V;
+        self.market.apply(e);
+        match e {
+            V::Funding(f) => {
+                self.advance_clock(f.time_ms);
+                self.on_funding_update(&f.symbol, out);
+            }
+            V::Mark(m) => {
+                self.advance_clock(m.time_ms);
+                self.check_positions(Some(&m.symbol), out);
+            }
+            V::Order(report) => self.apply_report(report, out),
+            V::FundingPaid(p) => self.book_funding(p),
+            V::Connection { venue, connected: false, time_ms } => out.push(Output::Notify(Notification {
+                level: Level::Warning,
+                time_ms: *time_ms,
+                title: format!("{venue} disconnected"),
+                message: "no new positions open until its data is fresh again".into(),
+            })),
+            _ => {}
+        }
+    }
+
+    /// Apply a venue's report to our order: status through the table, and any newly filled
+    /// quantity (with its price and fee, derived from the cumulative figures) to the leg.
+    fn apply_report(&mut self, r: &OrderReport, out: &mut Vec<Output>) {
+        let now = self.now_ms.max(r.time_ms);
+        let Some(order) = self.orders.get_mut(&r.client_order_id) else { return };
+        let (old_qty, old_avg, old_fee) =
+            (order.view.filled_qty.0, order.view.avg_price.map(|p| p.0), order.view.fee.0);
+        if let Err(e) = order.apply_report(r, now) {
+            tracing::warn!(id = %r.client_order_id, error = %e, "ignoring an out-of-order report");
+            return;
+        }
+        self.dirty_orders.insert(r.client_order_id.clone());
+        let (new_qty, new_avg, new_fee) =
+            (order.view.filled_qty.0, order.view.avg_price.map(|p| p.0), order.view.fee.0);
+        let delta = new_qty - old_qty;
+        if delta <= Decimal::ZERO {
+            return;
+        }
+        let notional = new_avg.unwrap_or_default() * new_qty - old_avg.unwrap_or_default() * old_qty;
+        let price = notional / delta;
+        let (pid, venue, side) = (order.view.position_id, order.view.venue, order.view.side);
+        if let Some(pos) = self.positions.get_mut(&pid) {
+            pos.leg_mut(venue).ledger.apply_fill(side.sign() * delta, price, new_fee - old_fee);
+            self.dirty_positions.insert(pid);
+        }
+        let _ = out;
+    }
+
+    fn book_funding(&mut self, p: &app::order::FundingPayment) {
+        if !self.booked_payments.insert(format!("{}:{}", p.venue, p.payment_id)) {
+            return;
+        }
+        let Some(pos) =
+            self.positions.values_mut().find(|x| x.symbol == p.symbol && !x.leg(p.venue).ledger.qty.is_zero())
+        else {
+            return;
+        };
+        let leg = pos.leg_mut(p.venue);
+        leg.ledger.apply_funding(p.amount.0);
+        leg.last_funding_ms = p.time_ms;
+        self.dirty_positions.insert(pos.id);
+    }
+
+    fn on_sent(&mut self, id: &ClientOrderId, result: &Result<OrderReport, SendFailure>, out: &mut Vec<Output>) {
+        match result {
+            Ok(report) => self.apply_report(report, out),
+            Err(SendFailure::Refused(reason)) => self.order_event(id, OrderEvent::Reject, Some(reason.clone())),
+            Err(SendFailure::Unknown(reason)) => {
+                self.order_event(id, OrderEvent::Timeout, Some(reason.clone()));
+                self.query(id, out);
+            }
+        }
+    }
+
+    fn on_queried(&mut self, id: &ClientOrderId, result: &Result<Option<OrderReport>, String>, out: &mut Vec<Output>) {
+        match result {
+            Ok(Some(report)) => self.apply_report(report, out),
+            // The venue has never seen it: safe to treat as never sent.
+            Ok(None) => self.order_event(id, OrderEvent::Reject, Some("the venue has no such order".into())),
+            Err(e) => tracing::warn!(%id, error = %e, "order query failed; will retry"),
+        }
+    }
+
+    fn order_event(&mut self, id: &ClientOrderId, event: OrderEvent, error: Option<String>) {
+        let now = self.now_ms;
+        let Some(order) = self.orders.get_mut(id) else { return };
+        match order.apply(event, now) {
+            Ok(()) => {
+                if error.is_some() {
+                    order.view.error = error;
+                }
+                self.dirty_orders.insert(id.clone());
+            }
+            Err(e) => tracing::warn!(%id, error = %e, "order transition refused"),
+        }
+    }
+
+    fn query(&mut self, id: &ClientOrderId, out: &mut Vec<Output>) {
+        let Some(order) = self.orders.get(id) else { return };
+        self.last_query.insert(id.clone(), self.now_ms);
+        out.push(Output::Query { venue: order.view.venue, symbol: order.view.symbol.clone(), id: id.clone() });
+    }
+
+    fn requery_unknown(&mut self, out: &mut Vec<Output>) {
+        let due: Vec<ClientOrderId> = self
+            .orders
+            .values()
+            .filter(|o| matches!(o.view.status, OrderStatus::Unknown | OrderStatus::Sent))
+            .filter(|o| {
+                self.now_ms - self.last_query.get(&o.view.client_order_id).copied().unwrap_or(o.view.updated_ms)
+                    >= REQUERY_MS
+            })
+            .map(|o| o.view.client_order_id.clone())
+            .collect();
+        for id in due {
+            self.query(&id, out);
+        }
+    }
+
+    fn flush_dirty(&mut self, out: &mut Vec<Output>) {
+        for id in std::mem::take(&mut self.dirty_orders) {
+            if let Some(o) = self.orders.get(&id) {
+                out.push(Output::Order(o.view.clone()));
+            }
+        }
+        for id in std::mem::take(&mut self.dirty_positions) {
+            if let Some(p) = self.positions.get(&id) {
+                out.push(Output::Position(p.view(&self.market, self.now_ms)));
+            }
+        }
+    }
+
+    fn notify(&self, level: Level, title: impl Into<String>, message: impl Into<String>, out: &mut Vec<Output>) {
+        out.push(Output::Notify(Notification {
+            level,
+            time_ms: self.now_ms,
+            title: title.into(),
+            message: message.into(),
+        }));
+    }
+
+    fn observe_equity(&mut self, out: &mut Vec<Output>) {
+        let equity: Decimal = self.market.balances.values().map(|b| b.equity.0).sum();
+        if let Some(n) = self.risk.observe_equity(equity, &self.params, self.now_ms) {
+            out.push(Output::Notify(n));
+        }
+    }
+
+    /// What a restart needs to resume a position exactly: its legs and any execution.
+    pub fn position_state(&self, id: PositionId) -> Option<serde_json::Value> {
+        let state =
+            PositionState { position: self.positions.get(&id)?.clone(), execution: self.executions.get(&id).cloned() };
+        serde_json::to_value(state).ok()
+    }
+
+    /// Resume from stored books. In-flight orders are queried on the first timer tick, so
+    /// their outcome is reconciled with the venue, never guessed.
+    pub fn restore(&mut self, states: Vec<serde_json::Value>, orders: Vec<app::trading::OrderView>) {
+        for value in states {
+            match serde_json::from_value::<PositionState>(value) {
+                Ok(s) => {
+                    self.next_position_id = self.next_position_id.max(s.position.id + 1);
+                    if let Some(e) = s.execution {
+                        self.executions.insert(s.position.id, e);
+                    }
+                    self.positions.insert(s.position.id, s.position);
+                }
+                Err(e) => tracing::error!(error = %e, "a stored position could not be restored"),
+            }
+        }
+        for view in orders {
+            self.orders.insert(view.client_order_id.clone(), Order { view });
+        }
+    }
+
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    // Read side, for the API.
+
+    pub fn positions(&self) -> Vec<PositionView> {
+        self.positions.values().map(|p| p.view(&self.market, self.now_ms)).collect()
+    }
+
+    pub fn position(&self, id: PositionId) -> Option<PositionView> {
+        self.positions.get(&id).map(|p| p.view(&self.market, self.now_ms))
+    }
+
+    pub fn orders(&self) -> Vec<app::trading::OrderView> {
+        self.orders.values().map(|o| o.view.clone()).collect()
+    }
+
+    pub fn status(&self) -> EngineStatus {
+        EngineStatus {
+            paused: self.risk.paused,
+            killed: self.risk.killed,
+            blocked: self.risk.blocked(&self.market, self.now_ms, &self.params),
+            params_version: self.params_version,
+        }
+    }
+
+    pub fn params(&self) -> (&StrategyParams, i64) {
+        (&self.params, self.params_version)
+    }
+
+    pub fn opportunities(&self) -> Vec<Opportunity> {
+        self.signals.ranked()
+    }
+
+    pub fn now_ms(&self) -> TimestampMs {
+        self.now_ms
+    }
+
+    fn active_on(&self, symbol: &Symbol) -> Option<PositionId> {
+        self.positions.values().find(|p| &p.symbol == symbol && p.status.is_active()).map(|p| p.id)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,150 @@
+//! An arbitrage position: two legs shown as one, each with its ledger of fills, fees and
+//! settled funding; the view (with marks, estimates and liquidation distance) for the API.
+
+use super::market::MarketCache;
+use app::order::Side;
+use app::pnl::{LegLedger, PnlBreakdown, funding_estimate};
+use app::sizing::legs_of;
+use app::trading::{LegView, PositionId, PositionStatus, PositionView};
+use app::{Price, Qty, SpreadDirection, Symbol, TimestampMs, Usd, Venue};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leg {
+    pub venue: Venue,
+    /// Buy for the long leg, Sell for the short leg (the side that opens it).
+    pub side: Side,
+    pub ledger: LegLedger,
+    pub leverage: u32,
+    /// When this leg last received a settled funding payment (for the estimate).
+    pub last_funding_ms: TimestampMs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub id: PositionId,
+    pub strategy: String,
+    pub symbol: Symbol,
+    pub direction: SpreadDirection,
+    pub status: PositionStatus,
+    pub target_qty: Decimal,
+    pub legs: [Leg; 2],
+    pub opened_ms: TimestampMs,
+    pub closed_ms: Option<TimestampMs>,
+    pub note: Option<String>,
+    /// Executions started so far; numbers each one's client order ids.
+    pub executions: u32,
+}
+
+impl Position {
+    pub fn new(
+        id: PositionId,
+        symbol: Symbol,
+        direction: SpreadDirection,
+        leverage: (u32, u32),
+        now: TimestampMs,
+    ) -> Self {
+        let (long_v, short_v) = legs_of(direction);
+        let lev = |v: Venue| if v == Venue::Binance { leverage.0 } else { leverage.1 };
+        let leg =
+            |venue, side| Leg { venue, side, ledger: LegLedger::default(), leverage: lev(venue), last_funding_ms: now };
+        Self {
+            id,
+            strategy: "funding-spread".into(),
+            symbol,
+            direction,
+            status: PositionStatus::Opening,
+            target_qty: Decimal::ZERO,
+            legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)],
+            opened_ms: now,
+            closed_ms: None,
+            note: None,
+            executions: 0,
+        }
+    }
+
+    pub fn leg(&self, venue: Venue) -> &Leg {
+        if self.legs[0].venue == venue { &self.legs[0] } else { &self.legs[1] }
+    }
+
+    pub fn leg_mut(&mut self, venue: Venue) -> &mut Leg {
+        if self.legs[0].venue == venue { &mut self.legs[0] } else { &mut self.legs[1] }
+    }
+
+    /// Absolute open quantity of each leg, long leg first.
+    pub fn sizes(&self) -> (Decimal, Decimal) {
+        (self.legs[0].ledger.qty.abs(), self.legs[1].ledger.qty.abs())
+    }
+
+    pub fn margin(&self, market: &MarketCache) -> Decimal {
+        self.legs
+            .iter()
+            .map(|l| {
+                let mark = market.mark(l.venue, &self.symbol).unwrap_or(l.ledger.entry);
+                l.ledger.qty.abs() * mark / Decimal::from(l.leverage.max(1))
+            })
+            .sum()
+    }
+
+    pub fn pnl(&self, market: &MarketCache, now: TimestampMs) -> PnlBreakdown {
+        let mut total = PnlBreakdown::default();
+        for l in &self.legs {
+            total.add(&self.leg_pnl(l, market, now));
+        }
+        total
+    }
+
+    fn leg_pnl(&self, l: &Leg, market: &MarketCache, now: TimestampMs) -> PnlBreakdown {
+        let mark = market.mark(l.venue, &self.symbol).unwrap_or(l.ledger.entry);
+        let estimate = market
+            .funding
+            .get(&(l.venue, self.symbol.clone()))
+            .filter(|_| self.status.is_active())
+            .map_or(Decimal::ZERO, |f| funding_estimate(l.ledger.qty, mark, f.predicted, l.last_funding_ms, now));
+        PnlBreakdown::from_legs([(&l.ledger, mark, estimate)])
+    }
+
+    pub fn view(&self, market: &MarketCache, now: TimestampMs) -> PositionView {
+        let legs = self
+            .legs
+            .iter()
+            .map(|l| {
+                let mark = market.mark(l.venue, &self.symbol);
+                let liq = market
+                    .venue_positions
+                    .get(&(l.venue, self.symbol.clone()))
+                    .filter(|p| !p.qty.is_zero())
+                    .and_then(|p| p.liquidation_price);
+                let distance = match (mark, liq) {
+                    (Some(m), Some(q)) if m > Decimal::ZERO => Some(((m - q.0).abs() / m).round_dp(6)),
+                    _ => None,
+                };
+                LegView {
+                    venue: l.venue,
+                    side: l.side,
+                    qty: Qty(l.ledger.qty),
+                    entry_price: Price(l.ledger.entry),
+                    mark_price: mark.map(Price),
+                    liquidation_price: liq,
+                    liquidation_distance: distance,
+                    pnl: self.leg_pnl(l, market, now),
+                }
+            })
+            .collect();
+        PositionView {
+            id: self.id,
+            strategy: self.strategy.clone(),
+            symbol: self.symbol.clone(),
+            direction: self.direction,
+            status: self.status,
+            target_qty: Qty(self.target_qty),
+            legs,
+            pnl: self.pnl(market, now),
+            margin: Usd(self.margin(market)),
+            opened_ms: self.opened_ms,
+            closed_ms: self.closed_ms,
+            note: self.note.clone(),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The risk manager. Orders reach a venue only as `RiskApproved<OrderRequest>`, which only this
+//! module can build; every refusal carries a reason the API and the UI show.
+
+use super::event::Refusal;
+use super::market::MarketCache;
+use super::position::Position;
+use app::order::OrderRequest;
+use app::params::StrategyParams;
+use app::pnl::PnlBreakdown;
+use app::sizing::OpenPreview;
+use app::trading::{Level, Notification};
+use app::{Symbol, TimestampMs};
+use rust_decimal::Decimal;
+
+/// An order the risk manager let through. There is no public constructor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RiskApproved<T>(T);
+
+impl<T> RiskApproved<T> {
+    pub fn inner(&self) -> &T {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RiskState {
+    pub paused: bool,
+    pub killed: bool,
+    /// The drawdown breaker tripped: no opens until resumed by an operator.
+    pub breaker: bool,
+    pub peak_equity: Decimal,
+}
+
+impl RiskState {
+    /// Why opening is blocked right now; empty when it is not.
+    pub fn blocked(&self, market: &MarketCache, now: TimestampMs, params: &StrategyParams) -> Vec<String> {
+        let mut reasons = Vec::new();
+        if self.killed {
+            reasons.push("kill switch is on".to_owned());
+        }
+        if self.paused {
+            reasons.push("opening is paused".to_owned());
+        }
+        if self.breaker {
+            reasons.push("the drawdown breaker tripped".to_owned());
+        }
+        for v in market.stale_venues(now, params.stale_after_ms as i64) {
+            reasons.push(format!("{v} market data is stale or disconnected"));
+        }
+        reasons
+    }
+
+    /// Gate for a new position: the engine state, data freshness, caps and the pre-flight.
+    pub fn approve_open(
+        &self,
+        market: &MarketCache,
+        now: TimestampMs,
+        params: &StrategyParams,
+        preview: &OpenPreview,
+        symbol: &Symbol,
+        open_notional: (Decimal, Decimal),
+    ) -> Result<(), Refusal> {
+        if let Some(reason) = self.blocked(market, now, params).into_iter().next() {
+            return Err(Refusal(format!("cannot open: {reason}")));
+        }
+        if let Some(reason) = preview.refusals.first() {
+            return Err(Refusal(format!("pre-flight failed: {reason}")));
+        }
+        let (symbol_open, total_open) = open_notional;
+        if symbol_open + preview.notional.0 > params.max_notional_per_symbol {
+            return Err(Refusal(format!(
+                "cap: {symbol} would hold {} USD, above the per-symbol cap of {} USD",
+                (symbol_open + preview.notional.0).round_dp(2),
+                params.max_notional_per_symbol
+            )));
+        }
+        if total_open + preview.notional.0 > params.max_notional_total {
+            return Err(Refusal(format!(
+                "cap: total exposure would be {} USD, above the cap of {} USD",
+                (total_open + preview.notional.0).round_dp(2),
+                params.max_notional_total
+            )));
+        }
+        Ok(())
+    }
+
+    /// The last gate before a venue. After the kill switch only reducing orders pass.
+    pub fn approve_order(&self, order: OrderRequest) -> Result<RiskApproved<OrderRequest>, Refusal> {
+        if self.killed && !order.reduce_only {
+            return Err(Refusal("kill switch is on: only reducing orders may be sent".into()));
+        }
+        if order.qty.0 <= Decimal::ZERO {
+            return Err(Refusal("order quantity must be positive".into()));
+        }
+        Ok(RiskApproved(order))
+    }
+
+    /// Track peak equity; trip the breaker when equity falls too far below it.
+    pub fn observe_equity(
+        &mut self,
+        equity: Decimal,
+        params: &StrategyParams,
+        now: TimestampMs,
+    ) -> Option<Notification> {
+        self.peak_equity = self.peak_equity.max(equity);
+        if self.breaker || self.peak_equity <= Decimal::ZERO {
+            return None;
+        }
+        let drawdown = (self.peak_equity - equity) / self.peak_equity;
+        (drawdown >= params.max_drawdown_pct).then(|| {
+            self.breaker = true;
+            Notification {
+                level: Level::Critical,
+                time_ms: now,
+                title: "Drawdown breaker tripped".into(),
+                message: format!(
+                    "equity {} is {}% below its peak {}; opening is blocked until resumed",
+                    equity.round_dp(2),
+                    (drawdown * Decimal::ONE_HUNDRED).round_dp(2),
+                    self.peak_equity.round_dp(2)
+                ),
+            }
+        })
+    }
+}
+
+/// Why an open position must be closed now, if it must: stop-loss, take-profit, a leg near
+/// liquidation, or the holding time.
+pub fn exit_reason(
+    pos: &Position,
+    pnl: &PnlBreakdown,
+    margin: Decimal,
+    market: &MarketCache,
+    params: &StrategyParams,
+    now: TimestampMs,
+) -> Option<String> {
+    if margin > Decimal::ZERO {
+        let ratio = pnl.net / margin;
+        if ratio <= -params.stop_loss_pct {
+            return Some(format!(
+                "stop-loss: net {} is {}% of margin",
+                pnl.net.round_dp(2),
+                (ratio * Decimal::ONE_HUNDRED).round_dp(2)
+            ));
+        }
+        if ratio >= params.take_profit_pct {
+            return Some(format!(
+                "take-profit: net {} is {}% of margin",
+                pnl.net.round_dp(2),
+                (ratio * Decimal::ONE_HUNDRED).round_dp(2)
+            ));
+        }
+    }
+    for leg in &pos.legs {
+        let key = (leg.venue, pos.symbol.clone());
+        let (Some(mark), Some(liq)) =
+            (market.mark(leg.venue, &pos.symbol), market.venue_positions.get(&key).and_then(|p| p.liquidation_price))
+        else {
+            continue;
+        };
+        if mark > Decimal::ZERO && (mark - liq.0).abs() / mark <= params.liquidation_buffer_pct {
+            return Some(format!(
+                "liquidation buffer: {} mark {mark} is within {}% of liquidation {}",
+                leg.venue,
+                params.liquidation_buffer_pct * Decimal::ONE_HUNDRED,
+                liq
+            ));
+        }
+    }
+    let held_h = (now - pos.opened_ms) / app::MS_PER_HOUR;
+    (held_h >= i64::from(params.max_holding_hours))
+        .then(|| format!("maximum holding time of {} h reached", params.max_holding_hours))
+}

@@ -1,0 +1,271 @@
+//! The engine's async shell: one bounded queue in, the pure engine in the middle, outputs
+//! carried out in order. Orders are persisted before they are sent; every event is appended
+//! to the event log before it is processed, so a session can be replayed exactly.
+
+use super::event_log::EventLog;
+use super::{Command, Engine, EngineEvent, Output, Refusal, SendFailure};
+use crate::db;
+use crate::venue::{DynVenue, VenueError, VenueEvent};
+use app::trading::{CommandAck, EngineStatus, Notification, Opportunity, OrderView, PositionView};
+use app::{ClientOrderId, Symbol, TimestampMs, Venue};
+use sea_orm::DatabaseConnection;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+/// What readers see: refreshed after every event.
+#[derive(Debug, Clone, Default)]
+pub struct EngineView {
+    pub positions: BTreeMap<i64, PositionView>,
+    pub orders: BTreeMap<ClientOrderId, OrderView>,
+    pub status: Option<EngineStatus>,
+    pub opportunities: Vec<Opportunity>,
+    pub params: app::params::StrategyParams,
+    pub params_version: i64,
+}
+
+type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
+
+/// Cloneable handle: send commands, read the view, follow the streams.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: mpsc::Sender<EngineEvent>,
+    replies: Replies,
+    next_request: Arc<AtomicU64>,
+    pub view: Arc<RwLock<EngineView>>,
+    pub positions: broadcast::Sender<PositionView>,
+    pub orders: broadcast::Sender<OrderView>,
+    pub notifications: broadcast::Sender<Notification>,
+}
+
+impl EngineHandle {
+    /// Send a command and wait for the engine's answer.
+    pub async fn command(&self, command: Command) -> Result<CommandAck, Refusal> {
+        let request = self.next_request.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = oneshot::channel();
+        self.replies.lock().unwrap_or_else(|e| e.into_inner()).insert(request, tx);
+        if self.tx.send(EngineEvent::Command { request, command }).await.is_err() {
+            return Err(Refusal("the engine is not running".into()));
+        }
+        rx.await.unwrap_or_else(|_| Err(Refusal("the engine stopped before answering".into())))
+    }
+
+    pub fn read<T>(&self, f: impl FnOnce(&EngineView) -> T) -> T {
+        f(&self.view.read().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+pub struct Runner {
+    engine: Engine,
+    venues: Vec<DynVenue>,
+    db: DatabaseConnection,
+    handle: EngineHandle,
+    rx: mpsc::Receiver<EngineEvent>,
+    log: EventLog,
+}
+
+/// Build the runner and its handle. `engine` is already restored from the database.
+pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log: EventLog) -> (Runner, EngineHandle) {
+    let (tx, rx) = mpsc::channel(4096);
+    let handle = EngineHandle {
+        tx,
+        replies: Arc::default(),
+        next_request: Arc::new(AtomicU64::new(1)),
+        view: Arc::default(),
+        positions: broadcast::channel(1024).0,
+        orders: broadcast::channel(1024).0,
+        notifications: broadcast::channel(256).0,
+    };
+    (Runner { engine, venues, db, handle: handle.clone(), rx, log }, handle)
+}
+
+impl Runner {
+    pub async fn run(mut self, cancel: CancellationToken) {
+        for v in self.venues.clone() {
+            tokio::spawn(forward(v.clone(), self.handle.tx.clone(), cancel.clone()));
+            match v.markets().await {
+                Ok(m) => self.process(EngineEvent::Markets(m)).await,
+                Err(e) => tracing::warn!(venue = %v.venue(), error = %e, "engine: markets unavailable"),
+            }
+        }
+        self.refresh_view(true);
+        let mut timer = tokio::time::interval(Duration::from_millis(250));
+        let mut balances = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            let event = tokio::select! {
+                _ = cancel.cancelled() => break,
+                e = self.rx.recv() => match e { Some(e) => e, None => break },
+                _ = timer.tick() => EngineEvent::Timer { now_ms: self.now() },
+                _ = balances.tick() => { self.poll_balances(); continue; }
+            };
+            let timer_event = matches!(event, EngineEvent::Timer { .. });
+            self.process(event).await;
+            self.refresh_view(timer_event);
+        }
+        tracing::info!("engine stopped");
+    }
+
+    fn now(&self) -> TimestampMs {
+        self.venues.iter().map(|v| v.now_ms()).max().unwrap_or_else(crate::venue::sim::clock::wall_clock_ms)
+    }
+
+    fn poll_balances(&self) {
+        for v in &self.venues {
+            let (v, tx) = (v.clone(), self.handle.tx.clone());
+            tokio::spawn(async move {
+                if let Ok(b) = v.balance().await {
+                    let _ = tx.send(EngineEvent::Balance(b)).await;
+                }
+            });
+        }
+    }
+
+    async fn process(&mut self, event: EngineEvent) {
+        if let Err(e) = self.log.append(&event) {
+            tracing::error!(error = %e, "event log write failed");
+        }
+        for output in self.engine.process(&event) {
+            self.carry_out(output).await;
+        }
+    }
+
+    async fn carry_out(&mut self, output: Output) {
+        match output {
+            Output::Send(approved, venue) => {
+                let req = approved.into_inner();
+                let (v, tx) = (self.venue(venue), self.handle.tx.clone());
+                tokio::spawn(async move {
+                    let result = match v {
+                        Some(v) => v.place_order(&req).await.map_err(failure),
+                        None => Err(SendFailure::Refused(format!("{venue} is not configured"))),
+                    };
+                    let _ = tx.send(EngineEvent::Sent { id: req.client_order_id, result }).await;
+                });
+            }
+            Output::Query { venue, symbol, id } => self.spawn_query(venue, symbol, id),
+            Output::Reply { request, result } => {
+                if let Some(tx) = self.handle.replies.lock().unwrap_or_else(|e| e.into_inner()).remove(&request) {
+                    let _ = tx.send(result);
+                }
+            }
+            Output::Order(view) => {
+                // Awaited before the Send that follows it: recorded before it is sent.
+                if let Err(e) = db::trading::upsert_order(&self.db, &view).await {
+                    tracing::error!(error = %e, id = %view.client_order_id, "storing order failed");
+                }
+                let _ = self.handle.orders.send(view);
+            }
+            Output::Position(view) => {
+                let state = self.engine.position_state(view.id).unwrap_or_default();
+                if let Err(e) = db::trading::upsert_position(&self.db, &view, &state, self.engine.now_ms()).await {
+                    tracing::error!(error = %e, id = view.id, "storing position failed");
+                }
+                let _ = self.handle.positions.send(view);
+            }
+            Output::Notify(n) => {
+                tracing::info!(level = ?n.level, title = %n.title, "{}", n.message);
+                if let Err(e) = db::trading::insert_notification(&self.db, &n).await {
+                    tracing::error!(error = %e, "storing notification failed");
+                }
+                let _ = self.handle.notifications.send(n);
+            }
+        }
+    }
+
+    fn spawn_query(&self, venue: Venue, symbol: Symbol, id: ClientOrderId) {
+        let (v, tx) = (self.venue(venue), self.handle.tx.clone());
+        tokio::spawn(async move {
+            let result = match v {
+                Some(v) => v.query_order(&symbol, &id).await.map_err(|e| e.to_string()),
+                None => Err(format!("{venue} is not configured")),
+            };
+            let _ = tx.send(EngineEvent::Queried { id, result }).await;
+        });
+    }
+
+    fn venue(&self, v: Venue) -> Option<DynVenue> {
+        self.venues.iter().find(|x| x.venue() == v).cloned()
+    }
+
+    /// Refresh what readers see; position views (marks move P&L) only on timer ticks.
+    fn refresh_view(&self, positions: bool) {
+        let mut view = self.handle.view.write().unwrap_or_else(|e| e.into_inner());
+        if positions {
+            view.positions = self.engine.positions().into_iter().map(|p| (p.id, p)).collect();
+            view.opportunities = self.engine.opportunities();
+            let (params, version) = self.engine.params();
+            view.params = params.clone();
+            view.params_version = version;
+        }
+        view.status = Some(self.engine.status());
+        if view.orders.len() != self.engine.order_count() || positions {
+            view.orders = self.engine.orders().into_iter().map(|o| (o.client_order_id.clone(), o)).collect();
+        }
+    }
+}
+
+fn failure(e: VenueError) -> SendFailure {
+    match e {
+        VenueError::OutcomeUnknown { message, .. } => SendFailure::Unknown(message),
+        other => SendFailure::Refused(other.to_string()),
+    }
+}
+
+/// Venue events into the engine's queue. Account events always pass; market events are
+/// sampled (funding when the prediction changes, marks and books once a second per symbol)
+/// so that the event log stays a manageable size.
+async fn forward(venue: DynVenue, tx: mpsc::Sender<EngineEvent>, cancel: CancellationToken) {
+    let mut rx = venue.subscribe();
+    let mut last: HashMap<(u8, Symbol), (TimestampMs, String)> = HashMap::new();
+    loop {
+        let event = tokio::select! {
+            _ = cancel.cancelled() => return,
+            e = rx.recv() => e,
+        };
+        let event = match event {
+            Ok(e) => e,
+            Err(broadcast::error::RecvError::Lagged(n)) => {
+                tracing::warn!(venue = %venue.venue(), skipped = n, "engine lagged behind venue events");
+                continue;
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        let keep = match &event {
+            VenueEvent::Funding(f) => {
+                changed(&mut last, (0, f.symbol.clone()), f.time_ms, f.predicted.rate.to_string(), 0)
+            }
+            VenueEvent::Mark(m) => changed(&mut last, (1, m.symbol.clone()), m.time_ms, String::new(), 1_000),
+            VenueEvent::Book(b) => changed(&mut last, (2, b.symbol.clone()), b.time_ms, String::new(), 1_000),
+            _ => true,
+        };
+        if keep && tx.send(EngineEvent::Venue(event)).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn changed(
+    last: &mut HashMap<(u8, Symbol), (TimestampMs, String)>,
+    key: (u8, Symbol),
+    t: TimestampMs,
+    value: String,
+    every_ms: i64,
+) -> bool {
+    let keep = match last.get(&key) {
+        None => true,
+        Some((lt, lv)) => {
+            if every_ms > 0 {
+                t - lt >= every_ms
+            } else {
+                lv != &value
+            }
+        }
+    };
+    if keep {
+        last.insert(key, (t, value));
+    }
+    keep
+}

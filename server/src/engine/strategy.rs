@@ -1,0 +1,138 @@
+//! Entry and exit rules. Entry: the net edge — expected funding over the horizon minus both
+//! legs' round-trip fees and the slippage the books imply for the target size — clears the
+//! threshold for N consecutive observations. Exits: spread reversal (also N in a row),
+//! take-profit, stop-loss, liquidation buffer and holding time (through the risk manager).
+
+use super::risk::exit_reason;
+use super::{Engine, Output};
+use app::sizing::{OpenRequest, preview};
+use app::trading::{Level, OpenPositionRequest, Opportunity, PositionStatus};
+use app::{Spread, Symbol, Usd, Venue};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+const HOURS_PER_YEAR: i64 = 24 * 365;
+
+#[derive(Debug, Default)]
+pub struct Signals {
+    opportunities: BTreeMap<Symbol, Opportunity>,
+    reversal_counts: BTreeMap<Symbol, u32>,
+}
+
+impl Signals {
+    pub fn ranked(&self) -> Vec<Opportunity> {
+        let mut v: Vec<Opportunity> = self.opportunities.values().cloned().collect();
+        v.sort_by(|a, b| b.net_apr.cmp(&a.net_apr));
+        v
+    }
+}
+
+impl Engine {
+    /// A venue's funding for `symbol` changed: re-rank it, count confirmations, maybe enter or
+    /// exit.
+    pub(super) fn on_funding_update(&mut self, symbol: &Symbol, out: &mut Vec<Output>) {
+        let Some(opp) = self.evaluate(symbol) else { return };
+        let prev = self.signals.opportunities.get(symbol);
+        let confirmed = opp.net_apr >= self.params.entry_min_apr;
+        let same_dir = prev.is_some_and(|p| p.direction == opp.direction);
+        let confirmations = if !confirmed {
+            0
+        } else if same_dir {
+            prev.map_or(0, |p| p.confirmations) + 1
+        } else {
+            1
+        };
+        let opp = Opportunity { confirmations, ..opp };
+        self.signals.opportunities.insert(symbol.clone(), opp.clone());
+
+        if let Some(pid) = self.active_on(symbol) {
+            self.check_reversal(pid, symbol, out);
+            return;
+        }
+        if self.params.auto_open && confirmations >= self.params.entry_confirmations {
+            let req = OpenPositionRequest {
+                symbol: symbol.clone(),
+                direction: opp.direction,
+                notional: Usd(self.params.target_notional),
+                leverage_binance: None,
+                leverage_lighter: None,
+                slices: None,
+                slippage_cap_bps: None,
+            };
+            if let Err(refusal) = self.open(&req, out) {
+                tracing::debug!(%symbol, %refusal, "strategy entry refused");
+            }
+        }
+    }
+
+    /// The opportunity on `symbol` for the target notional, net of costs, annualised.
+    fn evaluate(&self, symbol: &Symbol) -> Option<Opportunity> {
+        let p = &self.params;
+        let qb = self.market.quote(Venue::Binance, symbol, p.leverage_binance)?;
+        let ql = self.market.quote(Venue::Lighter, symbol, p.leverage_lighter)?;
+        let spread = Spread::between(qb.rate, ql.rate);
+        let req = OpenRequest {
+            direction: spread.direction,
+            notional: Usd(p.target_notional),
+            slices: p.slices,
+            max_slice_notional: Usd(p.max_slice_notional),
+            slippage_cap_bps: p.slippage_cap_bps,
+        };
+        let plan = preview(&req, &qb, &ql);
+        if plan.notional.0.is_zero() {
+            return None;
+        }
+        // Crossing half the spread on each leg, on the way in and out.
+        let half_spread = |q: &app::sizing::LegQuote| (q.ask.0 - q.bid.0) / Decimal::TWO / q.mark.0;
+        let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
+        let costs = plan.round_trip_fees.0 / plan.notional.0 + slippage;
+        let horizon = Decimal::from(p.horizon_hours.max(1));
+        let net_per_hour = spread.per_hour - costs / horizon;
+        Some(Opportunity {
+            symbol: symbol.clone(),
+            direction: spread.direction,
+            spread_apr: spread.apr,
+            net_apr: (net_per_hour * Decimal::from(HOURS_PER_YEAR)).round_dp(8),
+            notional: plan.notional,
+            confirmations: 0,
+        })
+    }
+
+    /// Close when the spread in the held direction stays below the exit threshold.
+    fn check_reversal(&mut self, pid: app::trading::PositionId, symbol: &Symbol, out: &mut Vec<Output>) {
+        let Some(pos) = self.positions.get(&pid) else { return };
+        if pos.status != PositionStatus::Open {
+            return;
+        }
+        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted.per_hour());
+        let (Some(long_r), Some(short_r)) = (rate(pos.legs[0].venue), rate(pos.legs[1].venue)) else { return };
+        let held_apr = (short_r - long_r) * Decimal::from(HOURS_PER_YEAR);
+        let count = self.signals.reversal_counts.entry(symbol.clone()).or_default();
+        *count = if held_apr < self.params.exit_below_apr { *count + 1 } else { 0 };
+        if *count >= self.params.entry_confirmations {
+            self.signals.reversal_counts.remove(symbol);
+            let reason =
+                format!("spread reversal: held direction earns {}% APR", (held_apr * Decimal::ONE_HUNDRED).round_dp(2));
+            let _ = self.close(pid, Decimal::ONE_HUNDRED, reason, out);
+        }
+    }
+
+    /// Risk exits for open positions (all of them, or those on `symbol`).
+    pub(super) fn check_positions(&mut self, symbol: Option<&Symbol>, out: &mut Vec<Output>) {
+        let candidates: Vec<_> = self
+            .positions
+            .values()
+            .filter(|p| p.status == PositionStatus::Open && symbol.is_none_or(|s| &p.symbol == s))
+            .map(|p| p.id)
+            .collect();
+        for pid in candidates {
+            let Some(pos) = self.positions.get(&pid) else { continue };
+            let pnl = pos.pnl(&self.market, self.now_ms);
+            let margin = pos.margin(&self.market);
+            if let Some(reason) = exit_reason(pos, &pnl, margin, &self.market, &self.params, self.now_ms) {
+                self.notify(Level::Warning, format!("Risk exit on position {pid}"), reason.clone(), out);
+                let _ = self.close(pid, Decimal::ONE_HUNDRED, reason, out);
+            }
+        }
+    }
+}

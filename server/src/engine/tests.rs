@@ -1,0 +1,6 @@
+//! Engine tests: recorded event lists in, outputs asserted; the engine driven against the
+//! simulated venues (manual clock) with injected faults; and exact replay of the event log.
+
+mod faults;
+mod flows;
+mod harness;

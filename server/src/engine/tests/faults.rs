@@ -1,0 +1,83 @@
+//! Injected venue faults never leave more than one slice naked, and each ends hedged or flat.
+
+use super::harness::*;
+use crate::settings::FaultSettings;
+use app::Venue;
+use app::trading::{OrderPurpose, OrderStatus, PositionStatus};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+fn faults(venue: Venue, f: FaultSettings) -> HashMap<Venue, FaultSettings> {
+    HashMap::from([(venue, f)])
+}
+
+async fn hedged(h: &Harness, symbol: &str) -> (Decimal, Decimal) {
+    let (l, b) = (h.venue_qty(Venue::Lighter, symbol).await, h.venue_qty(Venue::Binance, symbol).await);
+    assert_eq!(l, -b, "venue legs must be equal: lighter {l}, binance {b}");
+    (l, b)
+}
+
+#[tokio::test]
+async fn second_leg_rejects_unwind_the_first_and_the_open_fails() {
+    let mut h = Harness::new(faults(Venue::Lighter, FaultSettings { reject_rate: 1.0, ..Default::default() })).await;
+    let id = h.open("ETH", 4_000).await.unwrap().positions[0];
+    h.settle(40).await;
+    let p = h.position(id);
+    assert_eq!(p.status, PositionStatus::Failed, "{p:?}");
+    assert_eq!(hedged(&h, "ETH").await, (Decimal::ZERO, Decimal::ZERO));
+    let slice = h.slice_bound(id);
+    assert!(h.max_naked() <= slice, "naked {} > slice {slice}", h.max_naked());
+    assert!(h.engine.orders().iter().any(|o| o.purpose == OrderPurpose::Unwind && o.status == OrderStatus::Filled));
+}
+
+#[tokio::test]
+async fn partial_fills_are_repaired_to_hedged() {
+    let mut h =
+        Harness::new(faults(Venue::Binance, FaultSettings { partial_fill_rate: 0.5, ..Default::default() })).await;
+    let id = h.open("SOL", 4_000).await.unwrap().positions[0];
+    h.settle(60).await;
+    let p = h.position(id);
+    assert_eq!(p.status, PositionStatus::Open, "{p:?}");
+    let (l, _) = hedged(&h, "SOL").await;
+    assert_eq!(l, p.legs[0].qty.0);
+    assert!(h.engine.orders().iter().any(|o| o.purpose == OrderPurpose::Repair), "a repair should have happened");
+    let slice = h.slice_bound(id);
+    assert!(h.max_naked() <= slice, "naked {} > slice {slice}", h.max_naked());
+}
+
+#[tokio::test]
+async fn unknown_outcomes_are_resolved_by_query_and_never_resent() {
+    let mut h =
+        Harness::new(faults(Venue::Binance, FaultSettings { outcome_unknown_rate: 1.0, ..Default::default() })).await;
+    let id = h.open("ETH", 3_000).await.unwrap().positions[0];
+    h.settle(30).await;
+    let p = h.position(id);
+    assert_eq!(p.status, PositionStatus::Open, "{p:?}");
+    hedged(&h, "ETH").await;
+    let mut sent = h.sends.clone();
+    sent.sort();
+    sent.dedup();
+    assert_eq!(sent.len(), h.sends.len(), "an order was sent twice");
+    assert!(h.outputs.iter().any(|o| matches!(o, crate::engine::Output::Query { .. })));
+    assert!(h.engine.orders().iter().all(|o| o.status == OrderStatus::Filled));
+}
+
+#[tokio::test]
+async fn a_disconnected_venue_blocks_opens_until_fresh() {
+    let mut h = Harness::new(HashMap::new()).await;
+    h.feed(crate::engine::EngineEvent::Venue(crate::venue::VenueEvent::Connection {
+        venue: Venue::Lighter,
+        connected: false,
+        time_ms: START,
+    }))
+    .await;
+    let err = h.open("ETH", 3_000).await.unwrap_err();
+    assert!(err.contains("lighter market data is stale or disconnected"), "{err}");
+    h.feed(crate::engine::EngineEvent::Venue(crate::venue::VenueEvent::Connection {
+        venue: Venue::Lighter,
+        connected: true,
+        time_ms: START,
+    }))
+    .await;
+    assert!(h.open("ETH", 3_000).await.is_ok());
+}

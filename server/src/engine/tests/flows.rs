@@ -1,0 +1,124 @@
+//! The engine's main flows on healthy simulated venues.
+
+use super::harness::*;
+use crate::engine::{Command, Engine, Output};
+use app::Venue;
+use app::trading::{CloseAllRequest, ClosePositionRequest, OrderPurpose, OrderStatus, PositionStatus};
+use rust_decimal::Decimal;
+use rust_decimal_macros::dec;
+use std::collections::HashMap;
+
+#[tokio::test]
+async fn a_sliced_open_ends_hedged_at_the_target_in_four_slices() {
+    let mut h = Harness::new(HashMap::new()).await;
+    let ack = h.open("ETH", 5_000).await.unwrap();
+    let id = ack.positions[0];
+    h.settle(20).await;
+    let p = h.position(id);
+    assert_eq!(p.status, PositionStatus::Open, "{p:?}");
+    let (long, short) = (p.legs[0].qty.0, p.legs[1].qty.0);
+    assert_eq!(long, -short);
+    assert_eq!(long, p.target_qty.0);
+    assert!(long > Decimal::ZERO);
+    // Four slices, two legs each, all filled, each sent once.
+    let orders = h.engine.orders();
+    assert_eq!(orders.len(), 8, "{orders:#?}");
+    assert!(orders.iter().all(|o| o.status == OrderStatus::Filled && o.purpose == OrderPurpose::Open));
+    let mut ids = h.sends.clone();
+    ids.dedup();
+    assert_eq!(ids.len(), h.sends.len());
+    // Our books equal the venues'.
+    assert_eq!(h.venue_qty(Venue::Lighter, "ETH").await, long);
+    assert_eq!(h.venue_qty(Venue::Binance, "ETH").await, short);
+    // Never more than one slice naked at any point.
+    let slice = h.slice_bound(id);
+    assert!(h.max_naked() <= slice, "naked {} > slice {slice}", h.max_naked());
+    // P&L: fees on Binance only; no funding yet.
+    assert!(p.pnl.fees > Decimal::ZERO);
+    assert_eq!(p.legs.iter().find(|l| l.venue == Venue::Lighter).unwrap().pnl.fees, Decimal::ZERO);
+}
+
+#[tokio::test]
+async fn close_half_then_close_all() {
+    let mut h = Harness::new(HashMap::new()).await;
+    let id = h.open("SOL", 4_000).await.unwrap().positions[0];
+    h.settle(20).await;
+    let size = h.position(id).legs[0].qty.0;
+    h.command(Command::Close(ClosePositionRequest { position_id: id, percent: dec!(50) })).await.unwrap();
+    h.settle(20).await;
+    let half = h.position(id);
+    assert_eq!(half.status, PositionStatus::Open);
+    assert!(half.legs[0].qty.0 < size && half.legs[0].qty.0 >= size / Decimal::TWO - dec!(0.1), "{:?}", half.legs);
+    assert_eq!(half.legs[0].qty.0, -half.legs[1].qty.0);
+    assert!(half.pnl.price_realized != Decimal::ZERO || half.pnl.fees > Decimal::ZERO);
+
+    let ack = h.command(Command::CloseAll(CloseAllRequest::default())).await.unwrap();
+    assert_eq!(ack.positions, vec![id]);
+    h.settle(20).await;
+    let closed = h.position(id);
+    assert_eq!(closed.status, PositionStatus::Closed);
+    assert!(closed.legs.iter().all(|l| l.qty.0.is_zero()));
+    assert_eq!(h.venue_qty(Venue::Binance, "SOL").await, Decimal::ZERO);
+    assert_eq!(h.venue_qty(Venue::Lighter, "SOL").await, Decimal::ZERO);
+    // Everything realised now: net equals realised price P&L + funding - fees.
+    assert_eq!(closed.pnl.net, closed.pnl.price_realized + closed.pnl.funding_settled - closed.pnl.fees);
+    assert!(h.engine.orders().iter().filter(|o| o.purpose == OrderPurpose::Close).all(|o| o.reduce_only));
+}
+
+#[tokio::test]
+async fn refusals_carry_their_reason() {
+    let mut h = Harness::new(HashMap::new()).await;
+    let err = h.open("BTC", 1).await.unwrap_err();
+    assert!(err.contains("pre-flight failed"), "{err}");
+    h.command(Command::Pause).await.unwrap();
+    let err = h.open("BTC", 2_000).await.unwrap_err();
+    assert!(err.contains("opening is paused"), "{err}");
+    h.command(Command::Resume).await.unwrap();
+    let err = h.open("BTC", 100_000).await.unwrap_err();
+    assert!(err.contains("per-symbol cap"), "{err}");
+    // Ten minutes without market data: stale.
+    h.clock().advance(600_000);
+    let now = h.clock().now_ms();
+    h.feed(crate::engine::EngineEvent::Timer { now_ms: now }).await;
+    let err = h.open("BTC", 2_000).await.unwrap_err();
+    assert!(err.contains("stale"), "{err}");
+    assert!(h.engine.status().blocked.iter().any(|b| b.contains("stale")));
+}
+
+#[tokio::test]
+async fn kill_switch_closes_everything_and_only_reduces() {
+    let mut h = Harness::new(HashMap::new()).await;
+    let id = h.open("ETH", 3_000).await.unwrap().positions[0];
+    h.settle(20).await;
+    h.command(Command::Kill).await.unwrap();
+    h.settle(20).await;
+    assert_eq!(h.position(id).status, PositionStatus::Closed);
+    assert!(h.open("ETH", 3_000).await.unwrap_err().contains("kill switch"));
+    assert!(h.command(Command::Resume).await.is_err());
+}
+
+#[tokio::test]
+async fn replaying_the_log_reproduces_positions_and_pnl_exactly() {
+    // Hold through the funding settlements whatever the spread does.
+    let held = app::params::StrategyParams { exit_below_apr: dec!(-1), ..params() };
+    let mut h = Harness::with_params(HashMap::new(), held.clone()).await;
+    let id = h.open("ETH", 5_000).await.unwrap().positions[0];
+    h.settle(20).await;
+    // Let funding settle a few times on both venues, then close part.
+    for _ in 0..10 {
+        h.advance(3_600_000).await;
+    }
+    h.command(Command::Close(ClosePositionRequest { position_id: id, percent: dec!(40) })).await.unwrap();
+    h.settle(20).await;
+    let live = (h.engine.positions(), h.engine.orders());
+    assert!(live.0[0].pnl.funding_settled != Decimal::ZERO, "funding should have settled");
+
+    let mut replay = Engine::new(held, 1);
+    let mut replay_outputs = Vec::new();
+    for e in &h.log {
+        replay_outputs.extend(replay.process(e));
+    }
+    assert_eq!((replay.positions(), replay.orders()), live);
+    let sends = |o: &[Output]| o.iter().filter(|x| matches!(x, Output::Send(..))).count();
+    assert_eq!(sends(&replay_outputs), sends(&h.outputs));
+}
