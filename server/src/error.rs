@@ -13,6 +13,11 @@ pub enum ApiError {
     BadRequest { field: Option<String>, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// Well-formed, but the engine or the risk manager said no; the reason is shown as is.
+    #[error("{0}")]
+    Refused(String),
+    #[error("invalid fields")]
+    Invalid(Vec<app::params::FieldError>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -26,6 +31,12 @@ impl ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         ApiError::Internal(e.into())
+    }
+}
+
+impl From<crate::engine::Refusal> for ApiError {
+    fn from(r: crate::engine::Refusal) -> Self {
+        ApiError::Refused(r.0)
     }
 }
 
@@ -54,15 +65,24 @@ fn field_in_message(text: &str) -> Option<String> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let mut fields = Vec::new();
         let (status, code, field, message) = match self {
             ApiError::BadRequest { field, message } => (StatusCode::BAD_REQUEST, "bad_request", field, message),
             ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "not_found", None, message),
+            ApiError::Refused(message) => (StatusCode::CONFLICT, "refused", None, message),
+            ApiError::Invalid(errors) => {
+                let message =
+                    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                let field = errors.first().map(|e| e.field.clone());
+                fields = errors;
+                (StatusCode::BAD_REQUEST, "bad_request", field, message)
+            }
             ApiError::Internal(err) => {
                 tracing::error!(error = %err, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None, "internal error".to_owned())
             }
         };
-        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field } };
+        let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message, field, fields } };
         (status, Json(body)).into_response()
     }
 }

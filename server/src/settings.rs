@@ -17,6 +17,13 @@ pub struct Settings {
     pub collector: CollectorSettings,
     pub sim: SimSettings,
     pub venues: VenuesSettings,
+    pub engine: EngineSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EngineSettings {
+    /// Where the engine's event log (one JSON line per input) is written.
+    pub event_log_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,6 +121,9 @@ partial_fill_rate = 0.0
 outcome_unknown_rate = 0.0
 disconnect_every_secs = 0
 disconnect_secs = 0
+
+[engine]
+event_log_dir = "data/events"
 
 [venues.binance]
 mode = "sim"

@@ -72,6 +72,33 @@ fn build_venues(settings: &Settings, clock: &SimClock) -> Result<Vec<Arc<SimVenu
     Ok(out)
 }
 
+/// Restore the engine from the database (parameters, positions, orders) and start it.
+async fn start_engine(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    venues: &[DynVenue],
+    shutdown: &CancellationToken,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<crate::engine::run::EngineHandle, StartupError> {
+    use crate::db::trading;
+    let now = crate::venue::sim::clock::wall_clock_ms();
+    let (version, params) = match trading::latest_params(db).await? {
+        Some(found) => found,
+        None => {
+            let params = app::params::StrategyParams::default();
+            trading::insert_params(db, 1, &params, "defaults", now).await?;
+            (1, params)
+        }
+    };
+    let mut engine = crate::engine::Engine::new(params, version);
+    engine.restore(trading::position_states(db).await?, trading::orders(db).await?);
+    let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
+    tracing::info!(path = %log.path().display(), "engine event log");
+    let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);
+    tasks.push(tokio::spawn(runner.run(shutdown.clone())));
+    Ok(handle)
+}
+
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect(settings.database.url.expose_secret()).await?;
@@ -89,7 +116,9 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         tasks.push(tokio::spawn(sim.clone().run(tick, shutdown.clone())));
     }
 
+    let engine = start_engine(&settings, &db, &venues, &shutdown, &mut tasks).await?;
     let state = AppState {
+        engine,
         collector: handle,
         db,
         venues,

@@ -2,7 +2,9 @@
 //! static directory with `index.html` as the fallback for client-side routes.
 
 mod funding;
+mod streams;
 mod system;
+mod trading;
 pub mod ws;
 
 use crate::collector::CollectorHandle;
@@ -23,6 +25,7 @@ pub struct AppState {
     pub venues: Vec<DynVenue>,
     pub started_ms: TimestampMs,
     pub stale_after_ms: i64,
+    pub engine: crate::engine::run::EngineHandle,
     /// Cancelled when the server stops; long-lived sessions watch it.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
@@ -36,10 +39,11 @@ impl AppState {
 
 /// The whole application; tests drive it with `oneshot` or serve it on port 0.
 pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
-    let api = Router::new().merge(system::router()).merge(funding::router());
+    let api = Router::new().merge(system::router()).merge(funding::router()).merge(trading::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
-        .merge(ws::router());
+        .merge(ws::router())
+        .merge(streams::router());
     if let Some(dir) = static_dir {
         let index = dir.join("index.html");
         // The wasm is large; gzip it (the API's JSON is small and streamed over WebSockets).

@@ -103,6 +103,7 @@ impl Engine {
             EngineEvent::Timer { now_ms } => {
                 self.advance_clock(*now_ms);
                 self.requery_unknown(&mut out);
+                self.refresh_opportunities();
                 self.check_positions(None, &mut out);
             }
         }

@@ -101,9 +101,10 @@ impl Runner {
                 _ = timer.tick() => EngineEvent::Timer { now_ms: self.now() },
                 _ = balances.tick() => { self.poll_balances(); continue; }
             };
-            let timer_event = matches!(event, EngineEvent::Timer { .. });
+            // Commands change what readers see at once; market moves are picked up each tick.
+            let full = matches!(event, EngineEvent::Timer { .. } | EngineEvent::Command { .. });
             self.process(event).await;
-            self.refresh_view(timer_event);
+            self.refresh_view(full);
         }
         tracing::info!("engine stopped");
     }

@@ -65,6 +65,23 @@ impl Engine {
         }
     }
 
+    /// Re-price every symbol's opportunity at current quotes, keeping its confirmation count
+    /// (confirmations only advance on new funding observations).
+    pub(super) fn refresh_opportunities(&mut self) {
+        let symbols: std::collections::BTreeSet<Symbol> = self.market.funding.keys().map(|(_, s)| s.clone()).collect();
+        for symbol in symbols {
+            if let Some(opp) = self.evaluate(&symbol) {
+                let confirmations = self
+                    .signals
+                    .opportunities
+                    .get(&symbol)
+                    .filter(|p| p.direction == opp.direction)
+                    .map_or(0, |p| p.confirmations);
+                self.signals.opportunities.insert(symbol, Opportunity { confirmations, ..opp });
+            }
+        }
+    }
+
     /// The opportunity on `symbol` for the target notional, net of costs, annualised.
     fn evaluate(&self, symbol: &Symbol) -> Option<Opportunity> {
         let p = &self.params;

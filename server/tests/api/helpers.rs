@@ -20,6 +20,7 @@ pub fn settings(overrides: &[(&str, &str)], dir: &TempDir) -> Settings {
     let db = format!("sqlite://{}/arb.db?mode=rwc", dir.path().display());
     let mut vars: HashMap<String, String> = HashMap::from([
         ("ARB__DATABASE__URL".into(), db),
+        ("ARB__ENGINE__EVENT_LOG_DIR".into(), format!("{}/events", dir.path().display())),
         ("ARB__SIM__SPEED".into(), "60".into()),
         ("ARB__SIM__TICK_MS".into(), "100".into()),
     ]);

@@ -4,4 +4,5 @@
 mod helpers;
 mod persistence;
 mod rest;
+mod trading;
 mod websocket;

@@ -105,6 +105,7 @@ impl TestServer {
         let dist = workspace().join("dist");
         let vars = std::collections::HashMap::from([
             ("ARB__DATABASE__URL".to_string(), db),
+            ("ARB__ENGINE__EVENT_LOG_DIR".to_string(), format!("{}/events", self.dir.path().display())),
             ("ARB__SERVER__STATIC_DIR".to_string(), dist.display().to_string()),
             ("ARB__SIM__SPEED".to_string(), "60".to_string()),
             ("ARB__SIM__TICK_MS".to_string(), "250".to_string()),

@@ -1,0 +1,222 @@
+//! Trading: opportunities, positions, orders, open/close/close-all, history, P&L, strategy
+//! parameters and engine pause/resume. Every mutating request is validated (a 400 naming the
+//! field) before the engine sees it; an engine refusal is a 409 with its reason.
+
+use super::AppState;
+use crate::db;
+use crate::engine::Command;
+use crate::error::ApiError;
+use app::ClientOrderId;
+use app::params::{FieldError, StrategyParams};
+use app::pnl::PnlBreakdown;
+use app::trading::{
+    CloseAllRequest, ClosePositionRequest, CommandAck, EngineStatus, OpenPositionRequest, Opportunity, OrderView,
+    PositionId, PositionView,
+};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/opportunities", get(opportunities))
+        .route("/positions", get(positions))
+        .route("/positions/{id}", get(position))
+        .route("/positions/close-all", post(close_all))
+        .route("/orders", get(orders))
+        .route("/orders/{id}", get(order))
+        .route("/orders/open", post(open))
+        .route("/orders/close", post(close))
+        .route("/history", get(history))
+        .route("/pnl", get(pnl))
+        .route("/config", get(get_config).put(put_config))
+        .route("/engine/status", get(status))
+        .route("/engine/pause", post(pause))
+        .route("/engine/resume", post(resume))
+}
+
+async fn opportunities(State(s): State<AppState>) -> Json<Vec<Opportunity>> {
+    Json(s.engine.read(|v| v.opportunities.clone()))
+}
+
+async fn positions(State(s): State<AppState>) -> Json<Vec<PositionView>> {
+    Json(s.engine.read(|v| v.positions.values().cloned().collect()))
+}
+
+async fn position(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<PositionView>, ApiError> {
+    let id: PositionId = id.parse().map_err(|_| ApiError::field("id", "position id must be a number"))?;
+    s.engine
+        .read(|v| v.positions.get(&id).cloned())
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no position {id}")))
+}
+
+async fn orders(State(s): State<AppState>) -> Json<Vec<OrderView>> {
+    Json(s.engine.read(|v| v.orders.values().cloned().collect()))
+}
+
+async fn order(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
+    let id = ClientOrderId::new(&id).map_err(|e| ApiError::field("id", e.to_string()))?;
+    s.engine.read(|v| v.orders.get(&id).cloned()).map(Json).ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
+}
+
+fn range<T: PartialOrd + std::fmt::Display>(errors: &mut Vec<FieldError>, field: &str, v: Option<T>, lo: T, hi: T) {
+    if let Some(v) = v
+        && (v < lo || v > hi)
+    {
+        errors.push(FieldError { field: field.into(), message: format!("must be {lo} to {hi}, got {v}") });
+    }
+}
+
+async fn open(
+    State(s): State<AppState>,
+    body: Result<Json<OpenPositionRequest>, JsonRejection>,
+) -> Result<Json<CommandAck>, ApiError> {
+    let Json(req) = body?;
+    let mut errors = Vec::new();
+    if req.notional.0 <= Decimal::ZERO {
+        errors.push(FieldError { field: "notional".into(), message: "must be positive".into() });
+    }
+    range(&mut errors, "slices", req.slices, 1, 100);
+    range(&mut errors, "slippage_cap_bps", req.slippage_cap_bps, 1, 1000);
+    range(&mut errors, "leverage_binance", req.leverage_binance, 1, 50);
+    range(&mut errors, "leverage_lighter", req.leverage_lighter, 1, 50);
+    if !s.collector.read(|c| c.symbols().iter().any(|i| i.symbol == req.symbol)) {
+        errors.push(FieldError {
+            field: "symbol".into(),
+            message: format!("{} is not listed on the venues", req.symbol),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    Ok(Json(s.engine.command(Command::Open(req)).await?))
+}
+
+async fn close(
+    State(s): State<AppState>,
+    body: Result<Json<ClosePositionRequest>, JsonRejection>,
+) -> Result<Json<CommandAck>, ApiError> {
+    let Json(req) = body?;
+    if req.percent <= Decimal::ZERO || req.percent > Decimal::ONE_HUNDRED {
+        return Err(ApiError::field("percent", "must be above 0 and at most 100"));
+    }
+    if !s.engine.read(|v| v.positions.contains_key(&req.position_id)) {
+        return Err(ApiError::NotFound(format!("no position {}", req.position_id)));
+    }
+    Ok(Json(s.engine.command(Command::Close(req)).await?))
+}
+
+async fn close_all(
+    State(s): State<AppState>,
+    body: Result<Json<CloseAllRequest>, JsonRejection>,
+) -> Result<Json<CommandAck>, ApiError> {
+    let Json(req) = body?;
+    Ok(Json(s.engine.command(Command::CloseAll(req)).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct HistoryParams {
+    limit: Option<u64>,
+}
+
+async fn history(
+    State(s): State<AppState>,
+    q: Result<Query<HistoryParams>, QueryRejection>,
+) -> Result<Json<Vec<PositionView>>, ApiError> {
+    let Query(q) = q?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 1000"));
+    }
+    Ok(Json(db::trading::closed_positions(&s.db, limit).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Grouping {
+    Position,
+    Symbol,
+    Strategy,
+    Day,
+}
+
+#[derive(Debug, Deserialize)]
+struct PnlParams {
+    group: Option<Grouping>,
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+struct PnlRow {
+    key: String,
+    pnl: PnlBreakdown,
+}
+
+/// P&L grouped by position, symbol, strategy or opening day (UTC), over positions opened in
+/// `[from, to]`.
+async fn pnl(
+    State(s): State<AppState>,
+    q: Result<Query<PnlParams>, QueryRejection>,
+) -> Result<Json<Vec<PnlRow>>, ApiError> {
+    let Query(q) = q?;
+    let (from, to) = (q.from.unwrap_or(i64::MIN), q.to.unwrap_or(i64::MAX));
+    if from > to {
+        return Err(ApiError::field("from", "`from` must not be after `to`"));
+    }
+    let group = q.group.unwrap_or(Grouping::Symbol);
+    let mut rows: BTreeMap<String, PnlBreakdown> = BTreeMap::new();
+    for p in s.engine.read(|v| v.positions.values().cloned().collect::<Vec<_>>()) {
+        if p.opened_ms < from || p.opened_ms > to {
+            continue;
+        }
+        let key = match group {
+            Grouping::Position => p.id.to_string(),
+            Grouping::Symbol => p.symbol.to_string(),
+            Grouping::Strategy => p.strategy.clone(),
+            Grouping::Day => (p.opened_ms.div_euclid(86_400_000) * 86_400_000).to_string(),
+        };
+        rows.entry(key).or_default().add(&p.pnl);
+    }
+    Ok(Json(rows.into_iter().map(|(key, pnl)| PnlRow { key, pnl }).collect()))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConfigBody {
+    pub version: i64,
+    pub params: StrategyParams,
+}
+
+async fn get_config(State(s): State<AppState>) -> Json<ConfigBody> {
+    Json(s.engine.read(|v| ConfigBody { version: v.params_version, params: v.params.clone() }))
+}
+
+/// New parameters: validated as a whole, stored as the next version, in effect at once.
+async fn put_config(
+    State(s): State<AppState>,
+    body: Result<Json<StrategyParams>, JsonRejection>,
+) -> Result<Json<ConfigBody>, ApiError> {
+    let Json(params) = body?;
+    params.validate().map_err(ApiError::Invalid)?;
+    let version = s.engine.read(|v| v.params_version) + 1;
+    db::trading::insert_params(&s.db, version, &params, "api", s.now_ms()).await?;
+    s.engine.command(Command::SetParams { version, params: params.clone() }).await?;
+    Ok(Json(ConfigBody { version, params }))
+}
+
+async fn status(State(s): State<AppState>) -> Json<Option<EngineStatus>> {
+    Json(s.engine.read(|v| v.status.clone()))
+}
+
+async fn pause(State(s): State<AppState>) -> Result<Json<CommandAck>, ApiError> {
+    Ok(Json(s.engine.command(Command::Pause).await?))
+}
+
+async fn resume(State(s): State<AppState>) -> Result<Json<CommandAck>, ApiError> {
+    Ok(Json(s.engine.command(Command::Resume).await?))
+}
