@@ -6,6 +6,7 @@ pub mod collector;
 pub mod db;
 pub mod engine;
 pub mod error;
+pub mod fake;
 pub mod settings;
 pub mod startup;
 pub mod venue;

@@ -1,0 +1,3 @@
+//! Local fakes of the real venues, speaking their wire formats on loopback for tests.
+
+pub mod lighter;
