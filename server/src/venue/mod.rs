@@ -5,6 +5,7 @@
 //! fills, settled funding payments, and a push stream of [`VenueEvent`]s. Requests return a
 //! [`VenueError`] whose kind tells the caller how to react.
 
+pub mod binance;
 pub mod lighter;
 pub mod sim;
 
