@@ -106,3 +106,18 @@ async fn funding_payments_join_income_with_the_settlement() {
     ids.dedup();
     assert_eq!(ids.len(), 3);
 }
+
+/// Our estimate of the venue's clock trails it (as under load, or after drift between
+/// resyncs): the newest trades must still be found, not cut off by an endTime of "now".
+#[tokio::test]
+async fn fills_are_found_when_our_clock_estimate_trails_the_venue() {
+    let env = env();
+    let t0 = env.fake.now_ms() - 1;
+    env.venue.place_order(&market("s0", "BTC", Side::Buy, "0.01")).await.unwrap();
+    // The venue's clock jumps 2 s ahead of what the connector measured at its last sync.
+    env.fake.skew_clock(2_000);
+    env.venue.place_order(&market("s1", "BTC", Side::Buy, "0.01")).await.unwrap();
+    let fills = env.venue.fills(t0).await.unwrap();
+    let ids: Vec<&str> = fills.iter().map(|f| f.client_order_id.as_str()).collect();
+    assert_eq!(ids, ["s0", "s1"]);
+}

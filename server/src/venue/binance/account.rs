@@ -16,6 +16,8 @@ const MAX_PAGES: u32 = 10;
 const TRADE_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
 /// Fills are read at most this far back.
 const MAX_FILL_LOOKBACK_MS: i64 = 30 * 24 * 3_600_000;
+/// How far past our estimate of the venue's clock the last trade window reaches.
+const CLOCK_SLACK_MS: i64 = 60_000;
 /// An income row is matched to the settlement nearest in time, within this.
 const FUNDING_MATCH_MS: i64 = 5 * 60_000;
 
@@ -116,12 +118,15 @@ impl Shared {
     pub(super) async fn fills(&self, since_ms: TimestampMs) -> Result<Vec<Fill>, BinanceError> {
         let now = self.now_ms();
         let since_ms = since_ms.max(now.saturating_sub(MAX_FILL_LOOKBACK_MS));
+        // `now` is our estimate of the venue's clock; a trade stamped a few ms after it must
+        // not fall outside the last window, so that window reaches a minute past it.
+        let horizon = now.saturating_add(CLOCK_SLACK_MS);
         let mut trades = Vec::new();
         for symbol in self.fill_symbols(since_ms).await? {
             let vs = parse::venue_symbol(&symbol);
             let mut start = since_ms;
-            while start <= now {
-                let end = start.saturating_add(TRADE_WINDOW_MS - 1).min(now);
+            while start <= horizon {
+                let end = start.saturating_add(TRADE_WINDOW_MS - 1).min(horizon);
                 let batch = self.rest.user_trades(&vs, Some(start), Some(end), PAGE).await?;
                 let last = batch.iter().map(|t| t.time).max();
                 let full = batch.len() as u32 >= PAGE;
