@@ -25,11 +25,9 @@ fn reject(code: &'static str, message: impl Into<String>) -> Rejection {
     Rejection { code, message: message.into() }
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SimPosition {
-    pub qty: Decimal,
-    pub entry: Decimal,
-}
+/// A simulated position is the same ledger the P&L calculator uses: signed quantity, average
+/// entry, realised price P&L.
+pub type SimPosition = app::pnl::LegLedger;
 
 pub struct SimExchange {
     venue: Venue,
@@ -237,20 +235,10 @@ impl SimExchange {
     /// Average in when growing, realise P&L into the wallet when reducing, re-enter on a flip.
     fn apply_fill(&mut self, symbol: &Symbol, signed_qty: Decimal, price: Decimal) {
         let pos = self.positions.entry(symbol.clone()).or_default();
-        let new_qty = pos.qty + signed_qty;
-        if pos.qty.is_zero() || pos.qty.signum() == signed_qty.signum() {
-            pos.entry = (pos.entry * pos.qty.abs() + price * signed_qty.abs()) / new_qty.abs();
-        } else {
-            let closed = signed_qty.abs().min(pos.qty.abs());
-            self.wallet += closed * (price - pos.entry) * pos.qty.signum();
-            if new_qty.signum() == signed_qty.signum() && !new_qty.is_zero() {
-                pos.entry = price;
-            }
-        }
-        pos.qty = new_qty;
-        if pos.qty.is_zero() {
-            pos.entry = Decimal::ZERO;
-        }
+        let realized_before = pos.realized;
+        // Fees are charged to the wallet separately, in `fill`.
+        pos.apply_fill(signed_qty, price, Decimal::ZERO);
+        self.wallet += pos.realized - realized_before;
     }
 
     /// Fill resting limit orders that the mark has crossed, as maker at their limit.
