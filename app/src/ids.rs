@@ -88,6 +88,12 @@ impl VenueMode {
     }
 }
 
+impl fmt::Display for VenueMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FromStr for VenueMode {
     type Err = IdError;
     fn from_str(s: &str) -> Result<Self, IdError> {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod collector;
 pub mod db;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod fake;

@@ -1,8 +1,10 @@
-//! The `server` binary: runs the platform (default) with layered settings.
+//! The `server` binary: runs the platform (default), diagnoses the configured venues, or
+//! serves a local fake of a venue for manual trials.
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use server::settings::Settings;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
@@ -12,6 +14,9 @@ struct Cli {
     /// Optional TOML settings file; environment variables `ARB__SECTION__KEY` override it.
     #[arg(long, short, env = "ARB_CONFIG")]
     config: Option<PathBuf>,
+    /// Optional TOML file with API keys (same shape as the settings; mode 600, outside the repo).
+    #[arg(long, env = "ARB_SECRETS_FILE")]
+    secrets: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -20,6 +25,22 @@ struct Cli {
 enum Command {
     /// Run the platform (the default).
     Run,
+    /// Check each configured venue: reachability, clock offset, API key, position mode, balance.
+    /// Exits 1 when a check fails.
+    Doctor,
+    /// Serve a local fake of a venue's wire protocol (REST + WebSocket) until Ctrl-C.
+    Fake {
+        #[arg(value_enum)]
+        venue: FakeVenue,
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: SocketAddr,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FakeVenue {
+    Binance,
+    Lighter,
 }
 
 #[tokio::main]
@@ -30,9 +51,22 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref()).context("loading settings")?;
-    match cli.command.unwrap_or(Command::Run) {
+    let command = cli.command.unwrap_or(Command::Run);
+    if let Command::Fake { venue, addr } = command {
+        return fake(venue, addr).await;
+    }
+    let settings = Settings::load(cli.config.as_deref(), cli.secrets.as_deref()).context("loading settings")?;
+    match command {
         Command::Run => run(settings).await,
+        Command::Doctor => {
+            let report = server::doctor::diagnose(&settings).await;
+            println!("{report}");
+            if !report.passed() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Fake { .. } => unreachable!("handled above"),
     }
 }
 
@@ -49,4 +83,17 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     });
     running.join().await;
     Ok(())
+}
+
+async fn fake(venue: FakeVenue, addr: SocketAddr) -> anyhow::Result<()> {
+    let serve = async {
+        match venue {
+            FakeVenue::Binance => server::fake::binance::serve(addr).await,
+            FakeVenue::Lighter => server::fake::lighter::serve(addr).await,
+        }
+    };
+    tokio::select! {
+        r = serve => r.context("fake venue"),
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    }
 }

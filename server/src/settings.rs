@@ -48,6 +48,8 @@ pub struct CollectorSettings {
     pub prune_every_secs: u64,
     /// A venue whose last update is older than this is reported stale.
     pub stale_after_secs: u64,
+    /// A venue whose markets could not be listed is tried again this often.
+    pub rediscover_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,14 +84,26 @@ pub struct VenuesSettings {
     pub lighter: VenueSettings,
 }
 
+/// One venue: `sim` (the built-in simulator), `testnet` or `mainnet` (the real connector).
+/// Without keys a real venue runs read-only: market data works, trading requests are refused.
 #[derive(Debug, Clone, Deserialize)]
 pub struct VenueSettings {
     pub mode: VenueMode,
     /// Overrides the mode's REST base URL (used to point a connector at a local fake).
     pub rest_url: Option<String>,
     pub ws_url: Option<String>,
+    /// Binance: the API key. Lighter: unused (Lighter keys are identified by their slot).
     pub api_key: Option<SecretString>,
+    /// Binance: the HMAC secret. Lighter: the API private key(s), hex, comma-separated in the
+    /// order of `api_key_indexes`.
     pub api_secret: Option<SecretString>,
+    /// Lighter: the account whose positions and balance are read and traded.
+    pub account_index: Option<i64>,
+    /// Lighter: the API key slots of `api_secret`, comma-separated (e.g. "3" or "3,4,5").
+    /// Several keys let slices go out in parallel, one nonce stream per key.
+    pub api_key_indexes: Option<String>,
+    /// Lighter: overrides the mode's chain id (mainnet 304, testnet 300).
+    pub chain_id: Option<u32>,
 }
 
 const DEFAULTS: &str = r#"
@@ -107,6 +121,7 @@ price_write_secs = 10
 retention_days = 7
 prune_every_secs = 3600
 stale_after_secs = 30
+rediscover_secs = 30
 
 [sim]
 seed = 42
@@ -133,19 +148,60 @@ mode = "sim"
 "#;
 
 impl Settings {
-    /// Defaults, then `file` if given, then the process environment.
-    pub fn load(file: Option<&Path>) -> Result<Settings, config::ConfigError> {
-        Self::load_with_env(file, Environment::with_prefix("ARB").prefix_separator("__").separator("__"))
+    pub fn venue(&self, venue: app::Venue) -> &VenueSettings {
+        match venue {
+            app::Venue::Binance => &self.venues.binance,
+            app::Venue::Lighter => &self.venues.lighter,
+        }
     }
 
-    /// As [`Settings::load`] but with an explicit environment source, for tests.
+    /// Defaults, then `file` if given, then the secrets file, then the process environment.
+    ///
+    /// The secrets file has the settings' shape (`[venues.binance] api_key = "…"`) and lives
+    /// outside the repository; a group- or world-readable one is refused.
+    pub fn load(file: Option<&Path>, secrets: Option<&Path>) -> Result<Settings, config::ConfigError> {
+        Self::load_layers(file, secrets, Environment::with_prefix("ARB").prefix_separator("__").separator("__"))
+    }
+
+    /// Defaults, `file`, then an explicit environment source (tests).
     pub fn load_with_env(file: Option<&Path>, env: Environment) -> Result<Settings, config::ConfigError> {
+        Self::load_layers(file, None, env)
+    }
+
+    /// As [`Settings::load`] but with an explicit environment source.
+    pub fn load_layers(
+        file: Option<&Path>,
+        secrets: Option<&Path>,
+        env: Environment,
+    ) -> Result<Settings, config::ConfigError> {
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = file {
             builder = builder.add_source(File::from(path).required(true));
         }
+        if let Some(path) = secrets {
+            check_private(path)?;
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml).required(true));
+        }
         builder.add_source(env.try_parsing(true)).build()?.try_deserialize()
     }
+}
+
+/// A secrets file others can read is a leak waiting to happen: refuse it (Unix only).
+fn check_private(path: &Path) -> Result<(), config::ConfigError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| config::ConfigError::Message(format!("secrets file {}: {e}", path.display())))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(config::ConfigError::Message(format!(
+                "secrets file {} is readable by others; run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -189,5 +245,21 @@ mod tests {
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("pw@h"), "{printed}");
         assert_eq!(s.venues.binance.api_secret.as_ref().unwrap().expose_secret(), "hunter2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn secrets_file_supplies_keys_and_must_be_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secrets.toml");
+        std::fs::write(&path, "[venues.lighter]\napi_secret = \"abcd\"\naccount_index = 7\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Settings::load_layers(None, Some(&path), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let s = Settings::load_layers(None, Some(&path), env(&[])).unwrap();
+        assert_eq!(s.venues.lighter.api_secret.unwrap().expose_secret(), "abcd");
+        assert_eq!(s.venues.lighter.account_index, Some(7));
     }
 }

@@ -4,11 +4,9 @@
 use crate::api::{self, AppState};
 use crate::collector::{Collector, CollectorHandle};
 use crate::db;
-use crate::settings::{Settings, VenueSettings};
+use crate::settings::Settings;
 use crate::venue::DynVenue;
-use crate::venue::sim::history::History;
-use crate::venue::sim::{SimClock, SimConfig, SimVenue};
-use app::{Venue, VenueMode};
+use crate::venue::sim::{SimClock, SimVenue};
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,10 +19,8 @@ use tokio_util::sync::CancellationToken;
 pub enum StartupError {
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
-    #[error("funding history: {0}")]
-    History(#[from] crate::venue::sim::history::HistoryError),
-    #[error("venue {venue}: mode {mode} has no connector in this build; use mode = \"sim\"")]
-    NoConnector { venue: Venue, mode: &'static str },
+    #[error("venues: {0}")]
+    Venues(#[from] crate::venue::build::BuildError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -50,26 +46,6 @@ impl Running {
         self.shutdown.cancel();
         self.join().await;
     }
-}
-
-fn build_venues(settings: &Settings, clock: &SimClock) -> Result<Vec<Arc<SimVenue>>, StartupError> {
-    let mut out = Vec::new();
-    let history = History::embedded()?;
-    for (venue, vs) in [(Venue::Binance, &settings.venues.binance), (Venue::Lighter, &settings.venues.lighter)] {
-        let VenueSettings { mode, .. } = vs;
-        match mode {
-            VenueMode::Sim => {
-                let config = SimConfig {
-                    seed: settings.sim.seed,
-                    starting_balance: settings.sim.starting_balance,
-                    faults: settings.sim.faults.clone(),
-                };
-                out.push(SimVenue::new(venue, history.clone(), clock.clone(), config));
-            }
-            other => return Err(StartupError::NoConnector { venue, mode: other.as_str() }),
-        }
-    }
-    Ok(out)
 }
 
 /// Restore the engine from the database (parameters, positions, orders) and start it.
@@ -102,11 +78,16 @@ async fn start_engine(
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect(settings.database.url.expose_secret()).await?;
-    let clock = SimClock::scaled(settings.sim.speed);
-    let sims = build_venues(&settings, &clock)?;
-    let venues: Vec<DynVenue> = sims.iter().map(|s| s.clone() as DynVenue).collect();
+    let mixed = [&settings.venues.binance, &settings.venues.lighter].iter().any(|v| v.mode != app::VenueMode::Sim);
+    let clock = SimClock::scaled(if mixed { 1 } else { settings.sim.speed });
     let shutdown = CancellationToken::new();
-    let mut tasks = Vec::new();
+    let built = crate::venue::build::build(&settings, &clock, &shutdown)?;
+    let (venues, sims, mut tasks) = (built.all, built.sims, built.tasks);
+    // Staleness is judged on the market clock; a real venue runs in real time.
+    let market_speed = if mixed { 1 } else { i64::from(settings.sim.speed.max(1)) };
+    if mixed && settings.sim.speed != 1 {
+        tracing::warn!(speed = settings.sim.speed, "a real venue is configured: the simulator runs in real time");
+    }
 
     let handle = CollectorHandle::new();
     let collector = Collector::new(handle.clone(), venues.clone(), db.clone(), settings.collector.clone());
@@ -124,9 +105,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         venues,
         started_ms: crate::venue::sim::clock::wall_clock_ms(),
         shutdown: shutdown.clone(),
-        stale_after_ms: i64::try_from(settings.collector.stale_after_secs).unwrap_or(30)
-            * 1000
-            * i64::from(settings.sim.speed.max(1)),
+        stale_after_ms: i64::try_from(settings.collector.stale_after_secs).unwrap_or(30) * 1000 * market_speed,
     };
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
     if static_dir.is_none() {

@@ -94,6 +94,7 @@ async fn open(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
+    require_trading(&s)?;
     Ok(Json(s.engine.command(Command::Open(req)).await?))
 }
 
@@ -108,6 +109,7 @@ async fn close(
     if !s.engine.read(|v| v.positions.contains_key(&req.position_id)) {
         return Err(ApiError::NotFound(format!("no position {}", req.position_id)));
     }
+    require_trading(&s)?;
     Ok(Json(s.engine.command(Command::Close(req)).await?))
 }
 
@@ -116,7 +118,20 @@ async fn close_all(
     body: Result<Json<CloseAllRequest>, JsonRejection>,
 ) -> Result<Json<CommandAck>, ApiError> {
     let Json(req) = body?;
+    require_trading(&s)?;
     Ok(Json(s.engine.command(Command::CloseAll(req)).await?))
+}
+
+/// Both legs need a venue that can trade: refuse up front rather than half-send a slice.
+fn require_trading(s: &AppState) -> Result<(), ApiError> {
+    match s.venues.iter().find(|v| !v.can_trade()) {
+        Some(v) => Err(ApiError::Refused(format!(
+            "{} runs read-only ({} mode without API keys): configure its keys to trade",
+            v.venue(),
+            v.mode()
+        ))),
+        None => Ok(()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

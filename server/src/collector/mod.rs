@@ -103,10 +103,16 @@ impl Collector {
             tokio::spawn(forward(venue.clone(), tx.clone(), cancel.clone()));
         }
         drop(tx);
+        // A venue unreachable at start-up is retried until its markets are known.
+        let mut undiscovered = Vec::new();
         for venue in &self.venues {
-            self.discover(venue).await;
+            if !self.discover(venue).await {
+                undiscovered.push(venue.clone());
+            }
         }
         self.handle.ready.send_replace(true);
+        let mut rediscover_timer = tokio::time::interval(Duration::from_secs(self.settings.rediscover_secs.max(1)));
+        rediscover_timer.reset();
         let mut funding_timer = tokio::time::interval(Duration::from_secs(self.settings.funding_write_secs.max(1)));
         let mut price_timer = tokio::time::interval(Duration::from_secs(self.settings.price_write_secs.max(1)));
         let mut prune_timer = tokio::time::interval(Duration::from_secs(self.settings.prune_every_secs.max(1)));
@@ -123,18 +129,28 @@ impl Collector {
                 _ = funding_timer.tick() => self.write_funding().await,
                 _ = price_timer.tick() => self.write_prices().await,
                 _ = prune_timer.tick() => self.prune().await,
+                _ = rediscover_timer.tick(), if !undiscovered.is_empty() => {
+                    let mut still = Vec::new();
+                    for venue in undiscovered.drain(..) {
+                        if !self.discover(&venue).await {
+                            still.push(venue);
+                        }
+                    }
+                    undiscovered = still;
+                }
             }
         }
         tracing::info!("collector stopped");
     }
 
     /// Learn a venue's markets and backfill its settled funding for the retention window.
-    async fn discover(&self, venue: &DynVenue) {
+    /// False when the markets could not be listed (retried later).
+    async fn discover(&self, venue: &DynVenue) -> bool {
         let markets = match venue.markets().await {
             Ok(m) => m,
             Err(e) => {
-                tracing::warn!(venue = %venue.venue(), error = %e, "cannot list markets; will rely on the stream");
-                return;
+                tracing::warn!(venue = %venue.venue(), error = %e, "cannot list markets; will retry");
+                return false;
             }
         };
         self.handle.write(|s| s.list_symbols(venue.venue(), markets.iter().map(|m| m.symbol.clone())));
@@ -144,6 +160,7 @@ impl Collector {
             }
             backfill(&self.db, venue, &m.symbol, self.retention_ms()).await;
         }
+        true
     }
 
     fn retention_ms(&self) -> i64 {

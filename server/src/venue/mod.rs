@@ -6,6 +6,7 @@
 //! [`VenueError`] whose kind tells the caller how to react.
 
 pub mod binance;
+pub mod build;
 pub mod lighter;
 pub mod sim;
 
@@ -54,6 +55,10 @@ pub trait VenueClient: Send + Sync {
     fn mode(&self) -> VenueMode;
     /// The venue's clock (simulated venues may run faster than real time).
     fn now_ms(&self) -> TimestampMs;
+    /// Whether trading calls can work (keys configured). A read-only venue serves market data.
+    fn can_trade(&self) -> bool {
+        true
+    }
     /// Push updates. Lagging receivers lose the oldest events and should re-query state.
     fn subscribe(&self) -> broadcast::Receiver<VenueEvent>;
 

@@ -5,4 +5,5 @@ mod helpers;
 mod persistence;
 mod rest;
 mod trading;
+mod venues;
 mod websocket;

@@ -101,6 +101,11 @@ impl TestServer {
     }
 
     pub async fn start(&self) -> Running {
+        self.start_with(&[]).await
+    }
+
+    /// Start with extra settings (`ARB__…` pairs) on top of the test defaults.
+    pub async fn start_with(&self, extra: &[(String, String)]) -> Running {
         let db = format!("sqlite://{}/arb.db?mode=rwc", self.dir.path().display());
         let dist = workspace().join("dist");
         let vars = std::collections::HashMap::from([
@@ -110,6 +115,8 @@ impl TestServer {
             ("ARB__SIM__SPEED".to_string(), "60".to_string()),
             ("ARB__SIM__TICK_MS".to_string(), "250".to_string()),
         ]);
+        let mut vars = vars;
+        vars.extend(extra.iter().cloned());
         let env = config::Environment::with_prefix("ARB").prefix_separator("__").separator("__").source(Some(vars));
         let settings = server::settings::Settings::load_with_env(None, env).expect("settings");
         let listener = tokio::net::TcpListener::bind(self.addr).await.expect("bind the test port");

@@ -6,4 +6,5 @@
 //! `cargo test` without that variable skips them with a message.
 
 mod board;
+mod fakes;
 mod harness;

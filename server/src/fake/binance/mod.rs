@@ -87,6 +87,11 @@ impl FakeBinance {
         Self::start_on(config, listener)
     }
 
+    /// As [`FakeBinance::start`] on a given address (a client configured before the fake runs).
+    pub fn start_at(config: FakeConfig, addr: SocketAddr) -> std::io::Result<(FakeHandle, SocketAddr)> {
+        Self::start_on(config, std::net::TcpListener::bind(addr)?)
+    }
+
     fn start_on(config: FakeConfig, listener: std::net::TcpListener) -> std::io::Result<(FakeHandle, SocketAddr)> {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -114,7 +119,13 @@ pub fn spawn(config: FakeConfig) -> std::io::Result<(FakeHandle, SocketAddr)> {
 pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
     let listener = std::net::TcpListener::bind(addr)?;
     let (handle, bound) = FakeBinance::start_on(FakeConfig::default(), listener)?;
-    tracing::info!(%bound, api_key = %handle.api_key(), "fake binance listening");
+    tracing::info!(%bound, "fake binance listening");
+    println!("fake Binance on {bound}; point the server at it with:");
+    println!("  ARB__VENUES__BINANCE__MODE=testnet");
+    println!("  ARB__VENUES__BINANCE__REST_URL={}", handle.rest_url());
+    println!("  ARB__VENUES__BINANCE__WS_URL={}", handle.ws_url());
+    println!("  ARB__VENUES__BINANCE__API_KEY={}", handle.api_key());
+    println!("  ARB__VENUES__BINANCE__API_SECRET={}   # the fake's throwaway secret", handle.api_secret());
     handle.stopped().await;
     Ok(())
 }

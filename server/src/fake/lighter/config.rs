@@ -10,6 +10,12 @@ use super::model::FakeMarket;
 use crate::venue::lighter::clock::Clock;
 use crate::venue::lighter::signer::TESTNET_CHAIN_ID;
 
+/// The account `server fake lighter` funds for manual trials. Its key is a throwaway from the
+/// public signer test vectors (never a real key), printed so a client can be configured.
+pub const DEMO_ACCOUNT: i64 = 100_042;
+pub const DEMO_API_KEY_INDEX: u8 = 2;
+pub const DEMO_PRIVATE_KEY: &str = "029c384d9f7b86e700196c1786c2e7b94593474573ea46c35b4f86c31531f79ac4b42b654fdf1d6e";
+
 #[derive(Debug, Clone)]
 pub struct FakeAccount {
     pub index: i64,
@@ -48,6 +54,25 @@ pub fn ladder(
     let bids = (1..=levels).map(|i| (mid - step * Decimal::from(i), size)).collect();
     let asks = (1..=levels).map(|i| (mid + step * Decimal::from(i), size)).collect();
     (bids, asks)
+}
+
+impl FakeConfig {
+    /// The standard profile plus the funded demo account (100,000 USDC, key slot 2).
+    pub fn with_demo_account(mut self) -> Self {
+        let signer = crate::venue::lighter::signer::LighterSigner::new(
+            DEMO_PRIVATE_KEY,
+            DEMO_ACCOUNT,
+            DEMO_API_KEY_INDEX,
+            self.chain_id,
+        )
+        .expect("the demo key is a valid private key");
+        self.accounts.push(FakeAccount {
+            index: DEMO_ACCOUNT,
+            collateral: Decimal::from(100_000),
+            keys: vec![(DEMO_API_KEY_INDEX, signer.public_key())],
+        });
+        self
+    }
 }
 
 impl Default for FakeConfig {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, watch};
 
-pub use config::{FakeAccount, FakeConfig};
+pub use config::{DEMO_ACCOUNT, DEMO_API_KEY_INDEX, DEMO_PRIVATE_KEY, FakeAccount, FakeConfig};
 pub use handle::FakeLighter;
 pub use model::FakeMarket;
 
@@ -135,10 +135,18 @@ impl FakeInner {
     }
 }
 
-/// Runs the fake with the standard profile on `addr` until Ctrl-C, for trying a client by hand.
+/// Runs the fake with the standard profile and the funded demo account on `addr` until
+/// Ctrl-C, for trying a client by hand; prints the settings that point the server at it.
 pub async fn serve(addr: SocketAddr) -> std::io::Result<()> {
-    let (fake, bound) = FakeLighter::start_on(addr, FakeConfig::default()).await?;
+    let (fake, bound) = FakeLighter::start_on(addr, FakeConfig::default().with_demo_account()).await?;
     tracing::info!(%bound, "fake Lighter listening (REST /api/v1, WebSocket /stream)");
+    println!("fake Lighter on {bound}; point the server at it with:");
+    println!("  ARB__VENUES__LIGHTER__MODE=testnet");
+    println!("  ARB__VENUES__LIGHTER__REST_URL={}", fake.rest_url());
+    println!("  ARB__VENUES__LIGHTER__WS_URL={}", fake.ws_url());
+    println!("  ARB__VENUES__LIGHTER__ACCOUNT_INDEX={DEMO_ACCOUNT}");
+    println!("  ARB__VENUES__LIGHTER__API_KEY_INDEXES={DEMO_API_KEY_INDEX}");
+    println!("  ARB__VENUES__LIGHTER__API_SECRET={DEMO_PRIVATE_KEY}   # the fake's throwaway demo key");
     tokio::signal::ctrl_c().await?;
     fake.shutdown();
     Ok(())

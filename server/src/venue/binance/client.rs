@@ -98,6 +98,10 @@ impl VenueClient for BinanceVenue {
         Venue::Binance
     }
 
+    fn can_trade(&self) -> bool {
+        self.shared.rest.has_credentials()
+    }
+
     fn mode(&self) -> VenueMode {
         self.shared.mode
     }

@@ -104,6 +104,10 @@ impl RestClient {
         self.credentials.is_some()
     }
 
+    pub fn base_url(&self) -> &str {
+        &self.settings.base_url
+    }
+
     pub fn clock(&self) -> &ServerClock {
         &self.clock
     }

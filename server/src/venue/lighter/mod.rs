@@ -68,6 +68,24 @@ impl LighterVenue {
         }
     }
 
+    /// The REST client, for venue calls the trait does not cover (`server doctor`).
+    pub fn rest(&self) -> &rest::RestClient {
+        &self.shared.rest
+    }
+
+    pub fn config(&self) -> &LighterConfig {
+        &self.shared.config
+    }
+
+    /// Our signers' public keys by slot (empty when read-only).
+    pub fn public_keys(&self) -> Vec<(u8, String)> {
+        self.shared
+            .trading
+            .as_ref()
+            .map(|t| t.signers.iter().map(|(i, s)| (*i, s.public_key_hex())).collect())
+            .unwrap_or_default()
+    }
+
     /// The feed's local book, if it is in sync (diagnostics and tests).
     pub fn local_book(&self, symbol: &Symbol, depth: usize) -> Option<OrderBook> {
         let id = self.shared.directory().market(symbol)?.market_id;
@@ -118,6 +136,10 @@ impl LighterVenue {
 
 #[async_trait]
 impl VenueClient for LighterVenue {
+    fn can_trade(&self) -> bool {
+        self.shared.trading.is_some()
+    }
+
     fn venue(&self) -> Venue {
         Venue::Lighter
     }

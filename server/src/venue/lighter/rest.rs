@@ -197,6 +197,35 @@ impl RestClient {
         self.get("account", vec![("by", "index".into()), ("value", account.to_string())], None).await
     }
 
+    /// The public keys registered on `account` (`api_key` 255 = every slot).
+    pub async fn api_keys(&self, account: i64, api_key: u8) -> Result<wire::ApiKeysResponse, RestError> {
+        let q = vec![("account_index", account.to_string()), ("api_key_index", api_key.to_string())];
+        self.get("apikeys", q, None).await
+    }
+
+    /// The venue's clock from the HTTP `Date` header (one-second resolution; Lighter has no
+    /// time endpoint). Used by `server doctor` to catch a skew that would expire our txs.
+    pub async fn server_time_ms(&self) -> Result<i64, RestError> {
+        self.limiter.wait().await;
+        let resp = self
+            .http
+            .get(self.url("orderBookDetails"))
+            .query(&[("filter", "perp")])
+            .send()
+            .await
+            .map_err(|e| RestError::NotSent(e.to_string()))?;
+        let date = resp
+            .headers()
+            .get("date")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| RestError::Decode("no Date header".into()))?;
+        httpdate::parse_http_date(date)
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok())
+            .ok_or_else(|| RestError::Decode(format!("unreadable Date header {date:?}")))
+    }
+
     pub async fn next_nonce(&self, account: i64, api_key: u8) -> Result<wire::NextNonceResponse, RestError> {
         let q = vec![("account_index", account.to_string()), ("api_key_index", api_key.to_string())];
         self.get("nextNonce", q, None).await

@@ -287,6 +287,23 @@ pub struct NextNonceResponse {
     pub nonce: i64,
 }
 
+/// `GET /api/v1/apikeys?account_index=…&api_key_index=…` (255 = every slot)
+///
+/// ```json
+/// {"code":200,"api_keys":[{"account_index":7,"api_key_index":3,"nonce":12,"public_key":"1f6c…"}]}
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiKeysResponse {
+    #[serde(default)]
+    pub api_keys: Vec<RegisteredKey>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegisteredKey {
+    pub api_key_index: u8,
+    pub public_key: String,
+}
+
 /// `POST /api/v1/sendTx` (form: `tx_type`, `tx_info`, `price_protection`).
 ///
 /// ```json
