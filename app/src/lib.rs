@@ -11,6 +11,7 @@ pub mod money;
 pub mod order;
 pub mod params;
 pub mod pnl;
+pub mod reconcile;
 pub mod sizing;
 pub mod trading;
 pub mod ws;

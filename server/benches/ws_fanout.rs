@@ -22,6 +22,7 @@ fn settings(dir: &tempfile::TempDir) -> server::settings::Settings {
     let vars = std::collections::HashMap::from([
         ("ARB__DATABASE__URL".to_string(), format!("sqlite://{}/bench.db?mode=rwc", dir.path().display())),
         ("ARB__ENGINE__EVENT_LOG_DIR".to_string(), format!("{}/events", dir.path().display())),
+        ("ARB__SIM__STATE_DIR".to_string(), format!("{}/sim", dir.path().display())),
         // One publication at start, then quiet: only the benchmark's events flow.
         ("ARB__SIM__TICK_MS".to_string(), "3600000".to_string()),
     ]);

@@ -24,6 +24,8 @@ pub struct Settings {
 pub struct EngineSettings {
     /// Where the engine's event log (one JSON line per input) is written.
     pub event_log_dir: PathBuf,
+    /// How often our books are reconciled with the venues (also at start-up and on demand).
+    pub reconcile_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +63,9 @@ pub struct SimSettings {
     pub tick_ms: u64,
     pub starting_balance: rust_decimal::Decimal,
     pub faults: FaultSettings,
+    /// Where the simulated venues journal their books (orders, fills, positions, wallet) so that
+    /// a restart finds them as a real venue would; empty = in memory only.
+    pub state_dir: PathBuf,
 }
 
 /// Faults the simulators can inject, for the trading core's tests. All off by default.
@@ -128,6 +133,7 @@ seed = 42
 speed = 1
 tick_ms = 1000
 starting_balance = "100000"
+state_dir = "data/sim"
 
 [sim.faults]
 latency_ms = 0
@@ -139,6 +145,7 @@ disconnect_secs = 0
 
 [engine]
 event_log_dir = "data/events"
+reconcile_secs = 60
 
 [venues.binance]
 mode = "sim"

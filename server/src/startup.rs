@@ -71,6 +71,7 @@ async fn start_engine(
     let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
     tracing::info!(path = %log.path().display(), "engine event log");
     let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);
+    let runner = runner.reconcile_every(Duration::from_secs(settings.engine.reconcile_secs));
     tasks.push(tokio::spawn(runner.run(shutdown.clone())));
     Ok(handle)
 }
@@ -79,7 +80,10 @@ async fn start_engine(
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect(settings.database.url.expose_secret()).await?;
     let mixed = [&settings.venues.binance, &settings.venues.lighter].iter().any(|v| v.mode != app::VenueMode::Sim);
-    let clock = SimClock::scaled(if mixed { 1 } else { settings.sim.speed });
+    // A compressed clock resumes where the journaled simulators left off, never before.
+    let resume = crate::venue::sim::journal::resume_ms(&settings.sim.state_dir).unwrap_or(0);
+    let origin = crate::venue::sim::clock::wall_clock_ms().max(resume);
+    let clock = SimClock::scaled_from(origin, if mixed { 1 } else { settings.sim.speed });
     let shutdown = CancellationToken::new();
     let built = crate::venue::build::build(&settings, &clock, &shutdown)?;
     let (venues, sims, mut tasks) = (built.all, built.sims, built.tasks);

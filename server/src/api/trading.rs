@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/engine/status", get(status))
         .route("/engine/pause", post(pause))
         .route("/engine/resume", post(resume))
+        .route("/reconciliation", get(reconciliations).post(reconcile_now))
 }
 
 async fn opportunities(State(s): State<AppState>) -> Json<Vec<Opportunity>> {
@@ -234,4 +235,27 @@ async fn pause(State(s): State<AppState>) -> Result<Json<CommandAck>, ApiError> 
 
 async fn resume(State(s): State<AppState>) -> Result<Json<CommandAck>, ApiError> {
     Ok(Json(s.engine.command(Command::Resume).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct LimitParams {
+    limit: Option<u64>,
+}
+
+/// Recent reconciliation reports, newest first.
+async fn reconciliations(
+    State(s): State<AppState>,
+    q: Result<Query<LimitParams>, QueryRejection>,
+) -> Result<Json<Vec<app::reconcile::ReconcileReport>>, ApiError> {
+    let Query(q) = q?;
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", "must be 1 to 500"));
+    }
+    Ok(Json(db::reconciliations::recent(&s.db, limit).await?))
+}
+
+/// Reconcile now; answers with the report.
+async fn reconcile_now(State(s): State<AppState>) -> Result<Json<app::reconcile::ReconcileReport>, ApiError> {
+    Ok(Json(s.engine.reconcile("manual").await?))
 }

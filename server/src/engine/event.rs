@@ -3,7 +3,7 @@
 use super::risk::RiskApproved;
 use crate::venue::VenueEvent;
 use app::market::Market;
-use app::order::{Balance, OrderReport, OrderRequest};
+use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::params::StrategyParams;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, Notification, OpenPositionRequest, OrderView, PositionView,
@@ -37,6 +37,22 @@ pub enum EngineEvent {
     Timer {
         now_ms: TimestampMs,
     },
+    /// Each venue's positions and open orders, fetched for a reconciliation; `request` links
+    /// the report to whoever asked (0: nobody waits).
+    Reconcile {
+        request: u64,
+        trigger: String,
+        snapshots: Vec<VenueSnapshot>,
+    },
+}
+
+/// One venue's books as read for a reconciliation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VenueSnapshot {
+    pub venue: Venue,
+    /// Engine time when the fetch began: orders touched since then make their symbol pending.
+    pub since_ms: TimestampMs,
+    pub result: Result<(Vec<VenuePosition>, Vec<OrderReport>), String>,
 }
 
 /// Why a send failed, reduced to what the engine must do about it.
@@ -86,4 +102,9 @@ pub enum Output {
     Position(PositionView),
     Order(OrderView),
     Notify(Notification),
+    /// A reconciliation's outcome: stored, shown, and sent to whoever asked.
+    Reconciled {
+        request: u64,
+        report: app::reconcile::ReconcileReport,
+    },
 }

@@ -297,7 +297,10 @@ impl Engine {
                 let _ = order.apply(OrderEvent::Send, self.now_ms);
                 self.orders.insert(id.clone(), order);
                 self.dirty_orders.insert(id);
-                // Persisted (through the Order output flushed below) before it is sent.
+                // The order and the execution that issued it (its order number, what is in
+                // flight) are persisted through the outputs flushed here before it is sent, so
+                // a restart neither forgets it nor issues it again.
+                self.dirty_positions.insert(pid);
                 self.flush_dirty(out);
                 out.push(Output::Send(approved, venue));
             }

@@ -12,6 +12,7 @@ mod executor;
 pub mod market;
 pub mod order;
 pub mod position;
+mod reconcile;
 pub mod risk;
 pub mod run;
 mod strategy;
@@ -20,7 +21,7 @@ use app::order::OrderReport;
 use app::params::StrategyParams;
 use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
 use app::{ClientOrderId, Symbol, TimestampMs};
-pub use event::{Command, EngineEvent, Output, Refusal, SendFailure};
+pub use event::{Command, EngineEvent, Output, Refusal, SendFailure, VenueSnapshot};
 use executor::Execution;
 use market::MarketCache;
 use order::{Order, OrderEvent};
@@ -106,6 +107,9 @@ impl Engine {
                 self.refresh_opportunities();
                 self.check_positions(None, &mut out);
             }
+            EngineEvent::Reconcile { request, trigger, snapshots } => {
+                self.reconcile(*request, trigger, snapshots, &mut out)
+            }
         }
         self.drive_all(&mut out);
         self.flush_dirty(&mut out);
@@ -178,6 +182,11 @@ impl Engine {
             return;
         };
         let leg = pos.leg_mut(p.venue);
+        // Booked ids are not persisted; the settlement time is (per leg), so a payment seen
+        // again after a restart (stream replay, reconciliation) is not booked twice.
+        if p.time_ms <= leg.last_funding_ms {
+            return;
+        }
         leg.ledger.apply_funding(p.amount.0);
         leg.last_funding_ms = p.time_ms;
         self.dirty_positions.insert(pos.id);

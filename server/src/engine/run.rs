@@ -3,9 +3,10 @@
 //! to the event log before it is processed, so a session can be replayed exactly.
 
 use super::event_log::EventLog;
-use super::{Command, Engine, EngineEvent, Output, Refusal, SendFailure};
+use super::{Command, Engine, EngineEvent, Output, Refusal, SendFailure, VenueSnapshot};
 use crate::db;
 use crate::venue::{DynVenue, VenueError, VenueEvent};
+use app::reconcile::ReconcileReport;
 use app::trading::{CommandAck, EngineStatus, Notification, Opportunity, OrderView, PositionView};
 use app::{ClientOrderId, Symbol, TimestampMs, Venue};
 use sea_orm::DatabaseConnection;
@@ -25,14 +26,23 @@ pub struct EngineView {
     pub opportunities: Vec<Opportunity>,
     pub params: app::params::StrategyParams,
     pub params_version: i64,
+    pub last_reconcile: Option<ReconcileReport>,
 }
 
 type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
+type ReconcileReplies = HashMap<u64, oneshot::Sender<ReconcileReport>>;
+
+/// Ask the runner to reconcile; the report comes back on `reply`.
+pub struct ReconcileRequest {
+    pub trigger: String,
+    pub reply: Option<oneshot::Sender<ReconcileReport>>,
+}
 
 /// Cloneable handle: send commands, read the view, follow the streams.
 #[derive(Clone)]
 pub struct EngineHandle {
     tx: mpsc::Sender<EngineEvent>,
+    reconcile_tx: mpsc::Sender<ReconcileRequest>,
     replies: Replies,
     next_request: Arc<AtomicU64>,
     pub view: Arc<RwLock<EngineView>>,
@@ -53,6 +63,16 @@ impl EngineHandle {
         rx.await.unwrap_or_else(|_| Err(Refusal("the engine stopped before answering".into())))
     }
 
+    /// Compare our books with every venue now (the venue is the truth) and return the report.
+    pub async fn reconcile(&self, trigger: &str) -> Result<ReconcileReport, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        let req = ReconcileRequest { trigger: trigger.to_owned(), reply: Some(tx) };
+        if self.reconcile_tx.send(req).await.is_err() {
+            return Err(Refusal("the engine is not running".into()));
+        }
+        rx.await.map_err(|_| Refusal("the engine stopped before reconciling".into()))
+    }
+
     pub fn read<T>(&self, f: impl FnOnce(&EngineView) -> T) -> T {
         f(&self.view.read().unwrap_or_else(|e| e.into_inner()))
     }
@@ -64,14 +84,19 @@ pub struct Runner {
     db: DatabaseConnection,
     handle: EngineHandle,
     rx: mpsc::Receiver<EngineEvent>,
+    reconcile_rx: mpsc::Receiver<ReconcileRequest>,
+    reconcile_replies: ReconcileReplies,
+    reconcile_every: Duration,
     log: EventLog,
 }
 
 /// Build the runner and its handle. `engine` is already restored from the database.
 pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log: EventLog) -> (Runner, EngineHandle) {
     let (tx, rx) = mpsc::channel(4096);
+    let (reconcile_tx, reconcile_rx) = mpsc::channel(16);
     let handle = EngineHandle {
         tx,
+        reconcile_tx,
         replies: Arc::default(),
         next_request: Arc::new(AtomicU64::new(1)),
         view: Arc::default(),
@@ -79,10 +104,30 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
         orders: broadcast::channel(1024).0,
         notifications: broadcast::channel(256).0,
     };
-    (Runner { engine, venues, db, handle: handle.clone(), rx, log }, handle)
+    let runner = Runner {
+        engine,
+        venues,
+        db,
+        handle: handle.clone(),
+        rx,
+        reconcile_rx,
+        reconcile_replies: HashMap::new(),
+        reconcile_every: Duration::from_secs(60),
+        log,
+    };
+    (runner, handle)
 }
 
+/// In-flight orders restored at start-up are queried on the first timer ticks; the start-up
+/// reconciliation waits this long so that their outcomes are known first.
+const STARTUP_RECONCILE_DELAY: Duration = Duration::from_secs(2);
+
 impl Runner {
+    /// How often the books are reconciled with the venues (default 60 s).
+    pub fn reconcile_every(mut self, every: Duration) -> Self {
+        self.reconcile_every = every.max(Duration::from_secs(1));
+        self
+    }
     pub async fn run(mut self, cancel: CancellationToken) {
         for v in self.venues.clone() {
             tokio::spawn(forward(v.clone(), self.handle.tx.clone(), cancel.clone()));
@@ -94,12 +139,21 @@ impl Runner {
         self.refresh_view(true);
         let mut timer = tokio::time::interval(Duration::from_millis(250));
         let mut balances = tokio::time::interval(Duration::from_secs(5));
+        let mut reconcile =
+            tokio::time::interval_at(tokio::time::Instant::now() + STARTUP_RECONCILE_DELAY, self.reconcile_every);
+        let mut first_reconcile = true;
         loop {
             let event = tokio::select! {
                 _ = cancel.cancelled() => break,
                 e = self.rx.recv() => match e { Some(e) => e, None => break },
                 _ = timer.tick() => EngineEvent::Timer { now_ms: self.now() },
                 _ = balances.tick() => { self.poll_balances(); continue; }
+                _ = reconcile.tick() => {
+                    let trigger = if std::mem::take(&mut first_reconcile) { "startup" } else { "schedule" };
+                    self.start_reconcile(ReconcileRequest { trigger: trigger.into(), reply: None });
+                    continue;
+                }
+                Some(req) = self.reconcile_rx.recv() => { self.start_reconcile(req); continue; }
             };
             // Commands change what readers see at once; market moves are picked up each tick.
             let full = matches!(event, EngineEvent::Timer { .. } | EngineEvent::Command { .. });
@@ -111,6 +165,27 @@ impl Runner {
 
     fn now(&self) -> TimestampMs {
         self.venues.iter().map(|v| v.now_ms()).max().unwrap_or_else(crate::venue::sim::clock::wall_clock_ms)
+    }
+
+    /// Read every venue's positions and open orders off the engine's loop; the snapshot comes
+    /// back through the queue so that the comparison happens in the engine's total order.
+    fn start_reconcile(&mut self, req: ReconcileRequest) {
+        let request = self.handle.next_request.fetch_add(1, Ordering::SeqCst);
+        if let Some(reply) = req.reply {
+            self.reconcile_replies.insert(request, reply);
+        }
+        let (venues, tx, since_ms) = (self.venues.clone(), self.handle.tx.clone(), self.engine.now_ms());
+        tokio::spawn(async move {
+            let mut snapshots = Vec::new();
+            for v in venues {
+                let result = match (v.positions().await, v.open_orders().await) {
+                    (Ok(p), Ok(o)) => Ok((p, o)),
+                    (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
+                };
+                snapshots.push(VenueSnapshot { venue: v.venue(), since_ms, result });
+            }
+            let _ = tx.send(EngineEvent::Reconcile { request, trigger: req.trigger, snapshots }).await;
+        });
     }
 
     fn poll_balances(&self) {
@@ -165,6 +240,18 @@ impl Runner {
                     tracing::error!(error = %e, id = view.id, "storing position failed");
                 }
                 let _ = self.handle.positions.send(view);
+            }
+            Output::Reconciled { request, report } => {
+                if !report.clean() {
+                    tracing::warn!(trigger = %report.trigger, differences = report.differences.len(), "reconciliation found differences");
+                }
+                if let Err(e) = db::reconciliations::insert(&self.db, &report).await {
+                    tracing::error!(error = %e, "storing the reconciliation report failed");
+                }
+                self.handle.view.write().unwrap_or_else(|e| e.into_inner()).last_reconcile = Some(report.clone());
+                if let Some(reply) = self.reconcile_replies.remove(&request) {
+                    let _ = reply.send(report);
+                }
             }
             Output::Notify(n) => {
                 tracing::info!(level = ?n.level, title = %n.title, "{}", n.message);

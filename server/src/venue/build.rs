@@ -51,6 +51,13 @@ pub fn build(settings: &Settings, clock: &SimClock, cancel: &CancellationToken) 
                     faults: settings.sim.faults.clone(),
                 };
                 let sim = SimVenue::new(venue, history.clone(), clock.clone(), config);
+                if !settings.sim.state_dir.as_os_str().is_empty() {
+                    let path = crate::venue::sim::journal::path(&settings.sim.state_dir, venue);
+                    sim.journal_at(path.clone()).map_err(|e| BuildError::Config {
+                        venue,
+                        message: format!("simulator journal {}: {e}", path.display()),
+                    })?;
+                }
                 out.all.push(sim.clone());
                 out.sims.push(sim);
             }

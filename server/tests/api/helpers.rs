@@ -23,6 +23,7 @@ pub fn settings(overrides: &[(&str, &str)], dir: &TempDir) -> Settings {
         ("ARB__ENGINE__EVENT_LOG_DIR".into(), format!("{}/events", dir.path().display())),
         ("ARB__SIM__SPEED".into(), "60".into()),
         ("ARB__SIM__TICK_MS".into(), "100".into()),
+        ("ARB__SIM__STATE_DIR".into(), format!("{}/sim", dir.path().display())),
     ]);
     vars.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let env = config::Environment::with_prefix("ARB").prefix_separator("__").separator("__").source(Some(vars));

@@ -114,6 +114,7 @@ impl TestServer {
             ("ARB__SERVER__STATIC_DIR".to_string(), dist.display().to_string()),
             ("ARB__SIM__SPEED".to_string(), "60".to_string()),
             ("ARB__SIM__TICK_MS".to_string(), "250".to_string()),
+            ("ARB__SIM__STATE_DIR".to_string(), format!("{}/sim", self.dir.path().display())),
         ]);
         let mut vars = vars;
         vars.extend(extra.iter().cloned());

@@ -26,6 +26,11 @@ impl SimClock {
         SimClock::Scaled { origin_ms: wall_clock_ms(), origin: Instant::now(), speed: speed.max(1) }
     }
 
+    /// A scaled clock that starts at `origin_ms` (a restart resuming a compressed market day).
+    pub fn scaled_from(origin_ms: TimestampMs, speed: u32) -> Self {
+        SimClock::Scaled { origin_ms, origin: Instant::now(), speed: speed.max(1) }
+    }
+
     pub fn manual(start_ms: TimestampMs) -> Self {
         SimClock::Manual(Arc::new(AtomicI64::new(start_ms)))
     }

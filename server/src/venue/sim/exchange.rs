@@ -29,6 +29,9 @@ fn reject(code: &'static str, message: impl Into<String>) -> Rejection {
 /// entry, realised price P&L.
 pub type SimPosition = app::pnl::LegLedger;
 
+/// Serializable: the simulator journals it so that its book survives our restarts, as a real
+/// venue's would.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SimExchange {
     venue: Venue,
     wallet: Decimal,
@@ -40,6 +43,10 @@ pub struct SimExchange {
     fills: Vec<Fill>,
     payments: Vec<FundingPayment>,
     next_id: u64,
+    /// How many times each client order id was submitted (a retry counts): the crash-safety
+    /// suite asserts that no intent reaches the venue twice.
+    #[serde(default)]
+    submissions: HashMap<ClientOrderId, u32>,
 }
 
 impl SimExchange {
@@ -55,7 +62,20 @@ impl SimExchange {
             fills: Vec::new(),
             payments: Vec::new(),
             next_id: 1,
+            submissions: HashMap::new(),
         }
+    }
+
+    pub fn submissions(&self) -> &HashMap<ClientOrderId, u32> {
+        &self.submissions
+    }
+
+    pub fn all_fills(&self) -> &[Fill] {
+        &self.fills
+    }
+
+    pub fn all_payments(&self) -> &[FundingPayment] {
+        &self.payments
     }
 
     pub fn order(&self, id: &ClientOrderId) -> Option<&OrderReport> {
@@ -97,6 +117,7 @@ impl SimExchange {
         fill_cap: Option<Decimal>,
         t: TimestampMs,
     ) -> Result<(OrderReport, Vec<Fill>), Rejection> {
+        *self.submissions.entry(req.client_order_id.clone()).or_default() += 1;
         if let Some(existing) = self.orders.get(&req.client_order_id) {
             return Ok((existing.clone(), Vec::new()));
         }

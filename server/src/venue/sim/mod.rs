@@ -3,8 +3,9 @@
 //! a synthetic book, fees, margin, funding settlement and injectable faults.
 
 pub mod clock;
-mod exchange;
+pub mod exchange;
 pub mod history;
+pub mod journal;
 mod market;
 mod noise;
 
@@ -38,6 +39,8 @@ struct Inner {
     /// Simulated time up to which settlements and resting orders have been processed.
     synced_ms: TimestampMs,
     marks: BTreeMap<Symbol, Decimal>,
+    /// Where the state is journaled after every change (none: in memory only).
+    journal: Option<std::path::PathBuf>,
 }
 
 pub struct SimVenue {
@@ -59,6 +62,7 @@ impl SimVenue {
             exchange: SimExchange::new(venue, config.starting_balance),
             synced_ms: now,
             marks: BTreeMap::new(),
+            journal: None,
         };
         Arc::new(Self {
             venue,
@@ -73,6 +77,39 @@ impl SimVenue {
 
     pub fn clock(&self) -> &SimClock {
         &self.clock
+    }
+
+    /// Journal this venue's state at `path`, resuming from it if it exists: the simulator's
+    /// orders, fills, positions and wallet then survive our restarts, as a real venue's do.
+    pub fn journal_at(&self, path: std::path::PathBuf) -> std::io::Result<()> {
+        let mut inner = self.lock();
+        if let Some(saved) = journal::load(&path)? {
+            if saved.venue != self.venue {
+                return Err(std::io::Error::other(format!("{} holds {}'s state", path.display(), saved.venue)));
+            }
+            tracing::info!(venue = %self.venue, path = %path.display(), "simulated venue resumes its saved state");
+            inner.exchange = saved.exchange;
+            inner.synced_ms = saved.synced_ms;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        inner.journal = Some(path);
+        self.save(&inner);
+        Ok(())
+    }
+
+    /// A copy of the venue's books (tests read what the venue holds).
+    pub fn exchange(&self) -> SimExchange {
+        self.lock().exchange.clone()
+    }
+
+    fn save(&self, inner: &Inner) {
+        if let Some(path) = &inner.journal
+            && let Err(e) = journal::save(path, self.venue, inner.synced_ms, &inner.exchange)
+        {
+            tracing::error!(venue = %self.venue, error = %e, "simulated venue could not journal its state");
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -103,6 +140,7 @@ impl SimVenue {
     /// Settle funding and fill resting orders up to `t`, publishing what happened.
     fn sync(&self, inner: &mut Inner, t: TimestampMs) {
         let from = inner.synced_ms;
+        let mut changed = false;
         let symbols: Vec<Symbol> = inner.market.markets().map(|m| m.symbol.clone()).collect();
         for symbol in &symbols {
             if t <= from {
@@ -118,18 +156,23 @@ impl SimVenue {
                 };
                 let rate = app::FundingRate::new(s.rate, s.interval);
                 if let Some(p) = inner.exchange.settle_funding(symbol, rate, mark.mark.0, s.time_ms) {
+                    changed = true;
                     self.publish(VenueEvent::FundingPaid(p));
                 }
             }
             if let (Some(mark), Some(market)) = (inner.market.mark(symbol, t), inner.market.market(symbol).cloned()) {
                 inner.marks.insert(symbol.clone(), mark.mark.0);
                 for (report, fill) in inner.exchange.on_mark(symbol, mark.mark.0, &market, t) {
+                    changed = true;
                     self.publish(VenueEvent::Order(report));
                     self.publish(VenueEvent::Fill(fill));
                 }
             }
         }
         inner.synced_ms = inner.synced_ms.max(t);
+        if changed {
+            self.save(inner);
+        }
     }
 
     /// One publication of market data for every symbol, as a venue's streams would push it.
@@ -201,7 +244,9 @@ impl SimVenue {
     }
 
     pub fn set_leverage(&self, symbol: &Symbol, leverage: u32) {
-        self.lock().exchange.set_leverage(symbol, leverage);
+        let mut inner = self.lock();
+        inner.exchange.set_leverage(symbol, leverage);
+        self.save(&inner);
     }
 }
 
@@ -300,10 +345,14 @@ impl VenueClient for SimVenue {
                         + noise::unit(&[self.seed, 0x9A8, noise::hash_str(id.as_str())]) * Decimal::new(6, 1))
             });
             let marks = inner.marks.clone();
-            let (report, fills) = inner
-                .exchange
-                .place(order, &market, &book, &marks, cap, t)
-                .map_err(|r| VenueError::Rejected { venue: self.venue, code: r.code.into(), message: r.message })?;
+            let placed = inner.exchange.place(order, &market, &book, &marks, cap, t);
+            // Journaled before any answer leaves the venue.
+            self.save(&inner);
+            let (report, fills) = placed.map_err(|r| VenueError::Rejected {
+                venue: self.venue,
+                code: r.code.into(),
+                message: r.message,
+            })?;
             let position = inner.exchange.positions(&marks).into_iter().find(|p| p.symbol == order.symbol);
             (report, fills, position)
         };
@@ -321,7 +370,13 @@ impl VenueClient for SimVenue {
     async fn cancel_order(&self, symbol: &Symbol, id: &ClientOrderId) -> Result<OrderReport, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        let report = self.lock().exchange.cancel(id, t).ok_or_else(|| VenueError::Rejected {
+        let report = {
+            let mut inner = self.lock();
+            let report = inner.exchange.cancel(id, t);
+            self.save(&inner);
+            report
+        }
+        .ok_or_else(|| VenueError::Rejected {
             venue: self.venue,
             code: "unknown_order".into(),
             message: format!("no order {id} on {symbol}"),

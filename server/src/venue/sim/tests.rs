@@ -164,3 +164,31 @@ async fn injected_faults_reject_partially_fill_and_hide_outcomes() {
     let found = v.query_order(&btc(), &id).await.unwrap().unwrap();
     assert_eq!(found.filled_qty, Qty(dec!(0.01)));
 }
+
+#[tokio::test]
+async fn the_journal_keeps_the_venue_across_a_restart_and_settles_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = journal::path(dir.path(), Venue::Binance);
+    let clock = SimClock::manual(BEFORE_FIRST);
+    let config = || SimConfig { seed: 7, starting_balance: dec!(100000), faults: FaultSettings::default() };
+    let first = SimVenue::new(Venue::Binance, history(), clock.clone(), config());
+    first.journal_at(path.clone()).unwrap();
+    first.place_order(&market_order("long-1", Side::Buy, dec!(0.5))).await.unwrap();
+    clock.advance(2 * 60_000);
+    assert_eq!(first.funding_payments(0).await.unwrap().len(), 1, "one settlement at 08:00");
+    let before = first.balance().await.unwrap();
+    drop(first);
+
+    // "Restart": a new venue object on the same journal and clock.
+    let second = SimVenue::new(Venue::Binance, history(), clock.clone(), config());
+    second.journal_at(path).unwrap();
+    let positions = second.positions().await.unwrap();
+    assert_eq!(positions.len(), 1);
+    assert_eq!(positions[0].qty, Qty(dec!(0.5)));
+    assert_eq!(second.funding_payments(0).await.unwrap().len(), 1, "the 08:00 settlement is not paid twice");
+    assert_eq!(second.balance().await.unwrap().wallet, before.wallet);
+    // A retry of the same client order id finds the order and trades nothing.
+    second.place_order(&market_order("long-1", Side::Buy, dec!(0.5))).await.unwrap();
+    assert_eq!(second.positions().await.unwrap()[0].qty, Qty(dec!(0.5)));
+    assert_eq!(second.exchange().submissions()[&ClientOrderId::new("long-1").unwrap()], 2);
+}
