@@ -12,6 +12,7 @@ pub mod order;
 pub mod params;
 pub mod pnl;
 pub mod sizing;
+pub mod symbols;
 pub mod trading;
 pub mod ws;
 

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_funding_rates;
 mod m20261122_000002_mark_prices;
 mod m20261122_000003_trading;
+mod m20261122_000004_symbol_rules;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_funding_rates::Migration),
             Box::new(m20261122_000002_mark_prices::Migration),
             Box::new(m20261122_000003_trading::Migration),
+            Box::new(m20261122_000004_symbol_rules::Migration),
         ]
     }
 }

@@ -92,6 +92,9 @@ async fn start_engine(
     };
     let mut engine = crate::engine::Engine::new(params, version);
     engine.restore(trading::position_states(db).await?, trading::orders(db).await?);
+    if let Some((version, rules)) = crate::db::symbols::latest(db).await? {
+        engine.restore_symbol_rules(version, rules);
+    }
     let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
     tracing::info!(path = %log.path().display(), "engine event log");
     let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);

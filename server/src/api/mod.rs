@@ -3,6 +3,7 @@
 
 mod funding;
 mod streams;
+mod symbols;
 mod system;
 mod trading;
 pub mod ws;
@@ -39,7 +40,11 @@ impl AppState {
 
 /// The whole application; tests drive it with `oneshot` or serve it on port 0.
 pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
-    let api = Router::new().merge(system::router()).merge(funding::router()).merge(trading::router());
+    let api = Router::new()
+        .merge(system::router())
+        .merge(funding::router())
+        .merge(trading::router())
+        .merge(symbols::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

@@ -5,6 +5,7 @@
 pub mod entities;
 pub mod funding;
 pub mod prices;
+pub mod symbols;
 pub mod trading;
 
 use migrations::{Migrator, MigratorTrait};

@@ -25,6 +25,8 @@ pub struct EngineView {
     pub opportunities: Vec<Opportunity>,
     pub params: app::params::StrategyParams,
     pub params_version: i64,
+    pub symbol_rules: app::symbols::SymbolRules,
+    pub symbol_rules_version: i64,
 }
 
 type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
@@ -148,6 +150,8 @@ impl Runner {
             }
             Output::Query { venue, symbol, id } => self.spawn_query(venue, symbol, id),
             Output::Reply { request, result } => {
+                // Whoever reads after the acknowledgement must see the command's effect.
+                self.refresh_view(true);
                 if let Some(tx) = self.handle.replies.lock().unwrap_or_else(|e| e.into_inner()).remove(&request) {
                     let _ = tx.send(result);
                 }
@@ -200,6 +204,9 @@ impl Runner {
             let (params, version) = self.engine.params();
             view.params = params.clone();
             view.params_version = version;
+            let (rules, version) = self.engine.symbol_rules();
+            view.symbol_rules = rules.clone();
+            view.symbol_rules_version = version;
         }
         view.status = Some(self.engine.status());
         if view.orders.len() != self.engine.order_count() || positions {

@@ -4,5 +4,6 @@
 mod helpers;
 mod persistence;
 mod rest;
+mod symbols;
 mod trading;
 mod websocket;
