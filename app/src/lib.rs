@@ -4,6 +4,7 @@
 //! same numbers computed by the same code. Nothing here does I/O or reads a clock.
 
 pub mod api;
+pub mod equity;
 pub mod funding;
 pub mod ids;
 pub mod market;

@@ -7,6 +7,7 @@ mod m20261122_000001_funding_rates;
 mod m20261122_000002_mark_prices;
 mod m20261122_000003_trading;
 mod m20261122_000004_symbol_rules;
+mod m20261122_000005_equity_snapshots;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_mark_prices::Migration),
             Box::new(m20261122_000003_trading::Migration),
             Box::new(m20261122_000004_symbol_rules::Migration),
+            Box::new(m20261122_000005_equity_snapshots::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod api;
 pub mod collector;
 pub mod db;
 pub mod engine;
+pub mod equity;
 pub mod error;
 pub mod fake;
 pub mod settings;

@@ -120,6 +120,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     }
 
     let engine = start_engine(&settings, &db, &venues, &shutdown, &mut tasks).await?;
+    tasks.push(tokio::spawn(crate::equity::run(db.clone(), venues.clone(), shutdown.clone())));
     let state = AppState {
         engine,
         collector: handle,

@@ -1,6 +1,7 @@
 //! The HTTP surface: REST under `/api/v1`, WebSockets under `/ws`, and the SPA from the
 //! static directory with `index.html` as the fallback for client-side routes.
 
+mod equity;
 mod funding;
 mod streams;
 mod symbols;
@@ -44,7 +45,8 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(system::router())
         .merge(funding::router())
         .merge(trading::router())
-        .merge(symbols::router());
+        .merge(symbols::router())
+        .merge(equity::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

@@ -3,6 +3,7 @@
 //! collector writes in batches on a timer.
 
 pub mod entities;
+pub mod equity;
 pub mod funding;
 pub mod prices;
 pub mod symbols;
