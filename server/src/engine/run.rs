@@ -81,7 +81,11 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
         orders: broadcast::channel(1024).0,
         notifications: broadcast::channel(256).0,
     };
-    (Runner { engine, venues, db, handle: handle.clone(), rx, log }, handle)
+    let runner = Runner { engine, venues, db, handle: handle.clone(), rx, log };
+    // Readers see the restored books, parameters and symbol rules from the start, not defaults
+    // until the venues have answered.
+    runner.refresh_view(true);
+    (runner, handle)
 }
 
 impl Runner {
@@ -276,4 +280,22 @@ fn changed(
         last.insert(key, (t, value));
     }
     keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::symbols::SymbolRules;
+
+    #[tokio::test]
+    async fn the_view_shows_the_restored_state_before_the_runner_runs() {
+        let db = db::connect("sqlite::memory:").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let log = EventLog::create(dir.path(), 0).unwrap();
+        let mut engine = Engine::new(app::params::StrategyParams::default(), 7);
+        let rules = SymbolRules { ignore: vec![app::symbols::Pattern::new("LUNA").unwrap()], ..Default::default() };
+        engine.restore_symbol_rules(3, rules.clone());
+        let (_runner, handle) = runner(engine, vec![], db, log);
+        assert_eq!(handle.read(|v| (v.params_version, v.symbol_rules_version, v.symbol_rules.clone())), (7, 3, rules));
+    }
 }
