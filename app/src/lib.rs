@@ -4,6 +4,7 @@
 //! same numbers computed by the same code. Nothing here does I/O or reads a clock.
 
 pub mod api;
+pub mod equity;
 pub mod funding;
 pub mod ids;
 pub mod market;
@@ -13,6 +14,7 @@ pub mod params;
 pub mod pnl;
 pub mod reconcile;
 pub mod sizing;
+pub mod symbols;
 pub mod trading;
 pub mod ws;
 

@@ -187,4 +187,6 @@ pub struct Opportunity {
     pub net_apr: Decimal,
     pub notional: Usd,
     pub confirmations: u32,
+    /// False when the symbol rules exclude it: still ranked, never opened.
+    pub trading: bool,
 }

@@ -6,6 +6,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_funding_rates;
 mod m20261122_000002_mark_prices;
 mod m20261122_000003_trading;
+mod m20261122_000004_symbol_rules;
+mod m20261122_000005_equity_snapshots;
 mod m20261123_000001_reconciliations;
 
 pub struct Migrator;
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_funding_rates::Migration),
             Box::new(m20261122_000002_mark_prices::Migration),
             Box::new(m20261122_000003_trading::Migration),
+            Box::new(m20261122_000004_symbol_rules::Migration),
+            Box::new(m20261122_000005_equity_snapshots::Migration),
             Box::new(m20261123_000001_reconciliations::Migration),
         ]
     }

@@ -54,13 +54,18 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-/// serde names the failing field as "field_name: …" or "unknown field `x`"; recover it so the
-/// client can show the message beside the right input.
+/// axum words a rejection as "Failed to deserialize …: <path>: <serde message>", the path
+/// being `field`, `list[1]` or `a.b`; with no path the serde message may be "unknown field `x`".
+/// Recover the field so the client can show the message beside the right input. Only the
+/// segment right after the prefix is considered: serde messages contain ": " themselves
+/// ("invalid type: string").
 fn field_in_message(text: &str) -> Option<String> {
-    let tail = text.rsplit(": ").nth(1)?;
-    let candidate = tail.rsplit(' ').next()?.trim_matches('`');
-    let ok = !candidate.is_empty() && candidate.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
-    ok.then(|| candidate.to_owned())
+    let segment = text.split(": ").nth(1)?;
+    if let Some(rest) = segment.strip_prefix("unknown field `") {
+        return rest.split('`').next().filter(|f| !f.is_empty()).map(str::to_owned);
+    }
+    let ok = !segment.is_empty() && segment.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]".contains(c));
+    ok.then(|| segment.to_owned())
 }
 
 impl IntoResponse for ApiError {
@@ -97,6 +102,29 @@ mod tests {
             field_in_message("Failed to deserialize query string: from: invalid digit found in string").as_deref(),
             Some("from")
         );
-        assert_eq!(field_in_message("no field here"), None);
+        let json = "Failed to deserialize the JSON body into the target type";
+        let cases = [
+            (
+                format!("{json}: direction: unknown variant `up`, expected `a` or `b` at line 1 column 9"),
+                Some("direction"),
+            ),
+            (
+                format!("{json}: ignore: invalid type: string \"X\", expected a sequence at line 1 column 15"),
+                Some("ignore"),
+            ),
+            (
+                format!("{json}: ignore[1]: invalid type: integer `3`, expected a string at line 1 column 17"),
+                Some("ignore[1]"),
+            ),
+            (
+                format!("{json}: unknown field `ignored`, expected `include` or `ignore` at line 1 column 10"),
+                Some("ignored"),
+            ),
+            ("Failed to parse the request body as JSON: expected value at line 1 column 1".into(), None),
+            ("no field here".into(), None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(field_in_message(&text).as_deref(), want, "{text}");
+        }
     }
 }

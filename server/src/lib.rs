@@ -6,6 +6,7 @@ pub mod collector;
 pub mod db;
 pub mod doctor;
 pub mod engine;
+pub mod equity;
 pub mod error;
 pub mod fake;
 pub mod settings;

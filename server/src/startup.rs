@@ -68,6 +68,9 @@ async fn start_engine(
     };
     let mut engine = crate::engine::Engine::new(params, version);
     engine.restore(trading::position_states(db).await?, trading::orders(db).await?);
+    if let Some((version, rules)) = crate::db::symbols::latest(db).await? {
+        engine.restore_symbol_rules(version, rules);
+    }
     let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
     tracing::info!(path = %log.path().display(), "engine event log");
     let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);
@@ -102,6 +105,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     }
 
     let engine = start_engine(&settings, &db, &venues, &shutdown, &mut tasks).await?;
+    tasks.push(tokio::spawn(crate::equity::run(db.clone(), venues.clone(), shutdown.clone())));
     let state = AppState {
         engine,
         collector: handle,

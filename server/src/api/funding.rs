@@ -1,9 +1,9 @@
-//! Symbols, the latest funding board, and funding history.
+//! The latest funding board and funding history (the symbol list is in `symbols`).
 
 use super::AppState;
 use crate::db;
 use crate::error::ApiError;
-use app::api::{FundingBoard, FundingHistory, HistoryQuery, SymbolInfo};
+use app::api::{FundingBoard, FundingHistory, HistoryQuery};
 use app::{MS_PER_HOUR, Symbol};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -15,14 +15,7 @@ const DEFAULT_WINDOW_MS: i64 = 7 * 24 * MS_PER_HOUR;
 const MAX_WINDOW_MS: i64 = 31 * 24 * MS_PER_HOUR;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/symbols", get(symbols))
-        .route("/funding-rates", get(board))
-        .route("/funding-rates/{symbol}/history", get(history))
-}
-
-async fn symbols(State(state): State<AppState>) -> Json<Vec<SymbolInfo>> {
-    Json(state.collector.read(|s| s.symbols()))
+    Router::new().route("/funding-rates", get(board)).route("/funding-rates/{symbol}/history", get(history))
 }
 
 async fn board(State(state): State<AppState>) -> Json<FundingBoard> {

@@ -1,8 +1,10 @@
 //! The HTTP surface: REST under `/api/v1`, WebSockets under `/ws`, and the SPA from the
 //! static directory with `index.html` as the fallback for client-side routes.
 
+mod equity;
 mod funding;
 mod streams;
+mod symbols;
 mod system;
 mod trading;
 pub mod ws;
@@ -39,7 +41,12 @@ impl AppState {
 
 /// The whole application; tests drive it with `oneshot` or serve it on port 0.
 pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
-    let api = Router::new().merge(system::router()).merge(funding::router()).merge(trading::router());
+    let api = Router::new()
+        .merge(system::router())
+        .merge(funding::router())
+        .merge(trading::router())
+        .merge(symbols::router())
+        .merge(equity::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

@@ -3,9 +3,11 @@
 //! collector writes in batches on a timer.
 
 pub mod entities;
+pub mod equity;
 pub mod funding;
 pub mod prices;
 pub mod reconciliations;
+pub mod symbols;
 pub mod trading;
 
 use migrations::{Migrator, MigratorTrait};

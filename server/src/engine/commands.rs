@@ -1,5 +1,6 @@
 //! Operator and strategy actions: open (through the same checks either way), close a
-//! percentage, close all (optionally one venue's), pause, resume, kill, new parameters.
+//! percentage, close all (optionally one venue's), pause, resume, kill, new parameters, new
+//! symbol rules (they gate opens only: positions on a newly excluded symbol run to their exits).
 
 use super::executor::ExecKind;
 use super::position::Position;
@@ -54,12 +55,37 @@ impl Engine {
                 self.params_version = *version;
                 Ok(ack(vec![], format!("parameters version {version} in effect")))
             }
+            Command::SetSymbolRules { version, rules } => {
+                // Versions come from the database's primary key; an older one arriving late
+                // must not undo a newer rule set.
+                if *version <= self.symbol_rules_version {
+                    return Err(Refusal(format!(
+                        "symbol rules version {version} is not newer than version {} in effect",
+                        self.symbol_rules_version
+                    )));
+                }
+                self.symbol_rules = rules.clone();
+                self.symbol_rules_version = *version;
+                self.refresh_opportunities();
+                let list = |v: &[app::symbols::Pattern]| v.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
+                self.notify(
+                    Level::Info,
+                    format!("Symbol rules version {version}"),
+                    format!("include: {}; ignore: {}", list(&rules.include), list(&rules.ignore)),
+                    out,
+                );
+                Ok(ack(vec![], format!("symbol rules version {version} in effect")))
+            }
         }
     }
 
     /// Open a hedged position: the same sizing, pre-flight and risk checks for a manual open
     /// and for the strategy's.
     pub(super) fn open(&mut self, req: &OpenPositionRequest, out: &mut Vec<Output>) -> Result<PositionId, Refusal> {
+        // First, so the operator reads the rule rather than some market-data complaint.
+        if let Some(reason) = self.symbol_rules.refusal(&req.symbol) {
+            return Err(Refusal(reason));
+        }
         if let Some(id) = self.active_on(&req.symbol) {
             return Err(Refusal(format!("position {id} on {} is still active; close it first", req.symbol)));
         }

@@ -5,6 +5,7 @@ use crate::venue::VenueEvent;
 use app::market::Market;
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::params::StrategyParams;
+use app::symbols::SymbolRules;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, Notification, OpenPositionRequest, OrderView, PositionView,
 };
@@ -76,6 +77,11 @@ pub enum Command {
     SetParams {
         version: i64,
         params: StrategyParams,
+    },
+    /// Which symbols may open from now on (already stored as `version`).
+    SetSymbolRules {
+        version: i64,
+        rules: SymbolRules,
     },
 }
 

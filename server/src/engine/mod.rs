@@ -19,6 +19,7 @@ mod strategy;
 
 use app::order::OrderReport;
 use app::params::StrategyParams;
+use app::symbols::SymbolRules;
 use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
 use app::{ClientOrderId, Symbol, TimestampMs};
 pub use event::{Command, EngineEvent, Output, Refusal, SendFailure, VenueSnapshot};
@@ -44,6 +45,9 @@ const REQUERY_MS: i64 = 2_000;
 pub struct Engine {
     params: StrategyParams,
     params_version: i64,
+    /// Which symbols may open; checked by every open, manual or automatic.
+    symbol_rules: SymbolRules,
+    symbol_rules_version: i64,
     risk: RiskState,
     market: MarketCache,
     positions: BTreeMap<PositionId, Position>,
@@ -65,6 +69,8 @@ impl Engine {
         Self {
             params,
             params_version,
+            symbol_rules: SymbolRules::default(),
+            symbol_rules_version: 0,
             risk: RiskState::default(),
             market: MarketCache::default(),
             positions: BTreeMap::new(),
@@ -304,6 +310,12 @@ impl Engine {
         }
     }
 
+    /// The stored symbol rules, at start-up (version 0 is the built-in default: all trade).
+    pub fn restore_symbol_rules(&mut self, version: i64, rules: SymbolRules) {
+        self.symbol_rules = rules;
+        self.symbol_rules_version = version;
+    }
+
     pub fn order_count(&self) -> usize {
         self.orders.len()
     }
@@ -333,6 +345,10 @@ impl Engine {
 
     pub fn params(&self) -> (&StrategyParams, i64) {
         (&self.params, self.params_version)
+    }
+
+    pub fn symbol_rules(&self) -> (&SymbolRules, i64) {
+        (&self.symbol_rules, self.symbol_rules_version)
     }
 
     pub fn opportunities(&self) -> Vec<Opportunity> {

@@ -27,6 +27,8 @@ pub struct EngineView {
     pub params: app::params::StrategyParams,
     pub params_version: i64,
     pub last_reconcile: Option<ReconcileReport>,
+    pub symbol_rules: app::symbols::SymbolRules,
+    pub symbol_rules_version: i64,
 }
 
 type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
@@ -115,6 +117,9 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
         reconcile_every: Duration::from_secs(60),
         log,
     };
+    // Readers see the restored books, parameters and symbol rules from the start, not defaults
+    // until the venues have answered.
+    runner.refresh_view(true);
     (runner, handle)
 }
 
@@ -223,6 +228,8 @@ impl Runner {
             }
             Output::Query { venue, symbol, id } => self.spawn_query(venue, symbol, id),
             Output::Reply { request, result } => {
+                // Whoever reads after the acknowledgement must see the command's effect.
+                self.refresh_view(true);
                 if let Some(tx) = self.handle.replies.lock().unwrap_or_else(|e| e.into_inner()).remove(&request) {
                     let _ = tx.send(result);
                 }
@@ -287,6 +294,9 @@ impl Runner {
             let (params, version) = self.engine.params();
             view.params = params.clone();
             view.params_version = version;
+            let (rules, version) = self.engine.symbol_rules();
+            view.symbol_rules = rules.clone();
+            view.symbol_rules_version = version;
         }
         view.status = Some(self.engine.status());
         if view.orders.len() != self.engine.order_count() || positions {
@@ -356,4 +366,22 @@ fn changed(
         last.insert(key, (t, value));
     }
     keep
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::symbols::SymbolRules;
+
+    #[tokio::test]
+    async fn the_view_shows_the_restored_state_before_the_runner_runs() {
+        let db = db::connect("sqlite::memory:").await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let log = EventLog::create(dir.path(), 0).unwrap();
+        let mut engine = Engine::new(app::params::StrategyParams::default(), 7);
+        let rules = SymbolRules { ignore: vec![app::symbols::Pattern::new("LUNA").unwrap()], ..Default::default() };
+        engine.restore_symbol_rules(3, rules.clone());
+        let (_runner, handle) = runner(engine, vec![], db, log);
+        assert_eq!(handle.read(|v| (v.params_version, v.symbol_rules_version, v.symbol_rules.clone())), (7, 3, rules));
+    }
 }

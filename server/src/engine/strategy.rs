@@ -49,7 +49,7 @@ impl Engine {
             self.check_reversal(pid, symbol, out);
             return;
         }
-        if self.params.auto_open && confirmations >= self.params.entry_confirmations {
+        if self.params.auto_open && confirmations >= self.params.entry_confirmations && opp.trading {
             let req = OpenPositionRequest {
                 symbol: symbol.clone(),
                 direction: opp.direction,
@@ -112,6 +112,7 @@ impl Engine {
             net_apr: (net_per_hour * Decimal::from(HOURS_PER_YEAR)).round_dp(8),
             notional: plan.notional,
             confirmations: 0,
+            trading: self.symbol_rules.trades(symbol),
         })
     }
 

@@ -1,9 +1,14 @@
 //! Starting a test server: simulated venues on a compressed clock, SQLite in a temp dir.
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
 use server::settings::Settings;
 use server::startup::{self, Running};
 use std::collections::HashMap;
 use tempfile::TempDir;
+use tower::ServiceExt;
 
 pub struct TestApp {
     pub running: Running,
@@ -32,13 +37,34 @@ pub fn settings(overrides: &[(&str, &str)], dir: &TempDir) -> Settings {
 
 pub async fn spawn_app(overrides: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let settings = settings(overrides, &dir);
+    let running = start_in(&dir, overrides).await;
+    TestApp { running, _dir: dir }
+}
+
+/// Start on `dir`'s database and event-log directory; starting twice on one `dir` is a restart.
+pub async fn start_in(dir: &TempDir, overrides: &[(&str, &str)]) -> Running {
+    let settings = settings(overrides, dir);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let running = startup::start(settings, listener).await.expect("start");
-    let app = TestApp { running, _dir: dir };
     // The collector discovers markets and backfills history right after start.
-    tokio::time::timeout(std::time::Duration::from_secs(30), app.running.state.collector.wait_ready())
+    tokio::time::timeout(std::time::Duration::from_secs(30), running.state.collector.wait_ready())
         .await
         .expect("collector ready in time");
-    app
+    running
+}
+
+/// One request through the router (`oneshot`); the body as JSON (`Null` when it is not JSON).
+pub async fn call(router: &axum::Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri);
+    let body = match body {
+        Some(b) => {
+            req = req.header("content-type", "application/json");
+            Body::from(b.to_string())
+        }
+        None => Body::empty(),
+    };
+    let res = router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }

@@ -1,9 +1,11 @@
 //! Integration tests: the real server on port 0 with a real SQLite file, driven through
 //! `oneshot` and through real HTTP and WebSocket clients.
 
+mod equity;
 mod helpers;
 mod persistence;
 mod rest;
+mod symbols;
 mod trading;
 mod venues;
 mod websocket;

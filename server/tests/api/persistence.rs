@@ -47,6 +47,37 @@ async fn round_trip(url: &str) {
     assert_eq!(db::funding::history(&conn, &filter).await.unwrap().len(), 2);
     db::funding::prune(&conn, i64::MAX).await.unwrap();
     db::prices::prune(&conn, i64::MAX).await.unwrap();
+    rules_and_equity(&conn, url).await;
+}
+
+/// Symbol rules: newest version wins, a version is stored once. Equity: one row per venue and
+/// day, a repeat replaces it. Keys derive from what is there already and the process id, so a
+/// reused database does not collide.
+async fn rules_and_equity(conn: &sea_orm::DatabaseConnection, url: &str) {
+    use app::equity::{MS_PER_DAY, VenueEquity};
+    use app::symbols::SymbolRulesRequest;
+    let base = db::symbols::latest(conn).await.unwrap().map_or(0, |(v, _)| v);
+    let rules = SymbolRulesRequest { include: None, ignore: Some(vec!["*DOWN*".into()]) }.replacement().unwrap();
+    db::symbols::insert(conn, base + 1, &Default::default(), "test", 1).await.unwrap();
+    db::symbols::insert(conn, base + 2, &rules, "test", 2).await.unwrap();
+    assert_eq!(db::symbols::latest(conn).await.unwrap(), Some((base + 2, rules.clone())), "{url}");
+    let again = db::symbols::insert(conn, base + 2, &rules, "test", 3).await.unwrap_err();
+    assert!(matches!(again.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))), "{url}: {again}");
+
+    let day = i64::from(std::process::id()) * MS_PER_DAY;
+    let snap = |equity| VenueEquity {
+        venue: Venue::Lighter,
+        equity: app::Usd(equity),
+        wallet: app::Usd(dec!(1000)),
+        unrealised: app::Usd(equity - dec!(1000)),
+        taken_ms: day + 1,
+    };
+    db::equity::upsert(conn, day, &snap(dec!(1000.123456789))).await.unwrap();
+    db::equity::upsert(conn, day, &snap(dec!(999.5))).await.unwrap();
+    let days = db::equity::days(conn, day, day).await.unwrap();
+    assert_eq!(days.len(), 1, "{url}");
+    assert_eq!(days[0].venues, [snap(dec!(999.5))], "{url}: replaced, not duplicated");
+    assert_eq!(db::equity::last_day(conn, Venue::Lighter).await.unwrap().map(|d| d >= day), Some(true));
 }
 
 #[tokio::test]

@@ -1,31 +1,13 @@
 //! The trading API through `oneshot` on the real server (simulated venues): open, watch,
 //! close half, close all, parameters, pause/resume, and bad input naming its field.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{call, spawn_app};
 use app::api::ErrorBody;
 use app::trading::{CommandAck, PositionStatus, PositionView};
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use axum::http::StatusCode;
+use serde_json::json;
 use server::api::app;
 use std::time::Duration;
-use tower::ServiceExt;
-
-async fn call(router: &axum::Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    let body = match body {
-        Some(b) => {
-            req = req.header("content-type", "application/json");
-            Body::from(b.to_string())
-        }
-        None => Body::empty(),
-    };
-    let res = router.clone().oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
 
 async fn wait_for_status(router: &axum::Router, id: i64, want: PositionStatus) -> PositionView {
     for _ in 0..200 {

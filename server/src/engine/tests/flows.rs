@@ -3,6 +3,7 @@
 use super::harness::*;
 use crate::engine::{Command, Engine, Output};
 use app::Venue;
+use app::symbols::{Pattern, SymbolRules};
 use app::trading::{CloseAllRequest, ClosePositionRequest, OrderPurpose, OrderStatus, PositionStatus};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -121,4 +122,36 @@ async fn replaying_the_log_reproduces_positions_and_pnl_exactly() {
     assert_eq!((replay.positions(), replay.orders()), live);
     let sends = |o: &[Output]| o.iter().filter(|x| matches!(x, Output::Send(..))).count();
     assert_eq!(sends(&replay_outputs), sends(&h.outputs));
+}
+
+fn rules(include: &[&str], ignore: &[&str]) -> SymbolRules {
+    let list = |v: &[&str]| v.iter().map(|s| Pattern::new(s).unwrap()).collect();
+    SymbolRules { include: list(include), ignore: list(ignore) }
+}
+
+#[tokio::test]
+async fn symbol_rules_gate_manual_and_automatic_opens() {
+    let mut h = Harness::new(HashMap::new()).await;
+    h.command(Command::SetSymbolRules { version: 1, rules: rules(&["*"], &["*TH"]) }).await.unwrap();
+    assert_eq!(h.open("ETH", 2_000).await.unwrap_err(), "symbol ETH is excluded by rule ignore *TH");
+    // A late, older version does not undo a newer one.
+    let stale = h.command(Command::SetSymbolRules { version: 1, rules: SymbolRules::default() }).await;
+    assert!(stale.unwrap_err().contains("not newer"));
+    // Excluded symbols stay ranked, marked as not trading.
+    let opps = h.engine.opportunities();
+    let trading = |s: &str| opps.iter().find(|o| o.symbol.as_str() == s).map(|o| o.trading);
+    assert_eq!((trading("ETH"), trading("BTC")), (Some(false), Some(true)));
+
+    // The strategy enters on every observation of any edge, so only the rules hold it back.
+    h.command(Command::SetSymbolRules { version: 2, rules: rules(&["ETH", "SOL"], &["ETH"]) }).await.unwrap();
+    h.engine.params.auto_open = true;
+    h.engine.params.entry_min_apr = dec!(-100);
+    h.engine.params.entry_confirmations = 1;
+    for _ in 0..3 {
+        h.advance(60_000).await;
+    }
+    h.settle(20).await;
+    let symbols: Vec<String> = h.engine.positions().iter().map(|p| p.symbol.to_string()).collect();
+    assert_eq!(symbols, ["SOL"], "only SOL is both included and not ignored");
+    assert!(h.open("BTC", 2_000).await.unwrap_err().contains("matches no include rule"));
 }

@@ -1,0 +1,30 @@
+//! Daily equity: each venue's snapshot and the total, per UTC day of the venues' clock.
+
+use super::AppState;
+use crate::db;
+use crate::error::ApiError;
+use app::equity::{EquityDay, EquityQuery, MS_PER_DAY, day_start};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+
+const DEFAULT_WINDOW_MS: i64 = 90 * MS_PER_DAY;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/equity", get(equity))
+}
+
+async fn equity(
+    State(s): State<AppState>,
+    query: Result<Query<EquityQuery>, QueryRejection>,
+) -> Result<Json<Vec<EquityDay>>, ApiError> {
+    let Query(q) = query?;
+    let to = q.to.unwrap_or_else(|| s.now_ms());
+    let from = q.from.unwrap_or(to - DEFAULT_WINDOW_MS);
+    if from > to {
+        return Err(ApiError::field("from", "`from` must not be after `to`"));
+    }
+    // Every day that overlaps the window, including the one `from` falls in.
+    Ok(Json(db::equity::days(&s.db, day_start(from), to).await?))
+}

@@ -1,0 +1,73 @@
+//! Which symbols trade. `GET /symbols` lists the symbols both venues quote with the rules'
+//! verdict; `PUT` replaces the rules, `POST` appends to them. A change is validated (a 400
+//! naming the pattern, e.g. `ignore[1]`), stored as the next version, then handed to the engine
+//! through its queue; the answer comes once the engine has it in effect.
+
+use super::AppState;
+use crate::db;
+use crate::engine::Command;
+use crate::error::ApiError;
+use app::symbols::{SymbolRules, SymbolRulesBody, SymbolRulesRequest, SymbolStatus};
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::SqlErr;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/symbols", get(list).put(replace).post(add))
+}
+
+async fn list(State(s): State<AppState>) -> Json<Vec<SymbolStatus>> {
+    let rules = s.engine.read(|v| v.symbol_rules.clone());
+    Json(statuses(&s, &rules))
+}
+
+fn statuses(s: &AppState, rules: &SymbolRules) -> Vec<SymbolStatus> {
+    let listed = s.collector.read(|c| c.symbols());
+    listed
+        .into_iter()
+        .map(|info| {
+            let verdict = rules.verdict(&info.symbol);
+            SymbolStatus { trading: verdict.trades(), rule: verdict.rule(), symbol: info.symbol, venues: info.venues }
+        })
+        .collect()
+}
+
+async fn replace(
+    State(s): State<AppState>,
+    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
+) -> Result<Json<SymbolRulesBody>, ApiError> {
+    let Json(req) = body?;
+    let rules = req.replacement().map_err(ApiError::Invalid)?;
+    let version = s.engine.read(|v| v.symbol_rules_version);
+    install(&s, version, rules).await
+}
+
+async fn add(
+    State(s): State<AppState>,
+    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
+) -> Result<Json<SymbolRulesBody>, ApiError> {
+    let Json(req) = body?;
+    let (current, version) = s.engine.read(|v| (v.symbol_rules.clone(), v.symbol_rules_version));
+    let rules = req.added_to(&current).map_err(ApiError::Invalid)?;
+    install(&s, version, rules).await
+}
+
+/// Store `rules` as the version after `base`, then put them in effect. Stored first so that an
+/// acknowledged change survives a restart; the version being the primary key turns a change
+/// racing another (both built on `base`) into a refusal instead of a lost update.
+async fn install(s: &AppState, base: i64, rules: SymbolRules) -> Result<Json<SymbolRulesBody>, ApiError> {
+    let version = base + 1;
+    if let Err(e) = db::symbols::insert(&s.db, version, &rules, "api", s.now_ms()).await {
+        return Err(match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                ApiError::Refused(format!("the symbol rules changed meanwhile (version {version} exists); retry"))
+            }
+            _ => e.into(),
+        });
+    }
+    s.engine.command(Command::SetSymbolRules { version, rules: rules.clone() }).await?;
+    let symbols = statuses(s, &rules);
+    Ok(Json(SymbolRulesBody { version, rules, symbols }))
+}
