@@ -208,8 +208,49 @@ impl Runner {
         if let Err(e) = self.log.append(&event) {
             tracing::error!(error = %e, "event log write failed");
         }
-        for output in self.engine.process(&event) {
+        let outputs = self.engine.process(&event);
+        self.persist(&outputs).await;
+        for output in outputs {
             self.carry_out(output).await;
+        }
+    }
+
+    /// Store every order and position the event changed in one transaction, before any of its
+    /// orders is sent: a kill between two writes must not leave an order's fill recorded
+    /// without the leg it moved (or the reverse), and nothing is sent that is not on record.
+    async fn persist(&self, outputs: &[Output]) {
+        use sea_orm::TransactionTrait;
+        let mut orders = BTreeMap::new();
+        let mut positions = BTreeMap::new();
+        for o in outputs {
+            match o {
+                Output::Order(v) => {
+                    orders.insert(v.client_order_id.clone(), v);
+                }
+                Output::Position(v) => {
+                    positions.insert(v.id, v);
+                }
+                _ => {}
+            }
+        }
+        if orders.is_empty() && positions.is_empty() {
+            return;
+        }
+        let now = self.engine.now_ms();
+        let result = async {
+            let txn = self.db.begin().await?;
+            for v in orders.values() {
+                db::trading::upsert_order(&txn, v).await?;
+            }
+            for v in positions.values() {
+                let state = self.engine.position_state(v.id).unwrap_or_default();
+                db::trading::upsert_position(&txn, v, &state, now).await?;
+            }
+            txn.commit().await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::error!(error = %e, "storing orders and positions failed");
         }
     }
 
@@ -234,18 +275,11 @@ impl Runner {
                     let _ = tx.send(result);
                 }
             }
+            // Stored by `persist` (one transaction per event) before any Send was carried out.
             Output::Order(view) => {
-                // Awaited before the Send that follows it: recorded before it is sent.
-                if let Err(e) = db::trading::upsert_order(&self.db, &view).await {
-                    tracing::error!(error = %e, id = %view.client_order_id, "storing order failed");
-                }
                 let _ = self.handle.orders.send(view);
             }
             Output::Position(view) => {
-                let state = self.engine.position_state(view.id).unwrap_or_default();
-                if let Err(e) = db::trading::upsert_position(&self.db, &view, &state, self.engine.now_ms()).await {
-                    tracing::error!(error = %e, id = view.id, "storing position failed");
-                }
                 let _ = self.handle.positions.send(view);
             }
             Output::Reconciled { request, report } => {
