@@ -4,3 +4,4 @@
 mod faults;
 mod flows;
 mod harness;
+mod replay;
