@@ -178,13 +178,23 @@ impl Engine {
         let _ = out;
     }
 
+    /// Book a settled payment to the position that held the leg when it settled: the latest
+    /// one on the symbol opened by then (only one is active per symbol at a time). Not "the
+    /// one holding the leg now": the venues' streams are not ordered with each other or with
+    /// our fills, so a payment can arrive after a close has flattened its leg, and it is still
+    /// that position's money.
     fn book_funding(&mut self, p: &app::order::FundingPayment) {
         if !self.booked_payments.insert(format!("{}:{}", p.venue, p.payment_id)) {
             return;
         }
-        let Some(pos) =
-            self.positions.values_mut().find(|x| x.symbol == p.symbol && !x.leg(p.venue).ledger.qty.is_zero())
+        let Some(pos) = self
+            .positions
+            .values_mut()
+            .filter(|x| x.symbol == p.symbol && x.opened_ms <= p.time_ms)
+            .max_by_key(|x| (x.opened_ms, x.id))
         else {
+            let (venue, symbol, amount) = (p.venue, &p.symbol, p.amount.0);
+            tracing::warn!(%venue, %symbol, %amount, "funding payment for no position of ours");
             return;
         };
         let leg = pos.leg_mut(p.venue);
@@ -194,7 +204,7 @@ impl Engine {
             return;
         }
         leg.ledger.apply_funding(p.amount.0);
-        leg.last_funding_ms = p.time_ms;
+        leg.last_funding_ms = leg.last_funding_ms.max(p.time_ms);
         self.dirty_positions.insert(pos.id);
     }
 
