@@ -84,11 +84,15 @@ pub async fn diagnose(settings: &Settings) -> Report {
                 Ok(v) => binance(&mut report, &v, mode).await,
                 Err(e) => report.push(venue, "configuration", Verdict::Fail, e.to_string()),
             },
-            (Venue::Lighter, mode) => match build::lighter_config(vs).map(LighterVenue::new) {
-                Ok(Ok(v)) => lighter(&mut report, &v, mode).await,
-                Ok(Err(e)) => report.push(venue, "configuration", Verdict::Fail, e.to_string()),
-                Err(e) => report.push(venue, "configuration", Verdict::Fail, e.to_string()),
-            },
+            (Venue::Lighter, mode) => {
+                match build::lighter_config(vs)
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| LighterVenue::new(c).map_err(|e| e.to_string()))
+                {
+                    Ok(v) => lighter(&mut report, &v, mode).await,
+                    Err(e) => report.push(venue, "configuration", Verdict::Fail, e),
+                }
+            }
         }
     }
     report

@@ -6,7 +6,7 @@ use crate::collector::{Collector, CollectorHandle};
 use crate::db;
 use crate::settings::Settings;
 use crate::venue::DynVenue;
-use crate::venue::sim::{SimClock, SimVenue};
+use crate::venue::sim::SimVenue;
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -82,13 +82,10 @@ async fn start_engine(
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect(settings.database.url.expose_secret()).await?;
-    let mixed = [&settings.venues.binance, &settings.venues.lighter].iter().any(|v| v.mode != app::VenueMode::Sim);
-    // A compressed clock resumes where the journaled simulators left off, never before.
-    let resume = crate::venue::sim::journal::resume_ms(&settings.sim.state_dir).unwrap_or(0);
-    let origin = crate::venue::sim::clock::wall_clock_ms().max(resume);
-    let clock = SimClock::scaled_from(origin, if mixed { 1 } else { settings.sim.speed });
+    // With a real venue in play the simulator runs in real time.
+    let mixed = app::Venue::ALL.into_iter().any(|v| settings.venue(v).mode != app::VenueMode::Sim);
     let shutdown = CancellationToken::new();
-    let built = crate::venue::build::build(&settings, &clock, &shutdown)?;
+    let built = crate::venue::build::build(&settings, if mixed { 1 } else { settings.sim.speed }, &shutdown)?;
     let (venues, sims, mut tasks) = (built.all, built.sims, built.tasks);
     // Staleness is judged on the market clock; a real venue runs in real time.
     let market_speed = if mixed { 1 } else { i64::from(settings.sim.speed.max(1)) };

@@ -29,7 +29,7 @@ use order::{Order, OrderEvent};
 use position::Position;
 use risk::RiskState;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use strategy::Signals;
 
 /// A position and its running execution, as stored for restarts.
@@ -54,8 +54,6 @@ pub struct Engine {
     orders: BTreeMap<ClientOrderId, Order>,
     executions: BTreeMap<PositionId, Execution>,
     signals: Signals,
-    /// Funding payments already booked (venue payment ids).
-    booked_payments: HashSet<String>,
     last_query: HashMap<ClientOrderId, TimestampMs>,
     next_position_id: PositionId,
     now_ms: TimestampMs,
@@ -77,7 +75,6 @@ impl Engine {
             orders: BTreeMap::new(),
             executions: BTreeMap::new(),
             signals: Signals::default(),
-            booked_payments: HashSet::new(),
             last_query: HashMap::new(),
             next_position_id: 1,
             now_ms: 0,
@@ -184,9 +181,6 @@ impl Engine {
     /// our fills, so a payment can arrive after a close has flattened its leg, and it is still
     /// that position's money.
     fn book_funding(&mut self, p: &app::order::FundingPayment) {
-        if !self.booked_payments.insert(format!("{}:{}", p.venue, p.payment_id)) {
-            return;
-        }
         let Some(pos) = self
             .positions
             .values_mut()
@@ -198,13 +192,13 @@ impl Engine {
             return;
         };
         let leg = pos.leg_mut(p.venue);
-        // Booked ids are not persisted; the settlement time is (per leg), so a payment seen
-        // again after a restart (stream replay, reconciliation) is not booked twice.
+        // A leg settles once per settlement time and the time is persisted with the leg, so a
+        // payment seen again (stream re-delivery, after a restart) is not booked twice.
         if p.time_ms <= leg.last_funding_ms {
             return;
         }
         leg.ledger.apply_funding(p.amount.0);
-        leg.last_funding_ms = leg.last_funding_ms.max(p.time_ms);
+        leg.last_funding_ms = p.time_ms;
         self.dirty_positions.insert(pos.id);
     }
 

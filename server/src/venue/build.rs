@@ -5,11 +5,15 @@
 use crate::settings::{Settings, VenueSettings};
 use crate::venue::binance::{BinanceConfig, BinanceVenue};
 use crate::venue::lighter::{ApiKey, LighterConfig, LighterVenue};
+use crate::venue::sim::clock::wall_clock_ms;
 use crate::venue::sim::history::{History, HistoryError};
+use crate::venue::sim::journal::{self, SimState};
 use crate::venue::sim::{SimClock, SimConfig, SimVenue};
 use crate::venue::{DynVenue, VenueError};
 use app::{Venue, VenueMode};
 use secrecy::{ExposeSecret, SecretString};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -33,10 +37,15 @@ pub struct Venues {
     pub tasks: Vec<JoinHandle<()>>,
 }
 
-/// Build every configured venue. Real connectors open their sockets and stop on `cancel`.
-pub fn build(settings: &Settings, clock: &SimClock, cancel: &CancellationToken) -> Result<Venues, BuildError> {
+/// Build every configured venue. Simulators share one clock running `speed` times real time,
+/// resumed from their journals; real connectors open their sockets and stop on `cancel`.
+pub fn build(settings: &Settings, speed: u32, cancel: &CancellationToken) -> Result<Venues, BuildError> {
     let mut out = Venues { all: Vec::new(), sims: Vec::new(), tasks: Vec::new() };
     let mut history = None;
+    let mut journals = journals(settings)?;
+    // A compressed clock resumes where the journaled simulators left off, never before.
+    let resume = journals.values().filter_map(|(_, saved)| saved.as_ref().map(|s| s.synced_ms)).max();
+    let clock = SimClock::scaled_from(wall_clock_ms().max(resume.unwrap_or(0)), speed);
     for venue in Venue::ALL {
         let vs = settings.venue(venue);
         match (venue, vs.mode) {
@@ -51,12 +60,8 @@ pub fn build(settings: &Settings, clock: &SimClock, cancel: &CancellationToken) 
                     faults: settings.sim.faults.clone(),
                 };
                 let sim = SimVenue::new(venue, history.clone(), clock.clone(), config);
-                if !settings.sim.state_dir.as_os_str().is_empty() {
-                    let path = crate::venue::sim::journal::path(&settings.sim.state_dir, venue);
-                    sim.journal_at(path.clone()).map_err(|e| BuildError::Config {
-                        venue,
-                        message: format!("simulator journal {}: {e}", path.display()),
-                    })?;
+                if let Some((path, saved)) = journals.remove(&venue) {
+                    sim.resume_from(path.clone(), saved).map_err(|e| journal_error(venue, &path, e))?;
                 }
                 out.all.push(sim.clone());
                 out.sims.push(sim);
@@ -82,6 +87,28 @@ pub fn build(settings: &Settings, clock: &SimClock, cancel: &CancellationToken) 
         }
     }
     Ok(out)
+}
+
+type Journals = HashMap<Venue, (PathBuf, Option<SimState>)>;
+
+/// Each simulated venue's journal path and saved state, read once (none when `state_dir` is
+/// empty: in memory only).
+fn journals(settings: &Settings) -> Result<Journals, BuildError> {
+    let dir = &settings.sim.state_dir;
+    let mut out = HashMap::new();
+    if dir.as_os_str().is_empty() {
+        return Ok(out);
+    }
+    for venue in Venue::ALL.into_iter().filter(|v| settings.venue(*v).mode == VenueMode::Sim) {
+        let path = journal::path(dir, venue);
+        let saved = journal::load(&path).map_err(|e| journal_error(venue, &path, e))?;
+        out.insert(venue, (path, saved));
+    }
+    Ok(out)
+}
+
+fn journal_error(venue: Venue, path: &Path, e: std::io::Error) -> BuildError {
+    BuildError::Config { venue, message: format!("simulator journal {}: {e}", path.display()) }
 }
 
 /// An unset environment variable often arrives as an empty string: treat it as absent.

@@ -48,9 +48,3 @@ pub fn save(path: &Path, venue: Venue, synced_ms: TimestampMs, exchange: &SimExc
     drop(f);
     std::fs::rename(&tmp, path)
 }
-
-/// The latest market time any saved simulator reached: a restarted compressed clock resumes
-/// from there instead of travelling back in time.
-pub fn resume_ms(dir: &Path) -> Option<TimestampMs> {
-    Venue::ALL.iter().filter_map(|v| load(&path(dir, *v)).ok().flatten()).map(|s| s.synced_ms).max()
-}

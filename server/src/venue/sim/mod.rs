@@ -82,8 +82,15 @@ impl SimVenue {
     /// Journal this venue's state at `path`, resuming from it if it exists: the simulator's
     /// orders, fills, positions and wallet then survive our restarts, as a real venue's do.
     pub fn journal_at(&self, path: std::path::PathBuf) -> std::io::Result<()> {
+        let saved = journal::load(&path)?;
+        self.resume_from(path, saved)
+    }
+
+    /// As [`SimVenue::journal_at`] with the saved state already read (start-up reads each
+    /// journal once, to resume the clock too).
+    pub fn resume_from(&self, path: std::path::PathBuf, saved: Option<journal::SimState>) -> std::io::Result<()> {
         let mut inner = self.lock();
-        if let Some(saved) = journal::load(&path)? {
+        if let Some(saved) = saved {
             if saved.venue != self.venue {
                 return Err(std::io::Error::other(format!("{} holds {}'s state", path.display(), saved.venue)));
             }
