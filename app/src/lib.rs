@@ -4,6 +4,8 @@
 //! same numbers computed by the same code. Nothing here does I/O or reads a clock.
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod equity;
 pub mod funding;
 pub mod ids;
