@@ -5,6 +5,7 @@
 //! placeholders: an unknown URL shows the NotFound page.
 
 mod api;
+mod auth;
 mod clock;
 mod components;
 mod format;
