@@ -1,8 +1,10 @@
 //! The HTTP surface: REST under `/api/v1`, WebSockets under `/ws`, and the SPA from the
 //! static directory with `index.html` as the fallback for client-side routes.
 
+mod balances;
 mod equity;
 mod funding;
+mod quotes;
 mod streams;
 mod symbols;
 mod system;
@@ -46,7 +48,9 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(funding::router())
         .merge(trading::router())
         .merge(symbols::router())
-        .merge(equity::router());
+        .merge(equity::router())
+        .merge(balances::router())
+        .merge(quotes::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

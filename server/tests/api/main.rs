@@ -4,6 +4,7 @@
 mod equity;
 mod helpers;
 mod persistence;
+mod quotes;
 mod rest;
 mod symbols;
 mod trading;
