@@ -1,4 +1,7 @@
 //! One module per page; the router in `main.rs` maps URLs to them.
 
 pub mod board;
+pub mod dashboard;
+pub mod login;
 pub mod not_found;
+pub mod trading;

@@ -8,3 +8,5 @@
 mod board;
 mod fakes;
 mod harness;
+mod session;
+mod trading;
