@@ -48,9 +48,6 @@ impl Session {
             match api::me().await {
                 Ok(me) => self.set(Some(me)),
                 Err(e) if e.status() == Some(401) => self.set(None),
-                // A server from before authentication answers 404 here: it has no sessions and
-                // lets everyone do everything. Only for developing against such a server.
-                Err(e) if e.status() == Some(404) => self.set(Some(open_server())),
                 Err(e) => {
                     leptos::logging::warn!("session check failed: {e}; retrying");
                     set_timeout(move || self.check(), RECHECK);
@@ -122,11 +119,6 @@ impl Default for Session {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The stand-in user of a server without authentication.
-fn open_server() -> Me {
-    Me { username: "local".into(), role: Role::Admin, expires_ms: None, csrf_token: None }
 }
 
 /// The text of a failed login, as the login page shows it.

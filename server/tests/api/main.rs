@@ -6,6 +6,7 @@ mod helpers;
 mod persistence;
 mod quotes;
 mod rest;
+mod roles;
 mod symbols;
 mod trading;
 mod venues;

@@ -1,17 +1,19 @@
-//! `GET /quotes/{symbol}` and `GET /balances`: what the engine would size with right now.
+//! `GET /quotes/{symbol}` and `GET /balances`: what the engine would size with right now. A
+//! viewer may read both.
 
-use crate::helpers::{call, spawn_app};
+use crate::helpers::{call, router_with, spawn_app, users};
+use app::auth::Role;
 use app::order::Balance;
 use app::sizing::LegQuote;
 use app::{Usd, Venue};
 use axum::http::StatusCode;
-use server::api::app;
 use std::time::Duration;
 
 #[tokio::test]
 async fn quotes_and_balances_come_from_the_engine() {
     let t = spawn_app(&[]).await;
-    let r = app(t.running.state.clone(), None);
+    let tokens = users(&t.running.state).await;
+    let r = router_with(&t.running.state, tokens.token(Role::Viewer));
     // The engine needs markets, a book, a mark and a funding rate on both venues.
     let mut quotes = None;
     for _ in 0..100 {

@@ -8,5 +8,7 @@
 mod board;
 mod fakes;
 mod harness;
+mod login;
 mod session;
 mod trading;
+mod viewer;

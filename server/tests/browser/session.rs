@@ -1,45 +1,33 @@
-//! Signing in and out through the SPA, and the small page helpers the issue-5 tests share.
-//! Every test signs in through [`sign_in`], so the way users are made and logged in is
-//! decided in one place.
+//! Signing in and out, and the small page helpers the issue-5 tests share. Tests sign in
+//! through [`sign_in`] (the harness' login) unless the login form is what they test.
 
-use crate::harness::wait_for;
+use crate::harness::{login, wait_for};
 use fantoccini::{Client, Locator};
 use serde_json::Value;
 use std::time::Duration;
 
 pub const LONG: Duration = Duration::from_secs(30);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Who {
-    Viewer,
-    Trader,
-    Admin,
-}
-
-/// The test users' credentials. Until the server has authentication the SPA opens signed in
-/// as its stand-in user and these are not asked for.
-fn credentials(who: Who) -> (&'static str, &'static str) {
-    match who {
-        Who::Viewer => ("viewer", "viewer password 1"),
-        Who::Trader => ("trader", "trader password 1"),
-        Who::Admin => ("admin", "admin password 1"),
-    }
-}
+/// A test user as the harness defines them: (username, password, role).
+pub type User = (&'static str, &'static str, app::auth::Role);
 
 const SHOWN: &str = "return document.querySelector('#login-form') ? 'login' \
     : (document.querySelector('#user') ? 'app' : null);";
 
-/// Open `url` and sign in as `who` if the login page comes up; returns once the app shows.
-pub async fn sign_in(c: &Client, url: &str, who: Who) {
-    c.goto(url).await.expect("open the page");
-    let shown = wait_for(c, "the login page or the app", SHOWN, LONG, |v| !v.is_null()).await;
-    if shown == "login" {
-        let (user, password) = credentials(who);
-        fill(c, "#login-form input[name=username]", user).await;
-        fill(c, "#login-form input[name=password]", password).await;
-        click(c, "#login-submit").await;
-        wait_for(c, "the app after signing in", SHOWN, LONG, |v| v == "app").await;
-    }
+/// Open `url` signed in as `user` (through the harness' login) and wait for the app.
+pub async fn sign_in(c: &Client, url: &str, user: User) {
+    login(c, url, user).await;
+    wait_for(c, "the app, signed in", SHOWN, LONG, |v| v == "app").await;
+    let name = c.execute(&text_of("#user .user-name"), vec![]).await.expect("the user's name");
+    assert_eq!(name, user.0, "signed in as");
+}
+
+/// Sign in through the login form, as a person does; the login page must be showing.
+pub async fn sign_in_with_form(c: &Client, username: &str, password: &str) {
+    wait_for(c, "the login page", SHOWN, LONG, |v| v == "login").await;
+    fill(c, "#login-form input[name=username]", username).await;
+    fill(c, "#login-form input[name=password]", password).await;
+    click(c, "#login-submit").await;
 }
 
 pub async fn sign_out(c: &Client) {
