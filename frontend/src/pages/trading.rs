@@ -5,6 +5,7 @@
 mod close;
 mod form;
 mod open;
+mod preview;
 
 use crate::api::{self, ApiError};
 use crate::auth::Session;
