@@ -3,6 +3,7 @@
 
 mod equity;
 mod funding;
+mod history;
 mod streams;
 mod symbols;
 mod system;
@@ -46,7 +47,8 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(funding::router())
         .merge(trading::router())
         .merge(symbols::router())
-        .merge(equity::router());
+        .merge(equity::router())
+        .merge(history::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())
