@@ -3,7 +3,8 @@
 //! their filters and cursors, CSV exports equal to the JSON rows, the P&L series, and 400s
 //! that name the parameter.
 
-use crate::helpers::{call, spawn_app};
+use crate::helpers::{call, router_with, spawn_app, users};
+use app::auth::Role;
 use app::history::{ClosedPosition, Csv, FillRecord, FundingRecord, Page, PnlSeries};
 use app::trading::{CommandAck, OrderStatus, OrderView, PositionStatus, PositionView};
 use app::{ClientOrderId, Price, Qty, Symbol, Usd, Venue};
@@ -141,13 +142,17 @@ fn records<T: Csv>(rows: &[T]) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn lists_filters_cursors_exports_and_the_pnl_series() {
     let t = spawn_app(&FAST).await;
-    let r = app(t.running.state.clone(), None);
-    hold_positions(&r).await;
-    let eth = open(&r, "ETH").await;
-    let btc = open(&r, "BTC").await;
+    let users = users(&t.running.state).await;
+    let admin = router_with(&t.running.state, users.token(Role::Admin));
+    // History is read with the least role.
+    let r = router_with(&t.running.state, users.token(Role::Viewer));
+    hold_positions(&admin).await;
+    let eth = open(&admin, "ETH").await;
+    let btc = open(&admin, "BTC").await;
     // Lighter settles hourly: a few sim hours give each leg there payments.
     wait_until::<Page<FundingRecord>>(&r, "/api/v1/history/funding?venue=lighter", "payments", |p| p.total >= 4).await;
-    let (s, v) = call(&r, "POST", "/api/v1/orders/close", Some(json!({"position_id": eth, "percent": "100"}))).await;
+    let close = json!({"position_id": eth, "percent": "100"});
+    let (s, v) = call(&admin, "POST", "/api/v1/orders/close", Some(close)).await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let closed = wait_until::<PositionView>(&r, &format!("/api/v1/positions/{eth}"), "the close", |p| {
         p.status == PositionStatus::Closed
@@ -229,7 +234,12 @@ async fn lists_filters_cursors_exports_and_the_pnl_series() {
 #[tokio::test]
 async fn cursors_break_ties_and_bad_parameters_are_named() {
     let t = spawn_app(&[]).await;
-    let r = app(t.running.state.clone(), None);
+    let r = router_with(&t.running.state, users(&t.running.state).await.token(Role::Viewer));
+    for list in ["positions", "orders", "fills", "funding", "pnl"] {
+        let anonymous = app(t.running.state.clone(), None);
+        let (s, _) = call(&anonymous, "GET", &format!("/api/v1/history/{list}"), None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{list}");
+    }
     // Seven fills at one millisecond, three at another: paging must not lose or repeat any.
     let fill = |n: u32, time_ms: i64| FillRecord {
         client_order_id: ClientOrderId::new(&format!("seed-{n}")).unwrap(),
