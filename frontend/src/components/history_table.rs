@@ -55,18 +55,19 @@ impl Rows {
 }
 
 /// A signed amount: "-12.3400" with class `neg`, "+0.5000" with `pos`, "0.0000" with `zero`.
+/// Cells of money also carry the class `money` (sizes may be signed too, without colour).
 pub fn signed_usd(v: Usd, dp: u32) -> (String, &'static str) {
     (format::signed(v.0, dp), format::sign_class(format::round(v.0, dp)))
 }
 
 fn money_cell(col: &'static str, v: Usd) -> impl IntoView {
     let (text, class) = signed_usd(v, ROW_DP);
-    view! { <td data-col=col class=format!("num {class}")>{text}</td> }
+    view! { <td data-col=col class=format!("num money {class}")>{text}</td> }
 }
 
 /// Fees as paid: a cost, shown positive (a rebate is negative).
 fn fee_cell(v: Usd) -> impl IntoView {
-    let class = if format::round(v.0, ROW_DP) < Decimal::ZERO { "num neg" } else { "num" };
+    let class = if format::round(v.0, ROW_DP) < Decimal::ZERO { "num money neg" } else { "num money" };
     view! { <td data-col="fee" class=class>{format::fixed(v.0, ROW_DP)}</td> }
 }
 
@@ -116,7 +117,7 @@ fn header(cols: &[(&'static str, &'static str)]) -> impl IntoView {
     view! { <thead><tr>{cells}</tr></thead> }
 }
 
-const POSITION_COLS: [(&str, &str); 10] = [
+const POSITION_COLS: [(&str, &str); 11] = [
     ("id", "#"),
     ("symbol", "Symbol"),
     ("direction", "Direction"),
@@ -126,7 +127,8 @@ const POSITION_COLS: [(&str, &str); 10] = [
     ("peak_qty", "Size"),
     ("price_pnl", "Price P&L"),
     ("funding", "Funding"),
-    ("net", "Net (after fees)"),
+    ("fees", "Fees"),
+    ("net", "Net"),
 ];
 
 fn position_row(p: ClosedPosition) -> impl IntoView {
@@ -141,6 +143,7 @@ fn position_row(p: ClosedPosition) -> impl IntoView {
             <td data-col="peak_qty" class="num">{p.peak_qty.map_or_else(|| "—".to_owned(), qty_text)}</td>
             {money_cell("price_pnl", p.price_pnl)}
             {money_cell("funding", p.funding)}
+            {fee_cell(p.fees)}
             {money_cell("net", p.net)}
         </tr>
     }

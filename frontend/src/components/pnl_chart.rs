@@ -53,8 +53,7 @@ pub fn step_dp(ticks: &[Decimal]) -> u32 {
 }
 
 /// The four lines, in drawing order (net on top).
-const LINES: [(&str, &str); 4] =
-    [("price", "Price P&L"), ("funding", "Funding"), ("fees", "Fees"), ("net", "Net")];
+const LINES: [(&str, &str); 4] = [("price", "Price P&L"), ("funding", "Funding"), ("fees", "Fees"), ("net", "Net")];
 
 fn value(line: &str, p: &PnlParts) -> Decimal {
     match line {
@@ -113,7 +112,7 @@ fn Legend(total: PnlParts) -> impl IntoView {
                 <li class=format!("legend-item legend-{line}")>
                     <span class="swatch" aria-hidden="true"></span>
                     <b>{*label}</b>
-                    <span data-field=format!("total-{line}") class=format!("num {class}")>{text}</span>
+                    <span data-field=format!("total-{line}") class=format!("num money {class}")>{text}</span>
                 </li>
             }
         })

@@ -9,11 +9,13 @@ use crate::api::{self, ApiError};
 use crate::components::history_table::{HistoryTable, Rows, signed_usd};
 use crate::components::pnl_bars::PnlBars;
 use crate::components::pnl_chart::PnlChart;
-use app::history::{Format, HistoryList, ListQuery, PnlSeries};
+use app::history::{Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, PnlSeries};
 use filters::{Criteria, Filters};
 use leptos::prelude::*;
 
-const PAGE_ROWS: u32 = 25;
+/// Rows per page the user can choose, and the default.
+const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
+const DEFAULT_ROWS: u32 = 25;
 
 fn list_url(list: HistoryList, q: &ListQuery) -> String {
     let qs = q.to_query_string();
@@ -46,6 +48,7 @@ pub fn HistoryPage() -> impl IntoView {
     let criteria = RwSignal::new(Criteria::default());
     // The cursors of the pages opened so far; the last is the current page's (none: newest).
     let cursors = RwSignal::new(Vec::<String>::new());
+    let page_rows = RwSignal::new(DEFAULT_ROWS);
     let reload = RwSignal::new(0_u32);
     // A new filter starts again from the newest rows.
     let apply = Callback::new(move |c: Criteria| {
@@ -62,7 +65,7 @@ pub fn HistoryPage() -> impl IntoView {
     };
     let query = Memo::new(move |_| {
         let cursor = cursors.with(|c| c.last().cloned());
-        criteria.with(|c| c.list_query(tab.get(), cursor, PAGE_ROWS))
+        criteria.with(|c| c.list_query(tab.get(), cursor, page_rows.get()))
     });
     let page = LocalResource::new(move || {
         reload.track();
@@ -97,6 +100,13 @@ pub fn HistoryPage() -> impl IntoView {
         let q = ListQuery { format: Some(Format::Csv), limit: None, cursor: None, ..query.get() };
         list_url(tab.get(), &q)
     };
+    let export_all_label = move || match page.get().and_then(Result::ok).map(|r| r.paging().1) {
+        Some(total) if total > u64::from(MAX_EXPORT_ROWS) => {
+            format!("Export CSV (newest {MAX_EXPORT_ROWS} of {total})")
+        }
+        Some(total) => format!("Export CSV (all {total})"),
+        None => "Export CSV (all)".to_owned(),
+    };
     let tabs = HistoryList::ALL
         .into_iter()
         .map(|list| {
@@ -123,10 +133,10 @@ pub fn HistoryPage() -> impl IntoView {
             <PnlPanel pnl/>
             <div class="tabs" role="tablist" aria-label="History lists">{tabs}</div>
             <div class="list-tools">
-                <Pager page cursors/>
+                <Pager page cursors page_rows/>
                 <div class="exports">
                     <a id="history-export" class="btn" href=export_page download="">"Export CSV (this page)"</a>
-                    <a id="history-export-all" class="btn" href=export_all download="">"Export CSV (all matching)"</a>
+                    <a id="history-export-all" class="btn" href=export_all download="">{export_all_label}</a>
                 </div>
             </div>
             {move || match page.get() {
@@ -138,9 +148,13 @@ pub fn HistoryPage() -> impl IntoView {
     }
 }
 
-/// "Page 2 of 5 · 118 rows", with newer and older.
+/// "Page 2 of 5 · 118 rows", with newer and older, and the rows per page.
 #[component]
-fn Pager(page: LocalResource<Result<Rows, ApiError>>, cursors: RwSignal<Vec<String>>) -> impl IntoView {
+fn Pager(
+    page: LocalResource<Result<Rows, ApiError>>,
+    cursors: RwSignal<Vec<String>>,
+    page_rows: RwSignal<u32>,
+) -> impl IntoView {
     let paging = Memo::new(move |_| page.get().and_then(Result::ok).map(|r| r.paging()));
     let next = move || paging.get().and_then(|(next, _, _)| next);
     let info = move || {
@@ -160,6 +174,18 @@ fn Pager(page: LocalResource<Result<Rows, ApiError>>, cursors: RwSignal<Vec<Stri
             <span id="history-page-info" class="muted">{info}</span>
             <button id="history-older" type="button" class="btn" prop:disabled=move || next().is_none()
                 on:click=move |_| if let Some(c) = next() { cursors.update(|cs| cs.push(c)) }>"Older ›"</button>
+            <label class="rows muted">
+                "Rows "
+                <select id="history-limit" prop:value=move || page_rows.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(n) = event_target_value(&ev).parse() {
+                            cursors.set(Vec::new());
+                            page_rows.set(n);
+                        }
+                    }>
+                    {PAGE_SIZES.map(|n| view! { <option value=n.to_string()>{n}</option> }).collect_view()}
+                </select>
+            </label>
         </nav>
     }
 }
@@ -176,7 +202,7 @@ fn PnlPanel(pnl: LocalResource<Result<PnlSeries, ApiError>>) -> impl IntoView {
                 view! {
                     <div class="figure">
                         <dt>{label}</dt>
-                        <dd data-field=field class=format!("num {class}")>{text}</dd>
+                        <dd data-field=field class=format!("num money {class}")>{text}</dd>
                     </div>
                 }
             };

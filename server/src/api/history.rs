@@ -170,7 +170,7 @@ async fn pnl(
         }
     };
     if from > to {
-        return Err(ApiError::field("to", "`to` must not be before the first record when `from` is not given"));
+        return Err(ApiError::field("from", "`from` must not be after `to` (by default now)"));
     }
     let fills = db::fills::between(&s.db, symbol, from, to).await?;
     let payments = db::payments::between(&s.db, symbol, from, to).await?;

@@ -34,10 +34,31 @@ const EXPORT: &str = r#"
 
 /// Every amount classed negative shows its '-', and every '-' amount is classed negative.
 const SIGNS: &str = r#"
-    const cells = Array.from(document.querySelectorAll('.history-page td.num, .history-page dd.num'));
+    const cells = Array.from(document.querySelectorAll('.history-page .money'));
+    if (!cells.length) return 'no amounts on the page';
     return cells.filter(c => c.classList.contains('neg') !== c.textContent.trim().startsWith('-'))
         .map(c => c.outerHTML);
 "#;
+
+async fn open_tab(c: &fantoccini::Client, list: &str) {
+    let tab = c.find(fantoccini::Locator::Css(&format!("[data-tab={list}]"))).await.unwrap();
+    tab.click().await.unwrap();
+}
+
+/// The page's own export, `[id, symbol, venue]` per record as `TABLE` reads the rows.
+async fn exported_rows(c: &fantoccini::Client) -> Vec<Vec<String>> {
+    let csv = c.execute_async(EXPORT, vec![]).await.unwrap();
+    assert_eq!((csv["status"].as_u64(), csv["type"].as_str()), (Some(200), Some("text/csv; charset=utf-8")), "{csv}");
+    assert!(csv["disposition"].as_str().is_some_and(|d| d.starts_with("attachment")), "{csv}");
+    let lines: Vec<Vec<String>> = serde_json::from_value(csv["lines"].clone()).unwrap();
+    let header = &lines[0];
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (symbol, venue) = (col("symbol").expect("a symbol column"), col("venue"));
+    lines[1..]
+        .iter()
+        .map(|l| vec![l[0].clone(), l[symbol].clone(), venue.map(|v| l[v].clone()).unwrap_or_default()])
+        .collect()
+}
 
 struct Api {
     http: reqwest::Client,
@@ -187,15 +208,22 @@ async fn steps(c: &fantoccini::Client, url: &str, running: &server::startup::Run
     assert!(shown.len() >= 4, "two slices to open, two to close: {shown:?}");
 
     // The export of what is shown: exactly those rows, in that order.
-    let csv = c.execute_async(EXPORT, vec![]).await.unwrap();
-    assert_eq!((csv["status"].as_u64(), csv["type"].as_str()), (Some(200), Some("text/csv; charset=utf-8")), "{csv}");
-    assert!(csv["disposition"].as_str().is_some_and(|d| d.starts_with("attachment")), "{csv}");
-    let lines: Vec<Vec<String>> = serde_json::from_value(csv["lines"].clone()).unwrap();
-    let header = &lines[0];
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no {name} column"));
-    let exported: Vec<Vec<String>> =
-        lines[1..].iter().map(|l| vec![l[0].clone(), l[col("symbol")].clone(), l[col("venue")].clone()]).collect();
-    assert_eq!(exported, shown, "the CSV holds exactly the rows shown");
+    assert_eq!(exported_rows(c).await, shown, "the CSV holds exactly the rows shown");
+    // The other lists under the same filter (a position has no venue: ETH only).
+    for list in ["orders", "funding", "positions"] {
+        open_tab(c, list).await;
+        let rows = wait_for(c, list, TABLE, long, |v| {
+            v["list"] == list
+                && v["rows"].as_array().is_some_and(|r| {
+                    !r.is_empty() && r.iter().all(|r| r[1] == "ETH" && (list == "positions" || r[2] == "lighter"))
+                })
+        })
+        .await;
+        let rows: Vec<Vec<String>> = serde_json::from_value(rows["rows"].clone()).unwrap();
+        assert_eq!(exported_rows(c).await, rows, "{list}: the CSV holds exactly the rows shown");
+    }
+    open_tab(c, "fills").await;
+    wait_for(c, "the fills again", TABLE, long, only_eth).await;
 
     // Every sign is shown and classed alike.
     let bad = c.execute(SIGNS, vec![]).await.unwrap();
@@ -211,10 +239,45 @@ async fn steps(c: &fantoccini::Client, url: &str, running: &server::startup::Run
     let still = c.execute(TABLE, vec![]).await.unwrap();
     assert!(only_eth(&still), "the bad filter was not applied: {still}");
 
+    // Paging: every order, ten at a time; each page's export holds that page.
+    c.find(fantoccini::Locator::Css("#history-reset")).await.unwrap().click().await.unwrap();
+    open_tab(c, "orders").await;
+    let all: Vec<String> = api.get("/history/orders?limit=500").await["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["client_order_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(all.len() > 10 && all.len() <= 20, "two pages of ten: {all:?}");
+    c.execute(
+        "const s = document.querySelector('#history-limit'); s.value = '10'; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let info = "return document.querySelector('#history-page-info')?.textContent ?? '';";
+    let first = format!("Page 1 of 2 · {} rows", all.len());
+    wait_for(c, "page 1 of 2", info, long, |v| v.as_str() == Some(first.as_str())).await;
+    let page1 = wait_for(c, "ten orders", TABLE, long, |v| v["rows"].as_array().is_some_and(|r| r.len() == 10)).await;
+    let page1: Vec<Vec<String>> = serde_json::from_value(page1["rows"].clone()).unwrap();
+    assert_eq!(exported_rows(c).await, page1);
+    c.find(fantoccini::Locator::Css("#history-older")).await.unwrap().click().await.unwrap();
+    let second = format!("Page 2 of 2 · {} rows", all.len());
+    wait_for(c, "page 2 of 2", info, long, |v| v.as_str() == Some(second.as_str())).await;
+    let page2 = wait_for(c, "the older orders", TABLE, long, |v| {
+        v["rows"].as_array().is_some_and(|r| r.len() == all.len() - 10)
+    })
+    .await;
+    let page2: Vec<Vec<String>> = serde_json::from_value(page2["rows"].clone()).unwrap();
+    assert_eq!(exported_rows(c).await, page2);
+    let paged: Vec<String> = page1.iter().chain(&page2).map(|r| r[0].clone()).collect();
+    assert_eq!(paged, all, "two pages: every order once, newest first");
+    let disabled = "return document.querySelector('#history-older').disabled;";
+    assert_eq!(c.execute(disabled, vec![]).await.unwrap(), json!(true));
+
     // A phone: nothing wider than the screen but the table's own scroller.
     c.set_window_size(390, 844).await.unwrap();
-    c.find(fantoccini::Locator::Css("#history-reset")).await.unwrap().click().await.unwrap();
-    c.find(fantoccini::Locator::Css("[data-tab=positions]")).await.unwrap().click().await.unwrap();
+    open_tab(c, "positions").await;
     wait_for(c, "positions again", TABLE, long, |v| v["list"] == "positions").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let overflow = "return document.documentElement.scrollWidth - window.innerWidth;";
