@@ -112,6 +112,16 @@ fn held(from: i64, to: Option<i64>) -> String {
     }
 }
 
+/// A position's id as a button that narrows every list to that position.
+fn position_cell(col: &'static str, id: i64, pick: Callback<i64>) -> impl IntoView {
+    view! {
+        <td data-col=col class="num">
+            <button type="button" class="link" data-position=id title="Only this position"
+                on:click=move |_| pick.run(id)>{id}</button>
+        </td>
+    }
+}
+
 fn header(cols: &[(&'static str, &'static str)]) -> impl IntoView {
     let cells = cols.iter().map(|(col, label)| view! { <th scope="col" data-col=*col>{*label}</th> }).collect_view();
     view! { <thead><tr>{cells}</tr></thead> }
@@ -131,10 +141,10 @@ const POSITION_COLS: [(&str, &str); 11] = [
     ("net", "Net"),
 ];
 
-fn position_row(p: ClosedPosition) -> impl IntoView {
+fn position_row(p: ClosedPosition, pick: Callback<i64>) -> impl IntoView {
     view! {
         <tr data-row-id=p.id.to_string() title=p.note.clone().unwrap_or_default()>
-            <td data-col="id" class="num">{p.id}</td>
+            {position_cell("id", p.id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{p.symbol.to_string()}</th>
             <td data-col="direction" class="direction">{direction(p.direction)}</td>
             <td data-col="status" class=format!("status status-{}", text(&p.status))>{text(&p.status)}</td>
@@ -163,13 +173,13 @@ const ORDER_COLS: [(&str, &str); 11] = [
     ("fee", "Fee"),
 ];
 
-fn order_row(o: OrderView) -> impl IntoView {
+fn order_row(o: OrderView, pick: Callback<i64>) -> impl IntoView {
     let (row_id, id) = (o.client_order_id.to_string(), o.client_order_id.to_string());
     view! {
         <tr data-row-id=row_id title=o.error.clone().unwrap_or_default()>
             <td data-col="created" class="num">{time_text(o.created_ms)}</td>
             <td data-col="client_order_id" class="mono">{id}</td>
-            <td data-col="position_id" class="num">{o.position_id}</td>
+            {position_cell("position_id", o.position_id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{o.symbol.to_string()}</th>
             {venue_cell(o.venue)}
             <td data-col="side" class=format!("side side-{}", text(&o.side))>{text(&o.side)}</td>
@@ -196,11 +206,11 @@ const FILL_COLS: [(&str, &str); 11] = [
     ("client_order_id", "Order"),
 ];
 
-fn fill_row(f: FillRecord) -> impl IntoView {
+fn fill_row(f: FillRecord, pick: Callback<i64>) -> impl IntoView {
     view! {
         <tr data-row-id=f.row_id()>
             <td data-col="time" class="num">{time_text(f.time_ms)}</td>
-            <td data-col="position_id" class="num">{f.position_id}</td>
+            {position_cell("position_id", f.position_id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{f.symbol.to_string()}</th>
             {venue_cell(f.venue)}
             <td data-col="side" class=format!("side side-{}", text(&f.side))>{text(&f.side)}</td>
@@ -225,12 +235,12 @@ const FUNDING_COLS: [(&str, &str); 8] = [
     ("amount", "Amount"),
 ];
 
-fn funding_row(p: FundingRecord) -> impl IntoView {
+fn funding_row(p: FundingRecord, pick: Callback<i64>) -> impl IntoView {
     let rate = format!("{} / {}", format::percent_signed(p.rate.rate, 4), format::interval(p.rate.interval));
     view! {
         <tr data-row-id=p.row_id() title=format!("payment {}", p.payment_id)>
             <td data-col="time" class="num">{time_text(p.time_ms)}</td>
-            <td data-col="position_id" class="num">{p.position_id}</td>
+            {position_cell("position_id", p.position_id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{p.symbol.to_string()}</th>
             {venue_cell(p.venue)}
             <td data-col="rate" class=format!("num {}", format::percent_sign_class(p.rate.rate, 4))>{rate}</td>
@@ -245,22 +255,26 @@ fn empty(cols: usize) -> impl IntoView {
     view! { <tr class="empty"><td colspan=cols>"No records match the filter."</td></tr> }
 }
 
-/// The table of one page.
+/// The table of one page; `pick` is called with a position id the user selects.
 #[component]
-pub fn HistoryTable(rows: Rows) -> impl IntoView {
+pub fn HistoryTable(rows: Rows, pick: Callback<i64>) -> impl IntoView {
     let list = rows.list().as_str();
     let n = rows.len();
     let (head, body) = match rows {
-        Rows::Positions(p) => {
-            (header(&POSITION_COLS).into_any(), p.rows.into_iter().map(position_row).collect_view().into_any())
-        }
+        Rows::Positions(p) => (
+            header(&POSITION_COLS).into_any(),
+            p.rows.into_iter().map(|r| position_row(r, pick)).collect_view().into_any(),
+        ),
         Rows::Orders(p) => {
-            (header(&ORDER_COLS).into_any(), p.rows.into_iter().map(order_row).collect_view().into_any())
+            (header(&ORDER_COLS).into_any(), p.rows.into_iter().map(|r| order_row(r, pick)).collect_view().into_any())
         }
-        Rows::Fills(p) => (header(&FILL_COLS).into_any(), p.rows.into_iter().map(fill_row).collect_view().into_any()),
-        Rows::Funding(p) => {
-            (header(&FUNDING_COLS).into_any(), p.rows.into_iter().map(funding_row).collect_view().into_any())
+        Rows::Fills(p) => {
+            (header(&FILL_COLS).into_any(), p.rows.into_iter().map(|r| fill_row(r, pick)).collect_view().into_any())
         }
+        Rows::Funding(p) => (
+            header(&FUNDING_COLS).into_any(),
+            p.rows.into_iter().map(|r| funding_row(r, pick)).collect_view().into_any(),
+        ),
     };
     view! {
         <div class="table-wrap">

@@ -55,6 +55,14 @@ pub fn HistoryPage() -> impl IntoView {
         criteria.set(c);
         cursors.set(Vec::new());
     });
+    // A position picked in a table: its fills (or, from fills, keep the list).
+    let pick = Callback::new(move |id: i64| {
+        criteria.update(|c| c.position_id = Some(id));
+        cursors.set(Vec::new());
+        if tab.get_untracked() == HistoryList::Positions {
+            tab.set(HistoryList::Fills);
+        }
+    });
     // So does another list; a status belongs to one list.
     let open_tab = move |list: HistoryList| {
         if criteria.with(|c| c.status.is_some()) {
@@ -129,7 +137,7 @@ pub fn HistoryPage() -> impl IntoView {
                     "Refresh"
                 </button>
             </div>
-            <Filters tab=tab.into() apply server_error/>
+            <Filters tab=tab.into() criteria=criteria.into() apply server_error/>
             <PnlPanel pnl/>
             <div class="tabs" role="tablist" aria-label="History lists">{tabs}</div>
             <div class="list-tools">
@@ -142,7 +150,7 @@ pub fn HistoryPage() -> impl IntoView {
             {move || match page.get() {
                 None => view! { <p class="chart-note muted">"Loading…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p id="history-error" class="chart-note error">{e.to_string()}</p> }.into_any(),
-                Some(Ok(rows)) => view! { <HistoryTable rows/> }.into_any(),
+                Some(Ok(rows)) => view! { <HistoryTable rows pick/> }.into_any(),
             }}
         </section>
     }

@@ -222,8 +222,14 @@ async fn steps(c: &fantoccini::Client, url: &str, running: &server::startup::Run
         let rows: Vec<Vec<String>> = serde_json::from_value(rows["rows"].clone()).unwrap();
         assert_eq!(exported_rows(c).await, rows, "{list}: the CSV holds exactly the rows shown");
     }
-    open_tab(c, "fills").await;
-    wait_for(c, "the fills again", TABLE, long, only_eth).await;
+    // A position's id narrows the lists to it, starting with its fills.
+    let id = format!("button[data-position='{eth}']");
+    c.find(fantoccini::Locator::Css(&id)).await.unwrap().click().await.unwrap();
+    wait_for(c, "the position's fills", TABLE, long, only_eth).await;
+    let positions = "return Array.from(document.querySelectorAll('#history-table td[data-col=position_id]')).map(td => td.textContent);";
+    let ids = c.execute(positions, vec![]).await.unwrap();
+    assert!(ids.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|v| *v == json!(eth.to_string()))), "{ids}");
+    assert_eq!(exported_rows(c).await.len(), ids.as_array().map_or(0, Vec::len));
 
     // Every sign is shown and classed alike.
     let bad = c.execute(SIGNS, vec![]).await.unwrap();

@@ -131,6 +131,8 @@ fn field(name: &'static str, label: &'static str, message: Signal<Option<String>
 #[component]
 pub fn Filters(
     tab: Signal<HistoryList>,
+    /// The criteria in force (the position picked in a table is not an input).
+    criteria: Signal<Criteria>,
     /// Called with the checked criteria; never with bad input.
     apply: Callback<Criteria>,
     #[prop(into)] server_error: Signal<Option<ApiError>>,
@@ -149,7 +151,7 @@ pub fn Filters(
         match draft.with(Draft::check) {
             Ok(c) => {
                 errors.set(Vec::new());
-                apply.run(c);
+                apply.run(Criteria { position_id: criteria.with_untracked(|c| c.position_id), ..c });
             }
             Err(e) => errors.set(e),
         }
@@ -216,6 +218,15 @@ pub fn Filters(
             {field("status", "Status", message("status"), status)}
             {field("from", "From (UTC day)", message("from"), text_input("from", "date", |d| d.from.clone(), |d, v| d.from = v))}
             {field("to", "To (UTC day)", message("to"), text_input("to", "date", |d| d.to.clone(), |d, v| d.to = v))}
+            {move || criteria.with(|c| c.position_id).map(|id| view! {
+                <div class="field" data-field="position_id">
+                    <span class="field-label">"Position"</span>
+                    <button id="history-position" type="button" class="btn chip" title="Show every position"
+                        on:click=move |_| apply.run(Criteria { position_id: None, ..criteria.get_untracked() })>
+                        {format!("#{id} ×")}
+                    </button>
+                </div>
+            })}
             <div class="filter-actions">
                 <button id="history-apply" type="submit" class="btn primary">"Apply"</button>
                 <button id="history-reset" type="button" class="btn" on:click=reset>"Reset"</button>
