@@ -48,6 +48,7 @@ fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::board::BoardPage/>
+                    <Route path=path!("/history") view=pages::history::HistoryPage/>
                 </Routes>
             </main>
         </Router>

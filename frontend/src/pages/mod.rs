@@ -1,4 +1,5 @@
 //! One module per page; the router in `main.rs` maps URLs to them.
 
 pub mod board;
+pub mod history;
 pub mod not_found;

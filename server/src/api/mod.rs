@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod equity;
 mod funding;
+mod history;
 mod streams;
 mod symbols;
 mod system;
@@ -53,6 +54,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(trading::router())
         .merge(symbols::router())
         .merge(equity::router())
+        .merge(history::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())

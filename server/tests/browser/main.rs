@@ -8,3 +8,4 @@
 mod board;
 mod fakes;
 mod harness;
+mod history;
