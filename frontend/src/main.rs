@@ -71,6 +71,7 @@ fn Shell() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::dashboard::Dashboard/>
                     <Route path=path!("/trading") view=pages::trading::TradingPage/>
+                    <Route path=path!("/history") view=pages::history::HistoryPage/>
                 </Routes>
             </main>
         </Router>

@@ -23,7 +23,7 @@ struct NavItem {
 const NAV: [NavItem; 5] = [
     NavItem { path: "/", label: "Dashboard", routed: true, role: Role::Viewer },
     NavItem { path: "/trading", label: "Trading", routed: true, role: Role::Viewer },
-    NavItem { path: "/history", label: "History", routed: false, role: Role::Viewer },
+    NavItem { path: "/history", label: "History", routed: true, role: Role::Viewer },
     NavItem { path: "/config", label: "Config", routed: false, role: Role::Admin },
     NavItem { path: "/system", label: "System", routed: false, role: Role::Viewer },
 ];

@@ -2,6 +2,7 @@
 
 pub mod board;
 pub mod dashboard;
+pub mod history;
 pub mod login;
 pub mod not_found;
 pub mod trading;

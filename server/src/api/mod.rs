@@ -6,6 +6,7 @@ mod auth;
 mod balances;
 mod equity;
 mod funding;
+mod history;
 mod quotes;
 mod streams;
 mod symbols;
@@ -55,6 +56,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(trading::router())
         .merge(symbols::router())
         .merge(equity::router())
+        .merge(history::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())

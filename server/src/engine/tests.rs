@@ -4,6 +4,7 @@
 mod faults;
 mod flows;
 mod harness;
+mod history;
 mod preview;
 mod reconcile;
 mod replay;

@@ -3,6 +3,7 @@
 
 mod equity;
 mod helpers;
+mod history;
 mod persistence;
 mod quotes;
 mod rest;

@@ -8,6 +8,7 @@
 mod board;
 mod fakes;
 mod harness;
+mod history;
 mod login;
 mod session;
 mod trading;
