@@ -14,7 +14,7 @@ pub fn OpenOrders() -> impl IntoView {
     let open = Memo::new(move |_| {
         streams.orders.items().with(|m| {
             let mut v: Vec<OrderView> = m.values().filter(|o| !o.status.is_final()).cloned().collect();
-            v.sort_by(|a, b| b.created_ms.cmp(&a.created_ms));
+            v.sort_by_key(|o| std::cmp::Reverse(o.created_ms));
             v
         })
     });

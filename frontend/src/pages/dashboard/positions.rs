@@ -102,7 +102,7 @@ fn PositionRow(id: PositionId) -> impl IntoView {
         })
     };
     view! {
-        <tr data-position-id=id.to_string() data-status=move || status()>
+        <tr data-position-id=id.to_string() data-status=status>
             <th scope="row" data-col="symbol" class="symbol">{symbol}</th>
             <td data-col="direction" class="direction">{direction}</td>
             <td data-col="status" title=note>{status}</td>
