@@ -245,7 +245,7 @@ async fn cursors_break_ties_and_bad_parameters_are_named() {
         client_order_id: ClientOrderId::new(&format!("seed-{n}")).unwrap(),
         filled_qty: Qty(Decimal::ONE),
         position_id: 99,
-        venue: if n % 2 == 0 { Venue::Binance } else { Venue::Lighter },
+        venue: if n.is_multiple_of(2) { Venue::Binance } else { Venue::Lighter },
         symbol: Symbol::new("SOL").unwrap(),
         side: app::order::Side::Buy,
         purpose: app::trading::OrderPurpose::Open,
