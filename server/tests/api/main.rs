@@ -6,6 +6,7 @@ mod helpers;
 mod history;
 mod persistence;
 mod rest;
+mod roles;
 mod symbols;
 mod trading;
 mod venues;
