@@ -1,6 +1,7 @@
 //! The HTTP surface: REST under `/api/v1`, WebSockets under `/ws`, and the SPA from the
 //! static directory with `index.html` as the fallback for client-side routes.
 
+mod config;
 mod equity;
 mod funding;
 mod streams;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub started_ms: TimestampMs,
     pub stale_after_ms: i64,
     pub engine: crate::engine::run::EngineHandle,
+    /// Each venue's latest REST round trip (`health` probes).
+    pub health: crate::health::HealthHandle,
     /// Cancelled when the server stops; long-lived sessions watch it.
     pub shutdown: tokio_util::sync::CancellationToken,
 }
@@ -45,6 +48,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(system::router())
         .merge(funding::router())
         .merge(trading::router())
+        .merge(config::router())
         .merge(symbols::router())
         .merge(equity::router());
     let mut router = Router::new()
