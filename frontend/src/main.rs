@@ -48,6 +48,8 @@ fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::board::BoardPage/>
+                    <Route path=path!("/config") view=pages::config::ConfigPage/>
+                    <Route path=path!("/system") view=pages::system::SystemPage/>
                 </Routes>
             </main>
         </Router>

@@ -6,5 +6,7 @@
 //! `cargo test` without that variable skips them with a message.
 
 mod board;
+mod config;
 mod fakes;
 mod harness;
+mod system;
