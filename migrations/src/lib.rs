@@ -9,6 +9,7 @@ mod m20261122_000003_trading;
 mod m20261122_000004_symbol_rules;
 mod m20261122_000005_equity_snapshots;
 mod m20261123_000001_reconciliations;
+mod m20261123_000002_auth;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_symbol_rules::Migration),
             Box::new(m20261122_000005_equity_snapshots::Migration),
             Box::new(m20261123_000001_reconciliations::Migration),
+            Box::new(m20261123_000002_auth::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const SAMPLES: usize = 200;
 
@@ -62,11 +63,16 @@ async fn measure(clients: usize) -> (f64, f64, usize) {
     running.state.collector.wait_ready().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let url = format!("ws://{}/ws/funding-rates", running.addr);
+    let (token, _) = server::auth::issue_token(&running.state.db, "bench", app::auth::Role::Viewer, "admin", 0, None)
+        .await
+        .expect("token");
     let origin = Instant::now();
     let sent: Arc<Vec<AtomicU64>> = Arc::new((0..SAMPLES).map(|_| AtomicU64::new(0)).collect());
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+        let mut req = url.as_str().into_client_request().expect("request");
+        req.headers_mut().insert("authorization", format!("Bearer {token}").parse().expect("header"));
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await.expect("connect");
         let _snapshot = ws.next().await;
         let sent = sent.clone();
         tasks.push(tokio::spawn(async move {

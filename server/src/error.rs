@@ -18,6 +18,15 @@ pub enum ApiError {
     Refused(String),
     #[error("invalid fields")]
     Invalid(Vec<app::params::FieldError>),
+    /// No valid session or token: log in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, but the role does not allow it (or a CSRF/origin check failed).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed logins: try again after this many seconds.
+    #[error("too many attempts")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -81,6 +90,16 @@ impl IntoResponse for ApiError {
                 let field = errors.first().map(|e| e.field.clone());
                 fields = errors;
                 (StatusCode::BAD_REQUEST, "bad_request", field, message)
+            }
+            ApiError::Unauthorized(message) => (StatusCode::UNAUTHORIZED, "unauthorized", None, message),
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, "forbidden", None, message),
+            ApiError::Throttled { retry_after_secs } => {
+                let message = format!("too many failed logins; try again in {retry_after_secs} s");
+                let body = ErrorBody {
+                    error: ErrorDetail { code: "throttled".into(), message, field: None, fields: Vec::new() },
+                };
+                let retry = [(axum::http::header::RETRY_AFTER, retry_after_secs.to_string())];
+                return (StatusCode::TOO_MANY_REQUESTS, retry, Json(body)).into_response();
             }
             ApiError::Internal(err) => {
                 tracing::error!(error = %err, "internal error");

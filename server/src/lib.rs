@@ -2,6 +2,8 @@
 //! persistence and the axum REST + WebSocket API.
 
 pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod collector;
 pub mod db;
 pub mod doctor;

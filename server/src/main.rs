@@ -28,6 +28,11 @@ enum Command {
     /// Check each configured venue: reachability, clock offset, API key, position mode, balance.
     /// Exits 1 when a check fails.
     Doctor,
+    /// Manage users on the configured database.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Serve a local fake of a venue's wire protocol (REST + WebSocket) until Ctrl-C.
     Fake {
         #[arg(value_enum)]
@@ -35,6 +40,30 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:0")]
         addr: SocketAddr,
     },
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user. The password is generated and printed, or read from one line of stdin.
+    Add {
+        username: String,
+        #[arg(long, value_parser = parse_role, default_value = "viewer")]
+        role: app::auth::Role,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (generated and printed, or from stdin) and end the user's sessions.
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users and their roles.
+    List,
+}
+
+fn parse_role(s: &str) -> Result<app::auth::Role, String> {
+    s.parse()
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -66,6 +95,7 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::User { action } => user(settings, action).await,
         Command::Fake { .. } => unreachable!("handled above"),
     }
 }
@@ -83,6 +113,20 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     });
     running.join().await;
     Ok(())
+}
+
+async fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let db = server::db::connect(settings.database.url.expose_secret()).await.context("database")?;
+    match action {
+        UserAction::Add { username, role, password_stdin } => {
+            server::auth::cli::add(&db, &username, role, password_stdin).await
+        }
+        UserAction::ResetPassword { username, password_stdin } => {
+            server::auth::cli::reset_password(&db, &username, password_stdin).await
+        }
+        UserAction::List => server::auth::cli::list(&db).await,
+    }
 }
 
 async fn fake(venue: FakeVenue, addr: SocketAddr) -> anyhow::Result<()> {

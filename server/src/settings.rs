@@ -18,6 +18,21 @@ pub struct Settings {
     pub sim: SimSettings,
     pub venues: VenuesSettings,
     pub engine: EngineSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// A browser session lasts this long after login.
+    pub session_hours: u32,
+    /// Mark the session cookie `Secure` (set when served over HTTPS, e.g. behind a proxy).
+    pub secure_cookie: bool,
+    /// Failed logins allowed per username (and four times as many per address) in the window.
+    pub max_failures: u32,
+    pub failure_window_secs: u64,
+    /// The first admin's password on a database without users (`ARB_ADMIN_PASSWORD`). Without
+    /// it a password is generated and printed once.
+    pub admin_password: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,6 +162,12 @@ disconnect_secs = 0
 event_log_dir = "data/events"
 reconcile_secs = 60
 
+[auth]
+session_hours = 12
+secure_cookie = false
+max_failures = 5
+failure_window_secs = 900
+
 [venues.binance]
 mode = "sim"
 
@@ -167,7 +188,15 @@ impl Settings {
     /// The secrets file has the settings' shape (`[venues.binance] api_key = "…"`) and lives
     /// outside the repository; a group- or world-readable one is refused.
     pub fn load(file: Option<&Path>, secrets: Option<&Path>) -> Result<Settings, config::ConfigError> {
-        Self::load_layers(file, secrets, Environment::with_prefix("ARB").prefix_separator("__").separator("__"))
+        let env = Environment::with_prefix("ARB").prefix_separator("__").separator("__");
+        let mut settings = Self::load_layers(file, secrets, env)?;
+        // The documented shortcut for the first admin's password.
+        if let Ok(password) = std::env::var("ARB_ADMIN_PASSWORD")
+            && !password.is_empty()
+        {
+            settings.auth.admin_password = Some(SecretString::from(password));
+        }
+        Ok(settings)
     }
 
     /// Defaults, `file`, then an explicit environment source (tests).

@@ -23,6 +23,8 @@ pub enum StartupError {
     Venues(#[from] crate::venue::build::BuildError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error("first admin: {0}")]
+    Admin(#[from] crate::auth::CreateUserError),
 }
 
 /// A started server. Cancel `shutdown` to stop it; `join` waits for the tasks to finish.
@@ -82,6 +84,7 @@ async fn start_engine(
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect(settings.database.url.expose_secret()).await?;
+    crate::auth::bootstrap_admin(&db, &settings.auth, crate::venue::sim::clock::wall_clock_ms()).await?;
     // With a real venue in play the simulator runs in real time.
     let mixed = app::Venue::ALL.into_iter().any(|v| settings.venue(v).mode != app::VenueMode::Sim);
     let shutdown = CancellationToken::new();
@@ -114,6 +117,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         venues,
         started_ms: crate::venue::sim::clock::wall_clock_ms(),
         shutdown: shutdown.clone(),
+        auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
         stale_after_ms: i64::try_from(settings.collector.stale_after_secs).unwrap_or(30) * 1000 * market_speed,
     };
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
@@ -124,7 +128,8 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     let addr = listener.local_addr()?;
     let stop = shutdown.clone();
     tasks.push(tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned());
+        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stop.cancelled_owned());
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "http server failed");
         }

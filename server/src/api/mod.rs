@@ -1,13 +1,17 @@
 //! The HTTP surface: REST under `/api/v1`, WebSockets under `/ws`, and the SPA from the
 //! static directory with `index.html` as the fallback for client-side routes.
 
+mod audit;
+mod auth;
 mod config;
 mod equity;
 mod funding;
 mod streams;
 mod symbols;
 mod system;
+mod tokens;
 mod trading;
+mod users;
 pub mod ws;
 
 use crate::collector::CollectorHandle;
@@ -33,6 +37,8 @@ pub struct AppState {
     pub health: crate::health::HealthHandle,
     /// Cancelled when the server stops; long-lived sessions watch it.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Session settings and the login throttle.
+    pub auth: std::sync::Arc<crate::auth::AuthState>,
 }
 
 impl AppState {
@@ -50,7 +56,11 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(trading::router())
         .merge(config::router())
         .merge(symbols::router())
-        .merge(equity::router());
+        .merge(equity::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(tokens::router())
+        .merge(audit::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())
@@ -61,5 +71,8 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         let spa = ServeDir::new(dir).fallback(ServeFile::new(index));
         router = router.fallback_service(tower::ServiceBuilder::new().layer(CompressionLayer::new()).service(spa));
     }
-    router.layer(TraceLayer::new_for_http()).with_state(state)
+    // Every request, API, stream or file, passes the authentication gate (which lets the SPA's
+    // files and the login through).
+    let gate = axum::middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate);
+    router.layer(gate).layer(TraceLayer::new_for_http()).with_state(state)
 }

@@ -5,6 +5,8 @@
 //! through its queue; the answer comes once the engine has it in effect.
 
 use super::AppState;
+use crate::audit::{self, Action, Who};
+use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
@@ -12,7 +14,7 @@ use app::symbols::{SymbolRules, SymbolRulesBody, SymbolRulesRequest, SymbolStatu
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use sea_orm::SqlErr;
 
 pub fn router() -> Router<AppState> {
@@ -44,30 +46,59 @@ fn statuses(s: &AppState, rules: &SymbolRules) -> Vec<SymbolStatus> {
 
 async fn replace(
     State(s): State<AppState>,
-    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
-) -> Result<Json<SymbolRulesBody>, ApiError> {
-    let Json(req) = body?;
-    let rules = req.replacement().map_err(ApiError::Invalid)?;
-    let version = s.engine.read(|v| v.symbol_rules_version);
-    install(&s, version, rules).await
-}
-
-async fn add(
-    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     body: Result<Json<SymbolRulesRequest>, JsonRejection>,
 ) -> Result<Json<SymbolRulesBody>, ApiError> {
     let Json(req) = body?;
     let (current, version) = s.engine.read(|v| (v.symbol_rules.clone(), v.symbol_rules_version));
-    let rules = req.added_to(&current).map_err(ApiError::Invalid)?;
-    install(&s, version, rules).await
+    let result = match req.replacement() {
+        Ok(rules) => install(&s, version, rules, &actor.audit_name()).await,
+        Err(errors) => Err(ApiError::Invalid(errors)),
+    };
+    record(&s, &actor, &ip, "symbols.replace", &current, &req, result).await
+}
+
+async fn add(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
+    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
+) -> Result<Json<SymbolRulesBody>, ApiError> {
+    let Json(req) = body?;
+    let (current, version) = s.engine.read(|v| (v.symbol_rules.clone(), v.symbol_rules_version));
+    let result = match req.added_to(&current) {
+        Ok(rules) => install(&s, version, rules, &actor.audit_name()).await,
+        Err(errors) => Err(ApiError::Invalid(errors)),
+    };
+    record(&s, &actor, &ip, "symbols.add", &current, &req, result).await
+}
+
+/// Audit a rules change: the rules before, and after (or the request, when refused).
+async fn record(
+    s: &AppState,
+    actor: &Actor,
+    ip: &ClientIp,
+    name: &'static str,
+    before: &SymbolRules,
+    req: &SymbolRulesRequest,
+    result: Result<SymbolRulesBody, ApiError>,
+) -> Result<Json<SymbolRulesBody>, ApiError> {
+    let action = Action::new(name).before(before);
+    let (action, detail) = match &result {
+        Ok(body) => (action.target(format!("version {}", body.version)).after(&body.rules), None),
+        Err(_) => (action.after(req), None),
+    };
+    audit::record(s, Who::actor(actor, ip), action, &result, detail).await;
+    result.map(Json)
 }
 
 /// Store `rules` as the version after `base`, then put them in effect. Stored first so that an
 /// acknowledged change survives a restart; the version being the primary key turns a change
 /// racing another (both built on `base`) into a refusal instead of a lost update.
-async fn install(s: &AppState, base: i64, rules: SymbolRules) -> Result<Json<SymbolRulesBody>, ApiError> {
+async fn install(s: &AppState, base: i64, rules: SymbolRules, author: &str) -> Result<SymbolRulesBody, ApiError> {
     let version = base + 1;
-    if let Err(e) = db::symbols::insert(&s.db, version, &rules, "api", s.now_ms()).await {
+    if let Err(e) = db::symbols::insert(&s.db, version, &rules, author, s.now_ms()).await {
         return Err(match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::Refused(format!("the symbol rules changed meanwhile (version {version} exists); retry"))
@@ -77,5 +108,5 @@ async fn install(s: &AppState, base: i64, rules: SymbolRules) -> Result<Json<Sym
     }
     s.engine.command(Command::SetSymbolRules { version, rules: rules.clone() }).await?;
     let symbols = statuses(s, &rules);
-    Ok(Json(SymbolRulesBody { version, rules, symbols }))
+    Ok(SymbolRulesBody { version, rules, symbols })
 }

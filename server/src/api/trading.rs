@@ -4,6 +4,8 @@
 //! engine refusal is a 409 with its reason.
 
 use super::AppState;
+use crate::audit::{self, Action, Who};
+use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
@@ -17,7 +19,7 @@ use app::trading::{
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -73,11 +75,36 @@ fn range<T: PartialOrd + std::fmt::Display>(errors: &mut Vec<FieldError>, field:
     }
 }
 
+/// Record a trading command in the audit log with its acknowledgement or refusal.
+async fn audited(
+    s: &AppState,
+    actor: &Actor,
+    ip: &ClientIp,
+    action: Action,
+    result: Result<CommandAck, ApiError>,
+) -> Result<Json<CommandAck>, ApiError> {
+    let detail = result.as_ref().ok().map(|ack| ack.message.clone());
+    let action = match &result {
+        Ok(ack) if action.after.is_none() => action.after(&ack.positions),
+        _ => action,
+    };
+    audit::record(s, Who::actor(actor, ip), action, &result, detail).await;
+    result.map(Json)
+}
+
 async fn open(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     body: Result<Json<OpenPositionRequest>, JsonRejection>,
 ) -> Result<Json<CommandAck>, ApiError> {
     let Json(req) = body?;
+    let action = Action::new("order.open").target(&req.symbol).before(&req);
+    let result = open_checked(&s, req).await;
+    audited(&s, &actor, &ip, action, result).await
+}
+
+async fn open_checked(s: &AppState, req: OpenPositionRequest) -> Result<CommandAck, ApiError> {
     let mut errors = Vec::new();
     if req.notional.0 <= Decimal::ZERO {
         errors.push(FieldError { field: "notional".into(), message: "must be positive".into() });
@@ -95,32 +122,55 @@ async fn open(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    require_trading(&s)?;
-    Ok(Json(s.engine.command(Command::Open(req)).await?))
+    require_trading(s)?;
+    Ok(s.engine.command(Command::Open(req)).await?)
 }
 
 async fn close(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     body: Result<Json<ClosePositionRequest>, JsonRejection>,
 ) -> Result<Json<CommandAck>, ApiError> {
     let Json(req) = body?;
-    if req.percent <= Decimal::ZERO || req.percent > Decimal::ONE_HUNDRED {
-        return Err(ApiError::field("percent", "must be above 0 and at most 100"));
+    let before = s.engine.read(|v| v.positions.get(&req.position_id).cloned());
+    let mut action = Action::new("position.close").target(req.position_id);
+    if let Some(p) = &before {
+        action = action.before(&serde_json::json!({ "symbol": p.symbol, "status": p.status, "qty": p.target_qty }));
     }
-    if !s.engine.read(|v| v.positions.contains_key(&req.position_id)) {
-        return Err(ApiError::NotFound(format!("no position {}", req.position_id)));
+    let action = action.after(&req);
+    let result = async {
+        if req.percent <= Decimal::ZERO || req.percent > Decimal::ONE_HUNDRED {
+            return Err(ApiError::field("percent", "must be above 0 and at most 100"));
+        }
+        if before.is_none() {
+            return Err(ApiError::NotFound(format!("no position {}", req.position_id)));
+        }
+        require_trading(&s)?;
+        Ok(s.engine.command(Command::Close(req)).await?)
     }
-    require_trading(&s)?;
-    Ok(Json(s.engine.command(Command::Close(req)).await?))
+    .await;
+    audited(&s, &actor, &ip, action, result).await
 }
 
 async fn close_all(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     body: Result<Json<CloseAllRequest>, JsonRejection>,
 ) -> Result<Json<CommandAck>, ApiError> {
     let Json(req) = body?;
-    require_trading(&s)?;
-    Ok(Json(s.engine.command(Command::CloseAll(req)).await?))
+    let active: Vec<_> = s
+        .engine
+        .read(|v| v.positions.values().filter(|p| p.status.is_active()).map(|p| (p.id, p.symbol.clone())).collect());
+    let target = req.venue.map_or_else(|| "all venues".to_owned(), |v| v.to_string());
+    let action = Action::new("position.close_all").target(target).before(&active);
+    let result = async {
+        require_trading(&s)?;
+        Ok(s.engine.command(Command::CloseAll(req)).await?)
+    }
+    .await;
+    audited(&s, &actor, &ip, action, result).await
 }
 
 /// Both legs need a venue that can trade: refuse up front rather than half-send a slice.
@@ -206,12 +256,26 @@ async fn status(State(s): State<AppState>) -> Json<Option<EngineStatus>> {
     Json(s.engine.read(|v| v.status.clone()))
 }
 
-async fn pause(State(s): State<AppState>) -> Result<Json<CommandAck>, ApiError> {
-    Ok(Json(s.engine.command(Command::Pause).await?))
+async fn pause(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
+) -> Result<Json<CommandAck>, ApiError> {
+    let paused = s.engine.read(|v| v.status.as_ref().map(|st| st.paused));
+    let action = Action::new("engine.pause").before(&serde_json::json!({ "paused": paused }));
+    let result = s.engine.command(Command::Pause).await.map_err(ApiError::from);
+    audited(&s, &actor, &ip, action.after(&serde_json::json!({ "paused": true })), result).await
 }
 
-async fn resume(State(s): State<AppState>) -> Result<Json<CommandAck>, ApiError> {
-    Ok(Json(s.engine.command(Command::Resume).await?))
+async fn resume(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
+) -> Result<Json<CommandAck>, ApiError> {
+    let paused = s.engine.read(|v| v.status.as_ref().map(|st| st.paused));
+    let action = Action::new("engine.resume").before(&serde_json::json!({ "paused": paused }));
+    let result = s.engine.command(Command::Resume).await.map_err(ApiError::from);
+    audited(&s, &actor, &ip, action.after(&serde_json::json!({ "paused": false })), result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,6 +297,13 @@ async fn reconciliations(
 }
 
 /// Reconcile now; answers with the report.
-async fn reconcile_now(State(s): State<AppState>) -> Result<Json<app::reconcile::ReconcileReport>, ApiError> {
-    Ok(Json(s.engine.reconcile("manual").await?))
+async fn reconcile_now(
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
+) -> Result<Json<app::reconcile::ReconcileReport>, ApiError> {
+    let result = s.engine.reconcile("manual").await.map_err(ApiError::from);
+    let detail = result.as_ref().ok().map(|r| format!("{} difference(s)", r.differences.len()));
+    audit::record(&s, Who::actor(&actor, &ip), Action::new("reconcile.run"), &result, detail).await;
+    result.map(Json)
 }

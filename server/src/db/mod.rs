@@ -2,6 +2,7 @@
 //! and the queries, as functions taking a connection. Nothing here is on the hot path: the
 //! collector writes in batches on a timer.
 
+pub mod audit;
 pub mod entities;
 pub mod equity;
 pub mod funding;
@@ -9,6 +10,7 @@ pub mod prices;
 pub mod reconciliations;
 pub mod symbols;
 pub mod trading;
+pub mod users;
 
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};

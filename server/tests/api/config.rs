@@ -1,12 +1,11 @@
 //! Strategy parameters over HTTP: the version history with each change's diff, and the venue
 //! latency figures in `GET /status`.
 
-use crate::helpers::{call, spawn_app};
+use crate::helpers::{admin_app, call, spawn_app};
 use app::api::Status;
 use app::params::{ConfigBody, ParamChange, ParamsVersion};
 use axum::http::StatusCode;
 use serde_json::json;
-use server::api::app;
 use std::time::Duration;
 
 fn change(field: &str, before: &str, after: &str) -> ParamChange {
@@ -22,7 +21,7 @@ async fn history(r: &axum::Router, query: &str) -> Vec<ParamsVersion> {
 #[tokio::test]
 async fn each_change_is_a_version_with_its_diff_newest_first() {
     let t = spawn_app(&[]).await;
-    let r = app(t.running.state.clone(), None);
+    let r = admin_app(&t.running.state).await;
 
     // The first start stores the defaults as version 1.
     let first = history(&r, "").await;
@@ -75,7 +74,7 @@ async fn each_change_is_a_version_with_its_diff_newest_first() {
 async fn status_reports_each_venues_rest_latency() {
     // Every simulated call is delayed by 40 ms: the probe must see at least that.
     let t = spawn_app(&[("ARB__SIM__FAULTS__LATENCY_MS", "40")]).await;
-    let r = app(t.running.state.clone(), None);
+    let r = admin_app(&t.running.state).await;
     let mut last = None;
     for _ in 0..100 {
         let (s, v) = call(&r, "GET", "/api/v1/status", None).await;

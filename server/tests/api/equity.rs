@@ -7,14 +7,13 @@ use app::{Usd, Venue};
 use axum::http::StatusCode;
 use rust_decimal_macros::dec;
 use serde_json::{Value, json};
-use server::api::app;
 use server::db;
 use std::time::Duration;
 
 #[tokio::test]
 async fn equity_per_day_per_venue_with_total() {
     let t = spawn_app(&[("ARB__SIM__STARTING_BALANCE", "25000")]).await;
-    let r = app(t.running.state.clone(), None);
+    let r = crate::helpers::admin_app(&t.running.state).await;
     // Start-up snapshots today's equity on both venues (nothing traded: equity = wallet).
     let mut today = Value::Null;
     for _ in 0..50 {

@@ -1,14 +1,18 @@
 //! Starting a test server: simulated venues on a compressed clock, SQLite in a temp dir.
 
+use app::auth::Role;
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderValue, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
+use server::api::{AppState, app};
 use server::settings::Settings;
 use server::startup::{self, Running};
 use std::collections::HashMap;
 use tempfile::TempDir;
 use tower::ServiceExt;
+use tower_http::set_header::SetRequestHeaderLayer;
 
 pub struct TestApp {
     pub running: Running,
@@ -67,4 +71,60 @@ pub async fn call(router: &axum::Router, method: &str, uri: &str, body: Option<V
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// A user of each role with a bearer token: `users(state).await.token(Role::Trader)`.
+pub struct TestUsers {
+    pub tokens: Vec<(Role, String)>,
+}
+
+impl TestUsers {
+    pub fn token(&self, role: Role) -> &str {
+        &self.tokens.iter().find(|(r, _)| *r == role).expect("role").1
+    }
+}
+
+pub const PASSWORD: &str = "test-password-123";
+
+/// Create `viewer`, `trader` and `admin2` (plus the bootstrap `admin`) with tokens.
+pub async fn users(state: &AppState) -> TestUsers {
+    let now = server::venue::sim::clock::wall_clock_ms();
+    let mut tokens = Vec::new();
+    for (name, role) in [("viewer", Role::Viewer), ("trader", Role::Trader), ("admin2", Role::Admin)] {
+        if server::db::users::find(&state.db, name).await.unwrap().is_none() {
+            server::auth::create_user(&state.db, name, PASSWORD, role, now).await.expect("create user");
+        }
+        let (token, _) = server::auth::issue_token(&state.db, "tests", role, name, now, None).await.unwrap();
+        tokens.push((role, token));
+    }
+    TestUsers { tokens }
+}
+
+/// The router with every request carrying `token`.
+pub fn router_with(state: &AppState, token: &str) -> axum::Router {
+    let value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    app(state.clone(), None).layer(SetRequestHeaderLayer::overriding(AUTHORIZATION, value))
+}
+
+/// The router as an admin: what the tests that predate authentication use.
+pub async fn admin_app(state: &AppState) -> axum::Router {
+    let users = users(state).await;
+    router_with(state, users.token(Role::Admin))
+}
+
+/// An HTTP client that sends an admin token with every request.
+pub async fn admin_client(state: &AppState) -> reqwest::Client {
+    let users = users(state).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {}", users.token(Role::Admin));
+    headers.insert(reqwest::header::AUTHORIZATION, value.parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
+
+/// A WebSocket handshake request to `url` carrying `token`.
+pub fn ws_request(url: &str, token: &str) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
+    req
 }

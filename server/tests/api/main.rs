@@ -6,6 +6,7 @@ mod equity;
 mod helpers;
 mod persistence;
 mod rest;
+mod roles;
 mod symbols;
 mod trading;
 mod venues;

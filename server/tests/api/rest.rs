@@ -6,7 +6,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
-use server::api::app;
 use tower::ServiceExt;
 
 async fn get<T: DeserializeOwned>(router: axum::Router, uri: &str) -> (StatusCode, T) {
@@ -21,7 +20,7 @@ async fn get<T: DeserializeOwned>(router: axum::Router, uri: &str) -> (StatusCod
 #[tokio::test]
 async fn health_status_symbols_and_board() {
     let t = spawn_app(&[]).await;
-    let router = app(t.running.state.clone(), None);
+    let router = crate::helpers::admin_app(&t.running.state).await;
     let (s, h): (_, app::api::Health) = get(router.clone(), "/api/v1/health").await;
     assert_eq!((s, h.status.as_str()), (StatusCode::OK, "ok"));
 
@@ -49,7 +48,7 @@ async fn health_status_symbols_and_board() {
 #[tokio::test]
 async fn history_has_a_week_of_settled_rates_from_both_venues() {
     let t = spawn_app(&[]).await;
-    let router = app(t.running.state.clone(), None);
+    let router = crate::helpers::admin_app(&t.running.state).await;
     let (s, h): (_, FundingHistory) = get(router.clone(), "/api/v1/funding-rates/BTC/history").await;
     assert_eq!(s, StatusCode::OK);
     let count = |v| h.points.iter().filter(|p| p.venue == v).count();
@@ -70,7 +69,7 @@ async fn history_has_a_week_of_settled_rates_from_both_venues() {
 #[tokio::test]
 async fn bad_parameters_get_a_400_naming_the_field() {
     let t = spawn_app(&[]).await;
-    let router = app(t.running.state.clone(), None);
+    let router = crate::helpers::admin_app(&t.running.state).await;
     let cases = [
         ("/api/v1/funding-rates/BTC/history?from=yesterday", "from"),
         ("/api/v1/funding-rates/BTC/history?to=1.5", "to"),

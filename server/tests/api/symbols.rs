@@ -5,7 +5,6 @@ use crate::helpers::{call, start_in};
 use app::symbols::{SymbolRulesBody, SymbolStatus};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use server::api::app;
 
 async fn symbols(r: &axum::Router) -> Vec<SymbolStatus> {
     let (s, v) = call(r, "GET", "/api/v1/symbols", None).await;
@@ -21,7 +20,7 @@ fn entry<'a>(list: &'a [SymbolStatus], symbol: &str) -> &'a SymbolStatus {
 async fn rules_gate_opens_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let running = start_in(&dir, &[]).await;
-    let r = app(running.state.clone(), None);
+    let r = crate::helpers::admin_app(&running.state).await;
 
     // Defaults: every listed symbol trades, by `include *`.
     let all = symbols(&r).await;
@@ -52,7 +51,7 @@ async fn rules_gate_opens_and_survive_a_restart() {
 
     // A restart on the same database keeps the rules and their version.
     let running = start_in(&dir, &[]).await;
-    let r = app(running.state.clone(), None);
+    let r = crate::helpers::admin_app(&running.state).await;
     let after = symbols(&r).await;
     assert!(!entry(&after, "ETH").trading && !entry(&after, "BTC").trading && entry(&after, "SOL").trading);
     let open = json!({"symbol": "BTC", "direction": "long_lighter_short_binance", "notional": "2000"});
@@ -76,7 +75,7 @@ async fn rules_gate_opens_and_survive_a_restart() {
 async fn bad_rules_name_the_field_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let running = start_in(&dir, &[]).await;
-    let r = app(running.state.clone(), None);
+    let r = crate::helpers::admin_app(&running.state).await;
     let long = "A".repeat(40);
     let cases: [(&str, Value, &str); 6] = [
         ("PUT", json!({"include": ["*"], "ignore": ["*DOWN*", "LUNA-USD"]}), "ignore[1]"),

@@ -6,7 +6,6 @@ use app::api::ErrorBody;
 use app::trading::{CommandAck, PositionStatus, PositionView};
 use axum::http::StatusCode;
 use serde_json::json;
-use server::api::app;
 use std::time::Duration;
 
 async fn wait_for_status(router: &axum::Router, id: i64, want: PositionStatus) -> PositionView {
@@ -25,7 +24,7 @@ async fn wait_for_status(router: &axum::Router, id: i64, want: PositionStatus) -
 #[tokio::test]
 async fn open_watch_close_half_then_close_all() {
     let t = spawn_app(&[("ARB__SIM__SPEED", "1")]).await;
-    let r = app(t.running.state.clone(), None);
+    let r = crate::helpers::admin_app(&t.running.state).await;
     // Let the engine see a few seconds of market data.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let (s, opps) = call(&r, "GET", "/api/v1/opportunities", None).await;
@@ -62,7 +61,7 @@ async fn open_watch_close_half_then_close_all() {
 #[tokio::test]
 async fn bad_trading_input_names_the_field_and_refusals_say_why() {
     let t = spawn_app(&[]).await;
-    let r = app(t.running.state.clone(), None);
+    let r = crate::helpers::admin_app(&t.running.state).await;
     let cases = [
         (json!({"symbol": "ETH", "direction": "long_lighter_short_binance", "notional": "-5"}), "notional"),
         (json!({"symbol": "ETH", "direction": "long_lighter_short_binance", "notional": "100", "slices": 0}), "slices"),

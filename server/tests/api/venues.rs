@@ -50,15 +50,20 @@ fn refs(vars: &[(String, String)]) -> Vec<(&str, &str)> {
     vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-async fn board(base: &str) -> FundingBoard {
-    reqwest::get(format!("{base}/api/v1/funding-rates")).await.unwrap().json().await.unwrap()
+async fn board(http: &reqwest::Client, base: &str) -> FundingBoard {
+    http.get(format!("{base}/api/v1/funding-rates")).send().await.unwrap().json().await.unwrap()
 }
 
 /// Poll the board until `ok` holds (the feeds push within a second or two).
-async fn wait_board(base: &str, what: &str, ok: impl Fn(&FundingBoard) -> bool) -> FundingBoard {
+async fn wait_board(
+    http: &reqwest::Client,
+    base: &str,
+    what: &str,
+    ok: impl Fn(&FundingBoard) -> bool,
+) -> FundingBoard {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let b = board(base).await;
+        let b = board(http, base).await;
         if ok(&b) {
             return b;
         }
@@ -80,12 +85,14 @@ async fn the_board_shows_the_fakes_data_with_a_configuration_change_only() {
     let vars = fakes.vars(false);
     let app = spawn_app(&refs(&vars)).await;
     let base = format!("http://{}", app.running.addr);
+    let http = crate::helpers::admin_client(&app.running.state).await;
 
-    let status: serde_json::Value = reqwest::get(format!("{base}/api/v1/status")).await.unwrap().json().await.unwrap();
+    let status: serde_json::Value =
+        http.get(format!("{base}/api/v1/status")).send().await.unwrap().json().await.unwrap();
     assert!(status.to_string().contains("testnet"), "status names the mode: {status}");
 
     // Binance quotes 8-hourly rates as sent; Lighter's percent per hour becomes a fraction per hour.
-    let b = wait_board(&base, "both fakes on the board", |b| {
+    let b = wait_board(&http, &base, "both fakes on the board", |b| {
         ["BTC", "ETH", "SOL"]
             .iter()
             .all(|s| rate(b, s, Venue::Binance).is_some() && rate(b, s, Venue::Lighter).is_some())
@@ -99,13 +106,15 @@ async fn the_board_shows_the_fakes_data_with_a_configuration_change_only() {
     // Live: a change at the venue reaches the board without a restart.
     assert!(fakes.binance.set_funding_rate("ETHUSDT", dec!(-0.00021)));
     fakes.binance.push_market();
-    wait_board(&base, "the new ETH rate", |b| rate(b, "ETH", Venue::Binance) == Some((dec!(-0.00021), 8))).await;
+    wait_board(&http, &base, "the new ETH rate", |b| rate(b, "ETH", Venue::Binance) == Some((dec!(-0.00021), 8))).await;
     fakes.lighter.set_funding(0, "-0.0015", "0.0010");
-    wait_board(&base, "the new Lighter ETH rate", |b| rate(b, "ETH", Venue::Lighter) == Some((dec!(-0.000015), 1)))
-        .await;
+    wait_board(&http, &base, "the new Lighter ETH rate", |b| {
+        rate(b, "ETH", Venue::Lighter) == Some((dec!(-0.000015), 1))
+    })
+    .await;
 
     // No keys: read-only, and a trading request says so instead of half-sending a slice.
-    let resp = reqwest::Client::new()
+    let resp = http
         .post(format!("{base}/api/v1/orders/open"))
         .json(&serde_json::json!({"symbol": "BTC", "direction": "long_lighter_short_binance", "notional": "1000"}))
         .send()
@@ -214,10 +223,11 @@ async fn a_venue_down_at_start_up_joins_the_board_when_it_comes_up() {
     .to_vec();
     let app = spawn_app(&refs(&vars)).await;
     let base = format!("http://{}", app.running.addr);
-    wait_board(&base, "Lighter alone", |b| rate(b, "BTC", Venue::Lighter).is_some()).await;
-    assert!(rate(&board(&base).await, "BTC", Venue::Binance).is_none(), "Binance is down");
+    let http = crate::helpers::admin_client(&app.running.state).await;
+    wait_board(&http, &base, "Lighter alone", |b| rate(b, "BTC", Venue::Lighter).is_some()).await;
+    assert!(rate(&board(&http, &base).await, "BTC", Venue::Binance).is_none(), "Binance is down");
 
     let (_binance, _) = server::fake::binance::FakeBinance::start_at(BinanceFakeConfig::default(), addr).unwrap();
-    wait_board(&base, "Binance after it comes up", |b| rate(b, "BTC", Venue::Binance).is_some()).await;
+    wait_board(&http, &base, "Binance after it comes up", |b| rate(b, "BTC", Venue::Binance).is_some()).await;
     app.running.stop().await;
 }

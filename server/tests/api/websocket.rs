@@ -21,7 +21,11 @@ where
 #[tokio::test]
 async fn snapshot_on_connect_then_changing_rates() {
     let t = spawn_app(&[]).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(t.ws_url("/ws/funding-rates")).await.unwrap();
+    let token = crate::helpers::users(&t.running.state).await.token(app::auth::Role::Viewer).to_owned();
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(crate::helpers::ws_request(&t.ws_url("/ws/funding-rates"), &token))
+            .await
+            .unwrap();
     let FundingMessage::Snapshot(board) = next_message(&mut ws).await else { panic!("snapshot first") };
     assert_eq!(board.rows.len(), 18);
     let mut changed = 0;
@@ -41,9 +45,15 @@ async fn snapshot_on_connect_then_changing_rates() {
 #[tokio::test]
 async fn many_clients_each_get_a_snapshot() {
     let t = spawn_app(&[]).await;
+    let token = crate::helpers::users(&t.running.state).await.token(app::auth::Role::Viewer).to_owned();
     let mut clients = Vec::new();
     for _ in 0..20 {
-        clients.push(tokio_tungstenite::connect_async(t.ws_url("/ws/funding-rates")).await.unwrap().0);
+        clients.push(
+            tokio_tungstenite::connect_async(crate::helpers::ws_request(&t.ws_url("/ws/funding-rates"), &token))
+                .await
+                .unwrap()
+                .0,
+        );
     }
     for ws in &mut clients {
         assert!(matches!(next_message(ws).await, FundingMessage::Snapshot(_)));

@@ -33,7 +33,7 @@ async fn board_is_live_recovers_and_charts_history() {
 
 async fn steps(c: &fantoccini::Client, url: &str, running: server::startup::Running, server: &TestServer) {
     let long = Duration::from_secs(30);
-    c.goto(url).await.unwrap();
+    login(c, url, VIEWER).await;
     wait_for(c, "a live connection", STATE, long, |v| v == "live").await;
     wait_for(c, "18 board rows", ROWS, long, |v| v.as_u64() == Some(18)).await;
 

@@ -45,7 +45,7 @@ async fn board_shows_the_fakes_when_configured_to_use_them() {
         let url = server.url();
         async move {
             let long = Duration::from_secs(30);
-            c.goto(&url).await.unwrap();
+            login(&c, &url, VIEWER).await;
             wait_for(
                 &c,
                 "a live connection",

@@ -115,6 +115,7 @@ impl TestServer {
             ("ARB__SIM__SPEED".to_string(), "60".to_string()),
             ("ARB__SIM__TICK_MS".to_string(), "250".to_string()),
             ("ARB__SIM__STATE_DIR".to_string(), format!("{}/sim", self.dir.path().display())),
+            ("ARB__AUTH__ADMIN_PASSWORD".to_string(), ADMIN.1.to_string()),
         ]);
         let mut vars = vars;
         vars.extend(extra.iter().cloned());
@@ -123,8 +124,33 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind(self.addr).await.expect("bind the test port");
         let running = startup::start(settings, listener).await.expect("server start");
         running.state.collector.wait_ready().await;
+        let now = server::venue::sim::clock::wall_clock_ms();
+        for (name, password, role) in [TRADER, VIEWER] {
+            if server::db::users::find(&running.state.db, name).await.expect("users").is_none() {
+                server::auth::create_user(&running.state.db, name, password, role, now).await.expect("test user");
+            }
+        }
         running
     }
+}
+
+/// Test users: (username, password, role). `admin` is the one created at first start.
+pub const ADMIN: (&str, &str, app::auth::Role) = ("admin", "admin-password-for-tests", app::auth::Role::Admin);
+pub const TRADER: (&str, &str, app::auth::Role) = ("trader", "trader-password-for-tests", app::auth::Role::Trader);
+pub const VIEWER: (&str, &str, app::auth::Role) = ("viewer", "viewer-password-for-tests", app::auth::Role::Viewer);
+
+/// Log the browser in as `user` through `POST /api/v1/auth/login` (the session cookie lands
+/// in the browser), then open `url`. The login form itself has its own test.
+pub async fn login(c: &Client, url: &str, user: (&str, &str, app::auth::Role)) {
+    c.goto(url).await.expect("open the app");
+    let script = r#"
+        const [username, password, done] = arguments;
+        fetch('/api/v1/auth/login', {method: 'POST', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({username, password})}).then(r => done(r.status), e => done(String(e)));
+    "#;
+    let status = c.execute_async(script, vec![json!(user.0), json!(user.1)]).await.expect("login script");
+    assert_eq!(status, json!(200), "login as {}", user.0);
+    c.goto(url).await.expect("open the app signed in");
 }
 
 /// Evaluate `script` (which must `return` a value) until `done` accepts it.

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+const ADMIN_PASSWORD: &str = "crash-suite-admin-password";
+
 struct Node {
     dir: PathBuf,
     port: u16,
@@ -54,6 +56,7 @@ impl Node {
             // Every request takes a while: more kills land with orders in flight.
             .env("ARB__SIM__FAULTS__LATENCY_MS", "40")
             .env("RUST_LOG", "warn")
+            .env("ARB_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -64,11 +67,25 @@ impl Node {
             if let Ok(r) = self.http.get(self.url("/health")).send().await
                 && r.status().is_success()
             {
-                return;
+                return self.login().await;
             }
             assert!(Instant::now() < deadline, "server did not come up in {}", self.dir.display());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Log in as the admin created at first start (from `ARB_ADMIN_PASSWORD`); the session is
+    /// in the database, so it outlives the kills. Requests then carry the cookie and CSRF token.
+    async fn login(&mut self) {
+        let body = serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD});
+        let r = reqwest::Client::new().post(self.url("/auth/login")).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 200, "login");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let me: Value = r.json().await.unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("cookie", cookie.parse().unwrap());
+        headers.insert("x-csrf-token", me["csrf_token"].as_str().unwrap().parse().unwrap());
+        self.http = reqwest::Client::builder().default_headers(headers).build().unwrap();
     }
 
     /// SIGKILL: no shutdown code runs.
