@@ -31,6 +31,7 @@ fn main() {
 fn App() -> impl IntoView {
     let clock = ServerClock::start();
     provide_context(clock);
+    provide_context(auth::Session::start());
     provide_context(ServerStatus::start(clock));
     let feed = FundingFeed::connect(clock);
     provide_context(feed);

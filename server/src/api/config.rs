@@ -1,8 +1,11 @@
 //! Strategy parameters: `GET /config` (in effect, with its version), `PUT /config` (validated
-//! as a whole, stored as the next version, in effect at once) and `GET /config/history`
-//! (every version, newest first, each with what changed against the one before).
+//! as a whole, stored as the next version with its author, in effect at once, audited) and
+//! `GET /config/history` (every version, newest first, each with what changed against the
+//! one before).
 
 use super::AppState;
+use crate::audit::{self, Action, Who};
+use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
@@ -10,7 +13,7 @@ use app::params::{ConfigBody, ParamsVersion, StrategyParams};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use sea_orm::SqlErr;
 use serde::Deserialize;
 
@@ -22,17 +25,29 @@ async fn get_config(State(s): State<AppState>) -> Json<ConfigBody> {
     Json(s.engine.read(|v| ConfigBody { version: v.params_version, params: v.params.clone() }))
 }
 
-/// New parameters, in effect once the engine has them.
+/// New parameters, in effect once the engine has them; audited as `config.update` with the
+/// version and parameters before and after (the request, when refused).
 async fn put_config(
     State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Extension(ip): Extension<ClientIp>,
     body: Result<Json<StrategyParams>, JsonRejection>,
 ) -> Result<Json<ConfigBody>, ApiError> {
     let Json(params) = body?;
-    params.validate().map_err(ApiError::Invalid)?;
-    let author = "api";
-    let base = s.engine.read(|v| v.params_version);
-    let version = install(&s, base, &params, author).await?;
-    Ok(Json(ConfigBody { version, params }))
+    let before = s.engine.read(|v| ConfigBody { version: v.params_version, params: v.params.clone() });
+    let result = match params.validate() {
+        Ok(()) => install(&s, before.version, &params, &actor.audit_name())
+            .await
+            .map(|version| ConfigBody { version, params: params.clone() }),
+        Err(errors) => Err(ApiError::Invalid(errors)),
+    };
+    let action = Action::new("config.update").before(&before);
+    let action = match &result {
+        Ok(now) => action.target(format!("version {}", now.version)).after(now),
+        Err(_) => action.after(&params),
+    };
+    audit::record(&s, Who::actor(&actor, &ip), action, &result, None).await;
+    result.map(Json)
 }
 
 /// Store `params` as the version after `base`, then hand them to the engine. Stored first so

@@ -53,7 +53,7 @@ async fn each_change_is_a_version_with_its_diff_newest_first() {
     assert_eq!(versions, [3, 2, 1]);
     assert_eq!(all[0].changes, [change("auto_open", "false", "true")]);
     assert_eq!(all[1].changes, [change("entry_min_apr", "0.15", "0.2"), change("slices", "4", "7")]);
-    assert_eq!(all[1].author, "api");
+    assert_eq!(all[1].author, "token:tests", "the author is who made the change");
     assert!(all[1].created_ms >= all[2].created_ms);
     assert_eq!(all[0].params.slices, 7);
 
@@ -67,6 +67,22 @@ async fn each_change_is_a_version_with_its_diff_newest_first() {
     // In effect: the engine runs on the newest version.
     let (_, st) = call(&r, "GET", "/api/v1/engine/status", None).await;
     assert_eq!(st["params_version"], 3, "{st}");
+
+    // Audited: the refusal and both changes, with the parameters before and after.
+    let (s, log) = call(&r, "GET", "/api/v1/audit?action=config.update", None).await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let entries = log.as_array().expect("entries");
+    let summary: Vec<(&str, &str)> =
+        entries.iter().map(|e| (e["outcome"].as_str().unwrap(), e["target"].as_str().unwrap_or(""))).collect();
+    assert_eq!(summary, [("ok", "version 3"), ("ok", "version 2"), ("refused", "")]);
+    let v2 = &entries[1];
+    assert_eq!(v2["actor"], "token:tests");
+    assert_eq!((v2["before"]["version"].as_i64(), v2["after"]["version"].as_i64()), (Some(1), Some(2)));
+    assert_eq!(
+        (v2["before"]["params"]["slices"].as_i64(), v2["after"]["params"]["slices"].as_i64()),
+        (Some(4), Some(7))
+    );
+    assert!(entries[2]["detail"].as_str().is_some_and(|d| d.contains("entry_min_apr")), "{}", entries[2]);
     t.running.stop().await;
 }
 

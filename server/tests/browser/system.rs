@@ -1,5 +1,6 @@
 //! The System page: each venue's connection, REST latency and data freshness, the engine's
-//! state, reconciliation (with "reconcile now"), version and uptime.
+//! state, reconciliation (with "reconcile now"), version and uptime, and the audit log for
+//! admins only.
 
 use crate::harness::*;
 use fantoccini::{Client, Locator};
@@ -43,6 +44,7 @@ async fn system_page_shows_venues_engine_and_reconciliation() {
 
 async fn steps(c: &Client, url: &str) {
     let long = Duration::from_secs(30);
+    login(c, url, ADMIN).await;
     c.goto(&format!("{url}system")).await.unwrap();
     for venue in ["binance", "lighter"] {
         let ms = wait_for(c, "a latency figure", &venue_attr(venue, "latency"), long, |v| v.is_string()).await;
@@ -75,6 +77,26 @@ async fn steps(c: &Client, url: &str) {
     .await;
     let clean = "return document.querySelector('table#reconciliation tr[data-time]')?.dataset.clean ?? null;";
     assert_eq!(c.execute(clean, vec![]).await.unwrap(), "true");
+
+    // The audit log (admins): the admin's login, and filtering by action.
+    let logins = "return Array.from(document.querySelectorAll('table#audit-log tr[data-audit-id]'))
+        .filter(r => r.querySelector('td[data-col=action]').textContent === 'auth.login')
+        .map(r => r.querySelector('td[data-col=actor]').textContent + ' ' + r.dataset.outcome);";
+    wait_for(c, "the admin's login in the audit log", logins, long, |v| {
+        v.as_array().is_some_and(|a| a.iter().any(|t| t == "admin ok"))
+    })
+    .await;
+    let action = c.find(Locator::Css("#audit-action")).await.unwrap();
+    action.send_keys("reconcile.").await.unwrap();
+    c.find(Locator::Css("#audit-filter button[type=submit]")).await.unwrap().click().await.unwrap();
+    let shown =
+        "return Array.from(document.querySelectorAll('table#audit-log tr[data-audit-id]')).map(r => r.dataset.action);";
+    let after = wait_for(c, "the filtered log", shown, long, |v| {
+        v.as_array().is_some_and(|a| !a.is_empty() && a.iter().all(|x| x == "reconcile.run"))
+    })
+    .await;
+    assert!(!after.as_array().unwrap().is_empty(), "the manual reconciliation is audited");
+    c.execute("window.scrollTo(0, 0); return true;", vec![]).await.unwrap();
     screenshot(c, "system-desktop").await;
 
     c.set_window_size(390, 844).await.unwrap();
@@ -84,4 +106,14 @@ async fn steps(c: &Client, url: &str) {
     let fits = "return document.documentElement.scrollWidth <= window.innerWidth + 1;";
     assert_eq!(c.execute(fits, vec![]).await.unwrap(), true, "the system page must not scroll sideways on a phone");
     screenshot(c, "system-phone").await;
+
+    // A viewer sees the figures but neither the button nor the audit log.
+    c.delete_all_cookies().await.unwrap();
+    c.set_window_size(1400, 900).await.unwrap();
+    login(c, url, VIEWER).await;
+    c.goto(&format!("{url}system")).await.unwrap();
+    wait_for(c, "the engine for a viewer", state, long, |v| v == "running").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let hidden = "return [!!document.querySelector('#reconcile-now'), !!document.querySelector('table#audit-log')];";
+    assert_eq!(c.execute(hidden, vec![]).await.unwrap(), serde_json::json!([false, false]));
 }

@@ -231,9 +231,9 @@ fn FieldRow(
             <label for=id title=field>{meta.label}</label>
             <div class="field-control">
                 {control}
-                <span class="unit">{unit_label(meta.unit)} {move || hint(meta.unit, &input.text.get())}</span>
+                <span class="unit">{unit_label(meta.unit)}</span>
             </div>
-            <span class="field-hint muted">{meta.help}</span>
+            <span class="field-hint muted">{move || hint(meta.unit, &input.text.get())} {meta.help}</span>
             <span class="field-error" id=format!("param-error-{field}") data-error-for=field aria-live="polite">
                 {move || error.get()}
             </span>
@@ -282,7 +282,7 @@ fn hint(unit: Unit, text: &str) -> Option<impl IntoView + use<>> {
     }
     let d = text.trim().parse::<Decimal>().ok()?;
     let class = format::percent_sign_class(d, 2);
-    Some(view! { <span class=format!("pct {class}")>"= " {format::percent(d, 2)}</span> })
+    Some(view! { <span class=format!("pct {class}")>"= " {format::percent(d, 2)}</span> " · " })
 }
 
 /// Whether two texts mean the same value (0.15 and 0.150 do).

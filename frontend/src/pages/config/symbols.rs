@@ -145,7 +145,7 @@ pub fn SymbolsEditor(editable: Signal<bool>) -> impl IntoView {
                 </span>
             </div>
         </form>
-        <SymbolPreview current draft/>
+        <SymbolPreview current draft editable/>
     }
 }
 
@@ -154,11 +154,13 @@ pub fn SymbolsEditor(editable: Signal<bool>) -> impl IntoView {
 fn SymbolPreview(
     current: RwSignal<Option<SymbolRulesBody>>,
     draft: Memo<Result<SymbolRules, Vec<FieldError>>>,
+    editable: Signal<bool>,
 ) -> impl IntoView {
     let rows = move || {
         let Some(body) = current.get() else { return Vec::new() };
-        let draft = draft.get().ok();
-        body.symbols.into_iter().map(|s| (s, draft.clone())).collect::<Vec<_>>()
+        // Only someone who can save needs the preview of saving.
+        let after = editable.get().then(|| draft.get().ok());
+        body.symbols.into_iter().map(|s| (s, after.clone())).collect::<Vec<_>>()
     };
     view! {
         <div class="table-wrap">
@@ -167,30 +169,36 @@ fn SymbolPreview(
                     <tr>
                         <th scope="col">"Symbol"</th>
                         <th scope="col">"Trades now"</th>
-                        <th scope="col">"After saving"</th>
+                        <Show when=move || editable.get()>
+                            <th scope="col">"After saving"</th>
+                        </Show>
                     </tr>
                 </thead>
                 <tbody>
-                    {move || rows().into_iter().map(|(s, draft)| view! { <SymbolRow s draft/> }).collect_view()}
+                    {move || rows().into_iter().map(|(s, after)| view! { <SymbolRow s after/> }).collect_view()}
                 </tbody>
             </table>
         </div>
     }
 }
 
+/// `after`: none when the preview is not shown; `Some(None)` while the draft is invalid.
 #[component]
-fn SymbolRow(s: SymbolStatus, draft: Option<SymbolRules>) -> impl IntoView {
-    let after = draft.as_ref().map(|d| d.verdict(&s.symbol));
-    let changes = after.is_some_and(|a| a.trades() != s.trading);
-    let after_view = match after {
-        None => view! { <span class="muted">"—"</span> }.into_any(),
-        Some(v) => verdict(v.trades(), v.rule()).into_any(),
-    };
+fn SymbolRow(s: SymbolStatus, after: Option<Option<SymbolRules>>) -> impl IntoView {
+    let verdict_after = after.as_ref().and_then(|d| d.as_ref()).map(|d| {
+        let v = d.verdict(&s.symbol);
+        (v.trades(), v.rule())
+    });
+    let changes = verdict_after.as_ref().is_some_and(|(trades, _)| *trades != s.trading);
+    let after_view = after.map(|_| match verdict_after {
+        Some((trades, rule)) => view! { <td data-col="after">{verdict(trades, rule)}</td> }.into_any(),
+        None => view! { <td data-col="after" class="muted">"—"</td> }.into_any(),
+    });
     view! {
         <tr data-symbol=s.symbol.to_string() class:will-change=changes>
             <th scope="row" data-col="symbol">{s.symbol.to_string()}</th>
             <td data-col="now">{verdict(s.trading, s.rule)}</td>
-            <td data-col="after">{after_view}</td>
+            {after_view}
         </tr>
     }
 }

@@ -10,6 +10,7 @@ use app::auth::{CreateUserRequest, Role, UpdateUserRequest, UserView, validate_p
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 #[component]
 pub fn UsersPanel() -> impl IntoView {
@@ -19,6 +20,8 @@ pub fn UsersPanel() -> impl IntoView {
         async move { api::get::<Vec<UserView>>(&format!("{BASE}/users")).await }
     });
     let me = use_context::<Session>().and_then(|s| s.me()).map(|m| m.username);
+    // Each row's last outcome, kept here so that it survives the list's reload.
+    let outcomes = RwSignal::new(BTreeMap::<String, Result<String, String>>::new());
     let body = move || match users.get() {
         None => view! { <tr class="empty"><td colspan="6">"Loading…"</td></tr> }.into_any(),
         Some(Err(e)) => view! {
@@ -29,7 +32,7 @@ pub fn UsersPanel() -> impl IntoView {
             .into_iter()
             .map(|u| {
                 let own = me.as_deref() == Some(u.username.as_str());
-                view! { <UserRow u own reload/> }
+                view! { <UserRow u own reload outcomes/> }
             })
             .collect_view()
             .into_any(),
@@ -137,9 +140,23 @@ fn AddUser(reload: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn UserRow(u: UserView, own: bool, reload: RwSignal<u32>) -> impl IntoView {
+fn UserRow(
+    u: UserView,
+    own: bool,
+    reload: RwSignal<u32>,
+    outcomes: RwSignal<BTreeMap<String, Result<String, String>>>,
+) -> impl IntoView {
     let name = u.username.clone();
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = {
+        let name = name.clone();
+        Signal::derive(move || outcomes.with(|o| o.get(&name).cloned()))
+    };
+    let set_outcome = {
+        let name = name.clone();
+        move |o: Result<String, String>| {
+            outcomes.try_update(|all| all.insert(name.clone(), o));
+        }
+    };
     let resetting = RwSignal::new(false);
     let confirm_disable = RwSignal::new(false);
     let new_password = RwSignal::new(String::new());
@@ -149,15 +166,17 @@ fn UserRow(u: UserView, own: bool, reload: RwSignal<u32>) -> impl IntoView {
         let name = name.clone();
         move |req: UpdateUserRequest, done: &'static str| {
             let url = format!("{BASE}/users/{name}");
+            let set_outcome = set_outcome.clone();
             spawn_local(async move {
                 match api::put::<_, Value>(&url, &req).await {
                     Ok(_) => {
-                        outcome.try_set(Some(Ok(done.to_owned())));
+                        set_outcome(Ok(done.to_owned()));
                         reload.try_update(|n| *n += 1);
                     }
                     Err(e) => {
-                        let message = e.field_message("password").unwrap_or_else(|| e.to_string());
-                        outcome.try_set(Some(Err(message)));
+                        let fields = ["password", "role", "disabled"];
+                        let message = fields.iter().find_map(|f| e.field_message(f)).unwrap_or_else(|| e.to_string());
+                        set_outcome(Err(message));
                     }
                 }
             });

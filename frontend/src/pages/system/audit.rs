@@ -63,13 +63,13 @@ pub fn AuditLog() -> impl IntoView {
     let full_page = move || entries.with(|r| matches!(r, Some(Ok(l)) if l.len() as u64 >= PAGE));
 
     let rows = move || match entries.get() {
-        None => view! { <tr class="empty"><td colspan="6">"Loading…"</td></tr> }.into_any(),
+        None => view! { <tr class="empty"><td colspan="7">"Loading…"</td></tr> }.into_any(),
         Some(Err(e)) => view! {
-            <tr class="empty"><td colspan="6" class="error">"Could not load the audit log: " {e.to_string()}</td></tr>
+            <tr class="empty"><td colspan="7" class="error">"Could not load the audit log: " {e.to_string()}</td></tr>
         }
         .into_any(),
         Some(Ok(list)) if list.is_empty() => {
-            view! { <tr class="empty"><td colspan="6">"No entries match."</td></tr> }.into_any()
+            view! { <tr class="empty"><td colspan="7">"No entries match."</td></tr> }.into_any()
         }
         Some(Ok(list)) => list.into_iter().map(|e| view! { <AuditRow e/> }).collect_view().into_any(),
     };
@@ -109,6 +109,7 @@ pub fn AuditLog() -> impl IntoView {
                         <th scope="col">"Target"</th>
                         <th scope="col">"Outcome"</th>
                         <th scope="col">"What changed"</th>
+                        <th scope="col" class="hide-narrow">"Address"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -137,7 +138,7 @@ fn AuditRow(e: AuditEntry) -> impl IntoView {
     view! {
         <tr data-audit-id=e.id data-action=action data-outcome=e.outcome.as_str()>
             <td data-col="time" class="nowrap">{date_time(e.time_ms)}</td>
-            <td data-col="actor">{e.actor} {e.ip.map(|ip| view! { <div class="muted small">{ip}</div> })}</td>
+            <td data-col="actor">{e.actor}</td>
             <td data-col="action"><code>{e.action}</code></td>
             <td data-col="target">{e.target.unwrap_or_default()}</td>
             <td data-col="outcome">
@@ -145,6 +146,7 @@ fn AuditRow(e: AuditEntry) -> impl IntoView {
                 {e.detail.map(|d| view! { <div class="muted small wrap">{d}</div> })}
             </td>
             <td data-col="changes">{changes}</td>
+            <td data-col="ip" class="muted hide-narrow">{e.ip.unwrap_or_default()}</td>
         </tr>
     }
 }
