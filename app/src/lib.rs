@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod equity;
 pub mod funding;
+pub mod history;
 pub mod ids;
 pub mod market;
 pub mod money;

@@ -49,6 +49,7 @@ fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::board::BoardPage/>
+                    <Route path=path!("/history") view=pages::history::HistoryPage/>
                     <Route path=path!("/config") view=pages::config::ConfigPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>
                 </Routes>

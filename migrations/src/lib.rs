@@ -10,6 +10,7 @@ mod m20261122_000004_symbol_rules;
 mod m20261122_000005_equity_snapshots;
 mod m20261123_000001_reconciliations;
 mod m20261123_000002_auth;
+mod m20261124_000050_fills_and_payments;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_equity_snapshots::Migration),
             Box::new(m20261123_000001_reconciliations::Migration),
             Box::new(m20261123_000002_auth::Migration),
+            Box::new(m20261124_000050_fills_and_payments::Migration),
         ]
     }
 }

@@ -18,7 +18,7 @@ const NAV: [NavItem; 6] = [
     NavItem { path: "/", label: "Funding", routed: true },
     NavItem { path: "/positions", label: "Positions", routed: false },
     NavItem { path: "/trading", label: "Trading", routed: false },
-    NavItem { path: "/history", label: "History", routed: false },
+    NavItem { path: "/history", label: "History", routed: true },
     NavItem { path: "/config", label: "Config", routed: true },
     NavItem { path: "/system", label: "System", routed: true },
 ];

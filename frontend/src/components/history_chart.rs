@@ -4,7 +4,7 @@
 //! The SVG is drawn at the pixel width of its container (re-measured on resize), so text
 //! stays the same size on a phone as on a desktop instead of being scaled with a viewBox.
 
-mod axis;
+pub mod axis;
 
 use crate::api::{self, ApiError};
 use crate::format;

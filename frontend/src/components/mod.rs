@@ -4,4 +4,7 @@ pub mod conn_status;
 pub mod countdown;
 pub mod header;
 pub mod history_chart;
+pub mod history_table;
+pub mod pnl_bars;
+pub mod pnl_chart;
 pub mod rate_cell;

@@ -2,5 +2,6 @@
 
 pub mod board;
 pub mod config;
+pub mod history;
 pub mod not_found;
 pub mod system;

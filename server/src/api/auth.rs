@@ -90,6 +90,7 @@ async fn logout(
 ) -> Result<Response, ApiError> {
     if let Via::Session { id_hash, .. } = &actor.via {
         db::users::delete_session(&s.db, id_hash).await?;
+        s.auth.credentials_changed();
     }
     let ok: Result<(), ApiError> = Ok(());
     audit::record(&s, Who::actor(&actor, &ip), Action::new("auth.logout").target(&actor.username), &ok, None).await;

@@ -6,6 +6,7 @@ mod auth;
 mod config;
 mod equity;
 mod funding;
+mod history;
 mod streams;
 mod symbols;
 mod system;
@@ -57,6 +58,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(config::router())
         .merge(symbols::router())
         .merge(equity::router())
+        .merge(history::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())

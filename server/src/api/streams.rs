@@ -3,7 +3,10 @@
 //! change; a client that falls behind gets a fresh snapshot.
 
 use super::AppState;
+use crate::auth::Actor;
+use crate::auth::revocation::revoked;
 use crate::db;
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -33,24 +36,31 @@ fn text<T: Serialize>(m: &StreamMessage<'_, T>) -> Message {
     Message::Text(serde_json::to_string(m).unwrap_or_default().into())
 }
 
-async fn positions(ws: WebSocketUpgrade, State(s): State<AppState>) -> Response {
+async fn positions(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
     let rx = s.engine.positions.subscribe();
     let engine = s.engine.clone();
     let snapshot = move || engine.read(|v| v.positions.values().cloned().collect::<Vec<_>>());
-    ws.on_upgrade(move |socket| session(socket, rx, snapshot, s.shutdown.clone()))
+    let ended = revoked(s.clone(), actor);
+    ws.on_upgrade(move |socket| session(socket, rx, snapshot, s.shutdown.clone(), ended))
 }
 
-async fn orders(ws: WebSocketUpgrade, State(s): State<AppState>) -> Response {
+async fn orders(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
     let rx = s.engine.orders.subscribe();
     let engine = s.engine.clone();
     let snapshot = move || engine.read(|v| v.orders.values().cloned().collect::<Vec<_>>());
-    ws.on_upgrade(move |socket| session(socket, rx, snapshot, s.shutdown.clone()))
+    let ended = revoked(s.clone(), actor);
+    ws.on_upgrade(move |socket| session(socket, rx, snapshot, s.shutdown.clone(), ended))
 }
 
-async fn notifications(ws: WebSocketUpgrade, State(s): State<AppState>) -> Response {
+async fn notifications(
+    ws: WebSocketUpgrade,
+    State(s): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
     let rx = s.engine.notifications.subscribe();
     let recent = db::trading::recent_notifications(&s.db, 50).await.unwrap_or_default();
-    ws.on_upgrade(move |socket| session(socket, rx, move || recent.clone(), s.shutdown.clone()))
+    let ended = revoked(s.clone(), actor);
+    ws.on_upgrade(move |socket| session(socket, rx, move || recent.clone(), s.shutdown.clone(), ended))
 }
 
 async fn session<T: Serialize + Clone>(
@@ -58,14 +68,17 @@ async fn session<T: Serialize + Clone>(
     mut rx: broadcast::Receiver<T>,
     snapshot: impl Fn() -> Vec<T>,
     shutdown: CancellationToken,
+    revoked: impl std::future::Future<Output = ()>,
 ) {
     let (mut sink, mut stream) = socket.split();
+    let mut revoked = std::pin::pin!(revoked);
     if sink.send(text(&StreamMessage::Snapshot(&snapshot()))).await.is_err() {
         return;
     }
     loop {
         let msg = tokio::select! {
             _ = shutdown.cancelled() => { let _ = sink.send(Message::Close(None)).await; return; }
+            _ = &mut revoked => { let _ = sink.send(super::ws::close_revoked()).await; return; }
             update = rx.recv() => match update {
                 Ok(item) => text(&StreamMessage::Update(&item)),
                 Err(RecvError::Lagged(_)) => { rx = rx.resubscribe(); text(&StreamMessage::Snapshot(&snapshot())) }

@@ -61,7 +61,9 @@ async fn revoke(
 ) -> Result<Json<TokenView>, ApiError> {
     let result = async {
         let id: i64 = id.parse().map_err(|_| ApiError::field("id", "must be a number"))?;
-        db::users::delete_token(&s.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("no token {id}")))
+        let revoked = db::users::delete_token(&s.db, id).await?;
+        s.auth.credentials_changed();
+        revoked.ok_or_else(|| ApiError::NotFound(format!("no token {id}")))
     }
     .await;
     let mut action = Action::new("token.revoke").target(&id);

@@ -121,5 +121,6 @@ async fn apply(
     if ends_sessions {
         db::users::delete_sessions_of(&s.db, username).await?;
     }
+    s.auth.credentials_changed();
     Ok(view)
 }

@@ -4,9 +4,12 @@
 //! The session is generic over `Sink`/`Stream` so unit tests drive it with channels.
 
 use super::AppState;
+use crate::auth::Actor;
+use crate::auth::revocation::revoked;
 use crate::collector::CollectorHandle;
 use app::TimestampMs;
 use app::ws::FundingMessage;
+use axum::Extension;
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -20,12 +23,26 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/funding-rates", get(funding_rates))
 }
 
-async fn funding_rates(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+async fn funding_rates(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
     ws.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
         let (collector, shutdown) = (state.collector.clone(), state.shutdown.clone());
-        funding_session(sink, stream, collector, shutdown, move || state.now_ms()).await;
+        let ended = revoked(state.clone(), actor);
+        funding_session(sink, stream, collector, shutdown, ended, move || state.now_ms()).await;
     })
+}
+
+/// The close frame sent when the stream's credentials end (logout, revocation): policy
+/// violation, with the reason.
+pub fn close_revoked() -> Message {
+    Message::Close(Some(axum::extract::ws::CloseFrame {
+        code: axum::extract::ws::close_code::POLICY,
+        reason: "logged out or access revoked".into(),
+    }))
 }
 
 fn snapshot(handle: &CollectorHandle, now: TimestampMs) -> Message {
@@ -40,6 +57,7 @@ pub async fn funding_session<S, R>(
     mut stream: R,
     handle: CollectorHandle,
     shutdown: CancellationToken,
+    revoked: impl std::future::Future<Output = ()>,
     now: impl Fn() -> TimestampMs,
 ) where
     S: Sink<Message> + Unpin,
@@ -47,6 +65,7 @@ pub async fn funding_session<S, R>(
 {
     // Subscribe before taking the snapshot so that no update falls between the two.
     let mut rows = handle.rows.subscribe();
+    let mut revoked = std::pin::pin!(revoked);
     if sink.send(snapshot(&handle, now())).await.is_err() {
         return;
     }
@@ -55,6 +74,10 @@ pub async fn funding_session<S, R>(
             // Upgraded sockets outlive graceful HTTP shutdown; close them explicitly.
             _ = shutdown.cancelled() => {
                 let _ = sink.send(Message::Close(None)).await;
+                break;
+            }
+            _ = &mut revoked => {
+                let _ = sink.send(close_revoked()).await;
                 break;
             }
             update = rows.recv() => match update {
@@ -111,8 +134,9 @@ mod tests {
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, axum::Error>>();
         let h = handle.clone();
-        let session =
-            tokio::spawn(async move { funding_session(out_tx, in_rx, h, CancellationToken::new(), || 42).await });
+        let session = tokio::spawn(async move {
+            funding_session(out_tx, in_rx, h, CancellationToken::new(), std::future::pending(), || 42).await
+        });
 
         let FundingMessage::Snapshot(board) = parse(out_rx.next().await.unwrap()) else { panic!("snapshot first") };
         assert_eq!((board.as_of_ms, board.rows.len()), (42, 1));

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod middleware;
 pub mod password;
 pub mod policy;
+pub mod revocation;
 pub mod secret;
 pub mod throttle;
 
@@ -55,6 +56,8 @@ pub struct AuthState {
     pub session_ms: i64,
     pub secure_cookie: bool,
     pub throttle: throttle::Throttle,
+    /// Bumped on every logout, user change and token revocation: open streams re-check.
+    pub changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl AuthState {
@@ -63,7 +66,13 @@ impl AuthState {
             session_ms: i64::from(s.session_hours.max(1)) * 3_600_000,
             secure_cookie: s.secure_cookie,
             throttle: throttle::Throttle::new(s.max_failures, Duration::from_secs(s.failure_window_secs.max(1))),
+            changes: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Tell open streams that credentials changed somewhere.
+    pub fn credentials_changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The `Set-Cookie` value for a new session (or, with `None`, one that removes it).

@@ -5,7 +5,10 @@
 pub mod audit;
 pub mod entities;
 pub mod equity;
+pub mod fills;
 pub mod funding;
+pub mod history;
+pub mod payments;
 pub mod prices;
 pub mod reconciliations;
 pub mod symbols;

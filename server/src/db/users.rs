@@ -286,3 +286,11 @@ pub async fn delete_token(db: &impl ConnectionTrait, id: i64) -> Result<Option<T
     api_token::Entity::delete_by_id(id).exec(db).await?;
     Ok(Some(token_view(found)?))
 }
+
+/// A token by id, if it still exists and has not expired.
+pub async fn token_by_id(db: &impl ConnectionTrait, id: i64, now: TimestampMs) -> Result<Option<TokenView>, DbErr> {
+    match api_token::Entity::find_by_id(id).one(db).await? {
+        Some(t) if t.expires_ms.is_none_or(|e| e > now) => Ok(Some(token_view(t)?)),
+        _ => Ok(None),
+    }
+}

@@ -2,6 +2,7 @@
 
 use super::risk::RiskApproved;
 use crate::venue::VenueEvent;
+use app::history::{FillRecord, FundingRecord};
 use app::market::Market;
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::params::StrategyParams;
@@ -107,6 +108,10 @@ pub enum Output {
     /// Changed state to persist and publish.
     Position(PositionView),
     Order(OrderView),
+    /// Newly filled quantity booked to a leg; stored with the order and position it moved.
+    Fill(FillRecord),
+    /// A settled funding payment booked to a leg; stored with the position it moved.
+    FundingBooked(FundingRecord),
     Notify(Notification),
     /// A reconciliation's outcome: stored, shown, and sent to whoever asked.
     Reconciled {

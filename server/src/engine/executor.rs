@@ -237,6 +237,10 @@ impl Engine {
             (_, true) => PositionStatus::Closed,
             _ => PositionStatus::Open,
         };
+        // History lists finished positions by the time they ended.
+        if !pos.status.is_active() {
+            pos.closed_ms = Some(self.now_ms);
+        }
         pos.note = Some(note.clone());
         self.dirty_positions.insert(pid);
         self.notify(Level::Warning, format!("Position {pid} execution aborted"), note, out);

@@ -17,11 +17,12 @@ pub mod risk;
 pub mod run;
 mod strategy;
 
+use app::history::{FillRecord, FundingRecord};
 use app::order::OrderReport;
 use app::params::StrategyParams;
 use app::symbols::SymbolRules;
 use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
-use app::{ClientOrderId, Symbol, TimestampMs};
+use app::{ClientOrderId, Price, Qty, Symbol, TimestampMs, Usd};
 pub use event::{Command, EngineEvent, Output, Refusal, SendFailure, VenueSnapshot};
 use executor::Execution;
 use market::MarketCache;
@@ -136,7 +137,7 @@ impl Engine {
                 self.check_positions(Some(&m.symbol), out);
             }
             V::Order(report) => self.apply_report(report, out),
-            V::FundingPaid(p) => self.book_funding(p),
+            V::FundingPaid(p) => self.book_funding(p, out),
             V::Connection { venue, connected: false, time_ms } => out.push(Output::Notify(Notification {
                 level: Level::Warning,
                 time_ms: *time_ms,
@@ -148,7 +149,9 @@ impl Engine {
     }
 
     /// Apply a venue's report to our order: status through the table, and any newly filled
-    /// quantity (with its price and fee, derived from the cumulative figures) to the leg.
+    /// quantity (with its price and fee, derived from the cumulative figures) to the leg, as
+    /// an `Output::Fill` for History. A report seen again fills nothing: only an increase of
+    /// the cumulative quantity is a fill.
     fn apply_report(&mut self, r: &OrderReport, out: &mut Vec<Output>) {
         let now = self.now_ms.max(r.time_ms);
         let Some(order) = self.orders.get_mut(&r.client_order_id) else { return };
@@ -167,12 +170,30 @@ impl Engine {
         }
         let notional = new_avg.unwrap_or_default() * new_qty - old_avg.unwrap_or_default() * old_qty;
         let price = notional / delta;
+        let fee = new_fee - old_fee;
         let (pid, venue, side) = (order.view.position_id, order.view.venue, order.view.side);
+        let mut realized = Decimal::ZERO;
         if let Some(pos) = self.positions.get_mut(&pid) {
-            pos.leg_mut(venue).ledger.apply_fill(side.sign() * delta, price, new_fee - old_fee);
+            let ledger = &mut pos.leg_mut(venue).ledger;
+            let before = ledger.realized;
+            ledger.apply_fill(side.sign() * delta, price, fee);
+            realized = ledger.realized - before;
             self.dirty_positions.insert(pid);
         }
-        let _ = out;
+        out.push(Output::Fill(FillRecord {
+            client_order_id: order.view.client_order_id.clone(),
+            filled_qty: Qty(new_qty),
+            position_id: pid,
+            venue,
+            symbol: order.view.symbol.clone(),
+            side,
+            purpose: order.view.purpose,
+            qty: Qty(delta),
+            price: Price(price),
+            fee: Usd(fee),
+            realized_pnl: Usd(realized),
+            time_ms: if r.time_ms > 0 { r.time_ms } else { now },
+        }));
     }
 
     /// Book a settled payment to the position that held the leg when it settled: the latest
@@ -180,7 +201,7 @@ impl Engine {
     /// one holding the leg now": the venues' streams are not ordered with each other or with
     /// our fills, so a payment can arrive after a close has flattened its leg, and it is still
     /// that position's money.
-    fn book_funding(&mut self, p: &app::order::FundingPayment) {
+    fn book_funding(&mut self, p: &app::order::FundingPayment, out: &mut Vec<Output>) {
         let Some(pos) = self
             .positions
             .values_mut()
@@ -200,6 +221,17 @@ impl Engine {
         leg.ledger.apply_funding(p.amount.0);
         leg.last_funding_ms = p.time_ms;
         self.dirty_positions.insert(pos.id);
+        out.push(Output::FundingBooked(FundingRecord {
+            venue: p.venue,
+            payment_id: p.payment_id.clone(),
+            position_id: pos.id,
+            symbol: p.symbol.clone(),
+            rate: p.rate,
+            position_qty: p.position_qty,
+            mark_price: p.mark_price,
+            amount: p.amount,
+            time_ms: p.time_ms,
+        }));
     }
 
     fn on_sent(&mut self, id: &ClientOrderId, result: &Result<OrderReport, SendFailure>, out: &mut Vec<Output>) {

@@ -204,7 +204,7 @@ impl Runner {
         }
     }
 
-    async fn process(&mut self, event: EngineEvent) {
+    pub(in crate::engine) async fn process(&mut self, event: EngineEvent) {
         if let Err(e) = self.log.append(&event) {
             tracing::error!(error = %e, "event log write failed");
         }
@@ -215,13 +215,16 @@ impl Runner {
         }
     }
 
-    /// Store every order and position the event changed in one transaction, before any of its
-    /// orders is sent: a kill between two writes must not leave an order's fill recorded
-    /// without the leg it moved (or the reverse), and nothing is sent that is not on record.
+    /// Store every order and position the event changed, and the fills and funding payments
+    /// it booked, in one transaction, before any of its orders is sent: a kill between two
+    /// writes must not leave an order's fill recorded without the leg it moved (or the
+    /// reverse), and nothing is sent that is not on record. Fills and payments are keyed, so
+    /// an event replayed after a crash that lost the commit stores each of them once.
     async fn persist(&self, outputs: &[Output]) {
         use sea_orm::TransactionTrait;
         let mut orders = BTreeMap::new();
         let mut positions = BTreeMap::new();
+        let (mut fills, mut payments) = (Vec::new(), Vec::new());
         for o in outputs {
             match o {
                 Output::Order(v) => {
@@ -230,10 +233,12 @@ impl Runner {
                 Output::Position(v) => {
                     positions.insert(v.id, v);
                 }
+                Output::Fill(f) => fills.push(f),
+                Output::FundingBooked(p) => payments.push(p),
                 _ => {}
             }
         }
-        if orders.is_empty() && positions.is_empty() {
+        if orders.is_empty() && positions.is_empty() && fills.is_empty() && payments.is_empty() {
             return;
         }
         let now = self.engine.now_ms();
@@ -246,11 +251,17 @@ impl Runner {
                 let state = self.engine.position_state(v.id).unwrap_or_default();
                 db::trading::upsert_position(&txn, v, &state, now).await?;
             }
+            for f in fills {
+                db::fills::insert(&txn, f).await?;
+            }
+            for p in payments {
+                db::payments::insert(&txn, p).await?;
+            }
             txn.commit().await
         }
         .await;
         if let Err(e) = result {
-            tracing::error!(error = %e, "storing orders and positions failed");
+            tracing::error!(error = %e, "storing orders, positions, fills and payments failed");
         }
     }
 
@@ -282,6 +293,8 @@ impl Runner {
             Output::Position(view) => {
                 let _ = self.handle.positions.send(view);
             }
+            // Stored by `persist`, with the order or position they moved; read by History.
+            Output::Fill(_) | Output::FundingBooked(_) => {}
             Output::Reconciled { request, report } => {
                 if !report.clean() {
                     tracing::warn!(trigger = %report.trigger, differences = report.differences.len(), "reconciliation found differences");

@@ -4,5 +4,6 @@
 mod faults;
 mod flows;
 mod harness;
+mod history;
 mod reconcile;
 mod replay;

@@ -4,6 +4,7 @@
 mod config;
 mod equity;
 mod helpers;
+mod history;
 mod persistence;
 mod rest;
 mod roles;

@@ -48,6 +48,67 @@ async fn round_trip(url: &str) {
     db::funding::prune(&conn, i64::MAX).await.unwrap();
     db::prices::prune(&conn, i64::MAX).await.unwrap();
     rules_and_equity(&conn, url).await;
+    fills_and_payments(&conn, url).await;
+}
+
+/// History's rows: exact decimals, one row per key however often it is written, keyset pages
+/// that neither skip nor repeat among equal times. Keys carry the process id (reused database).
+async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
+    use app::history::{FillRecord, FundingRecord};
+    use server::db::history::{Cursor, Filter};
+    let pid = std::process::id();
+    let sym = Symbol::new(&format!("H{}", pid % 100_000)).unwrap();
+    let fill = |n: u32| FillRecord {
+        client_order_id: app::ClientOrderId::new(&format!("p{pid}-{n}")).unwrap(),
+        filled_qty: app::Qty(dec!(0.50)),
+        position_id: i64::from(pid),
+        venue: Venue::Lighter,
+        symbol: sym.clone(),
+        side: app::order::Side::Sell,
+        purpose: app::trading::OrderPurpose::Close,
+        qty: app::Qty(dec!(0.5)),
+        price: Price(dec!(113836.123456789)),
+        fee: app::Usd(dec!(0.000012345678901234567)),
+        realized_pnl: app::Usd(dec!(-7.45e-06)),
+        time_ms: 5_000 + i64::from(n / 2),
+    };
+    let fills: Vec<FillRecord> = (0..5).map(fill).collect();
+    for f in &fills {
+        db::fills::insert(conn, f).await.unwrap();
+        let mut same_key = f.clone();
+        same_key.filled_qty = app::Qty(dec!(0.5));
+        db::fills::insert(conn, &same_key).await.unwrap();
+    }
+    let mut filter = Filter::<i64> { symbol: Some(sym.clone()), limit: 2, ..Default::default() };
+    let mut back = Vec::new();
+    loop {
+        let page = db::fills::list(conn, &filter).await.unwrap();
+        assert_eq!(page.total, 5, "{url}: stored once per key");
+        back.extend(page.rows);
+        match page.next {
+            Some(c) => filter.cursor = Some(c.parse::<Cursor<i64>>().unwrap()),
+            None => break,
+        }
+    }
+    let mut want = fills.clone();
+    want.reverse();
+    assert_eq!(back, want, "{url}: exact, newest first, every row once");
+
+    let payment = FundingRecord {
+        venue: Venue::Binance,
+        payment_id: format!("tran-{pid}"),
+        position_id: i64::from(pid),
+        symbol: sym.clone(),
+        rate: FundingRate::new(dec!(-0.00375), FundingInterval::EIGHT_HOURS),
+        position_qty: app::Qty(dec!(-0.5)),
+        mark_price: Price(dec!(0.00000001)),
+        amount: app::Usd(dec!(0.000012345678901234567)),
+        time_ms: 5_000,
+    };
+    db::payments::insert(conn, &payment).await.unwrap();
+    db::payments::insert(conn, &payment).await.unwrap();
+    let stored = db::payments::between(conn, Some(&sym), 0, 10_000).await.unwrap();
+    assert_eq!(stored, [payment], "{url}");
 }
 
 /// Symbol rules: newest version wins, a version is stored once. Equity: one row per venue and

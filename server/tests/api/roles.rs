@@ -384,3 +384,58 @@ async fn user_management_names_fields_and_keeps_an_admin() {
     assert!(!list.to_string().contains("argon2"), "hashes never leave the server: {list}");
     t.running.stop().await;
 }
+
+/// An open stream closes when its credentials end: a logout for a session, a revocation for
+/// a token — it does not keep streaming to someone who could not connect again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_close_on_logout_and_token_revocation() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let t = spawn_app(&[]).await;
+    let state = &t.running.state;
+    users(state).await;
+    let router = app(state.clone(), None);
+    let creds = json!({"username": "viewer", "password": crate::helpers::PASSWORD});
+    let req = Request::post("/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .body(Body::from(creds.to_string()))
+        .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let me: Value = serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut req = t.ws_url("/ws/positions").into_client_request().unwrap();
+    req.headers_mut().insert("cookie", cookie.parse().unwrap());
+    let (mut by_session, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let (token, view) = server::auth::issue_token(&state.db, "script", Role::Viewer, "viewer", 0, None).await.unwrap();
+    let (mut by_token, _) =
+        tokio_tungstenite::connect_async(ws_request(&t.ws_url("/ws/funding-rates"), &token)).await.unwrap();
+
+    async fn closed_with_policy<S>(ws: &mut S) -> bool
+    where
+        S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+    {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, ws.next()).await {
+            if let Ok(Message::Close(Some(frame))) = msg {
+                return u16::from(frame.code) == 1008;
+            }
+        }
+        false
+    }
+
+    let logout = Request::post("/api/v1/auth/logout")
+        .header("cookie", &cookie)
+        .header("x-csrf-token", me["csrf_token"].as_str().unwrap())
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(router.clone().oneshot(logout).await.unwrap().status(), StatusCode::OK);
+    assert!(closed_with_policy(&mut by_session).await, "the session's stream closes on logout");
+
+    let admin = router_with(state, users(state).await.token(Role::Admin));
+    let (status, _) = call(&admin, "DELETE", &format!("/api/v1/tokens/{}", view.id), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(closed_with_policy(&mut by_token).await, "the token's stream closes on revocation");
+    t.running.stop().await;
+}

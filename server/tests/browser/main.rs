@@ -9,4 +9,5 @@ mod board;
 mod config;
 mod fakes;
 mod harness;
+mod history;
 mod system;

@@ -2,7 +2,7 @@
 //! the funding the P&L report shows equals, exactly, the sum of the payments the venues made.
 
 use super::harness::*;
-use crate::engine::{Command, EngineEvent};
+use crate::engine::{Command, EngineEvent, Output};
 use crate::venue::{VenueClient, VenueEvent};
 use app::order::FundingPayment;
 use app::params::StrategyParams;
@@ -148,11 +148,19 @@ async fn a_month_of_funding_matches_the_venues_payments_exactly() {
     assert_eq!(reported.round_dp(2), venue_total.round_dp(2), "to the cent");
     assert_eq!(reported, venue_total, "exactly");
 
+    assert_eq!(recorded_funding(&h), venue_total, "History's payment records");
+
     // A stream that reconnects may deliver payments again: each is booked once.
     for p in payments {
         h.feed(EngineEvent::Venue(VenueEvent::FundingPaid(p))).await;
     }
     assert_eq!(reported_funding(&h), venue_total, "a re-delivered payment was booked twice");
+    assert_eq!(recorded_funding(&h), venue_total, "a re-delivered payment was recorded twice");
+}
+
+/// Funding as History lists it: every payment record the engine put out.
+fn recorded_funding(h: &Harness) -> Decimal {
+    h.outputs.iter().filter_map(|o| if let Output::FundingBooked(p) = o { Some(p.amount.0) } else { None }).sum()
 }
 
 /// The venues settle at the moment the engine closes: their payment events arrive after the
