@@ -23,10 +23,10 @@ pub fn VenueTable() -> impl IntoView {
                         <th scope="col">"Venue"</th>
                         <th scope="col" class="hide-narrow">"Mode"</th>
                         <th scope="col">"Connection"</th>
-                        <th scope="col" class="num" title="Round trip of a cheap REST call, probed every 10 s">"REST latency"</th>
+                        <th scope="col" class="num" title="Round trip of a cheap REST call, probed every 10 s">"Latency"</th>
                         <th scope="col" class="num" title="Age of the latest market update, on the venue's clock">"Data age"</th>
                         <th scope="col" class="num hide-narrow">"Symbols"</th>
-                        <th scope="col">"Last error"</th>
+                        <th scope="col" class="hide-narrow">"Last error"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -50,6 +50,7 @@ fn VenueRow(v: VenueStatus) -> impl IntoView {
         None => view! { <span class="muted">"probing…"</span> }.into_any(),
     };
     let age = v.data_age_ms.map(age_text).unwrap_or_else(|| "no data yet".into());
+    let error_line = v.last_error.clone().map(|e| view! { <div class="error small show-narrow">{e}</div> });
     let probed = v.probed_ms.map(|ms| format!("probed {} UTC", crate::format::utc_time(ms))).unwrap_or_default();
     view! {
         <tr data-venue=venue.as_str() data-connected=v.connected.to_string()>
@@ -57,13 +58,17 @@ fn VenueRow(v: VenueStatus) -> impl IntoView {
                 <span class=format!("venue-name venue-{venue}")>{venue.label()}</span>
             </th>
             <td data-col="mode" class="hide-narrow">{v.mode.as_str().to_uppercase()}</td>
-            <td data-col="connected"><span class=conn_class>{conn_text}</span></td>
+            <td data-col="connected">
+                <span class=conn_class>{conn_text}</span>
+                // On a phone the error column is hidden: the error goes under the connection.
+                {error_line}
+            </td>
             <td data-col="latency" class="num" title=probed data-ms=v.latency_ms.map(|m| m.to_string())>
                 {latency}
             </td>
             <td data-col="data-age" class="num" data-ms=v.data_age_ms.map(|m| m.to_string())>{age}</td>
             <td data-col="symbols" class="num hide-narrow">{v.symbols}</td>
-            <td data-col="error" class="error wrap">{v.last_error.unwrap_or_default()}</td>
+            <td data-col="error" class="error wrap hide-narrow">{v.last_error.unwrap_or_default()}</td>
         </tr>
     }
 }
