@@ -14,6 +14,18 @@ impl Session {
         Self { me: RwSignal::new(None) }
     }
 
+    /// A session that asks the server who is signed in (`GET /auth/me`), so that a reload keeps
+    /// the user, their role and the CSRF token. Signed out (401) leaves it empty.
+    pub fn start() -> Self {
+        let session = Self::new();
+        leptos::task::spawn_local(async move {
+            if let Ok(me) = crate::api::get::<Me>(&format!("{}/auth/me", crate::api::BASE)).await {
+                session.set(Some(me));
+            }
+        });
+        session
+    }
+
     /// The signed-in user, if any.
     pub fn me(&self) -> Option<Me> {
         self.me.get()

@@ -31,6 +31,7 @@ fn main() {
 fn App() -> impl IntoView {
     let clock = ServerClock::start();
     provide_context(clock);
+    provide_context(auth::Session::start());
     provide_context(ServerStatus::start(clock));
     let feed = FundingFeed::connect(clock);
     provide_context(feed);
@@ -49,6 +50,8 @@ fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::board::BoardPage/>
                     <Route path=path!("/history") view=pages::history::HistoryPage/>
+                    <Route path=path!("/config") view=pages::config::ConfigPage/>
+                    <Route path=path!("/system") view=pages::system::SystemPage/>
                 </Routes>
             </main>
         </Router>

@@ -19,8 +19,8 @@ const NAV: [NavItem; 6] = [
     NavItem { path: "/positions", label: "Positions", routed: false },
     NavItem { path: "/trading", label: "Trading", routed: false },
     NavItem { path: "/history", label: "History", routed: true },
-    NavItem { path: "/config", label: "Config", routed: false },
-    NavItem { path: "/system", label: "System", routed: false },
+    NavItem { path: "/config", label: "Config", routed: true },
+    NavItem { path: "/system", label: "System", routed: true },
 ];
 
 #[component]

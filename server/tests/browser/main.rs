@@ -6,6 +6,8 @@
 //! `cargo test` without that variable skips them with a message.
 
 mod board;
+mod config;
 mod fakes;
 mod harness;
 mod history;
+mod system;
