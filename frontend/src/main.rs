@@ -1,10 +1,8 @@
 //! The single-page app: mounts the root component, asks the server who is signed in, and
 //! shows the login page or the signed-in shell. The shell provides the live services (status
 //! poll, funding board and trading streams) through context and routes to one page per URL;
-//! it exists only while signed in, so logging out stops every stream and poll.
-//!
-//! Pages not built yet are listed in the nav as unavailable rather than routed to
-//! placeholders: an unknown URL shows the NotFound page.
+//! it exists only while signed in, so logging out stops every stream and poll. An unknown URL
+//! shows the NotFound page.
 
 mod api;
 mod auth;
@@ -72,6 +70,8 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/") view=pages::dashboard::Dashboard/>
                     <Route path=path!("/trading") view=pages::trading::TradingPage/>
                     <Route path=path!("/history") view=pages::history::HistoryPage/>
+                    <Route path=path!("/config") view=pages::config::ConfigPage/>
+                    <Route path=path!("/system") view=pages::system::SystemPage/>
                 </Routes>
             </main>
         </Router>

@@ -10,22 +10,20 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-/// One navigation entry. `routed` is false for pages this build does not have: they are
-/// listed so the layout is final, but not linked, since there is nothing real to show there.
+/// One navigation entry.
 struct NavItem {
     path: &'static str,
     label: &'static str,
-    routed: bool,
     /// The role a user needs to see the entry at all.
     role: Role,
 }
 
 const NAV: [NavItem; 5] = [
-    NavItem { path: "/", label: "Dashboard", routed: true, role: Role::Viewer },
-    NavItem { path: "/trading", label: "Trading", routed: true, role: Role::Viewer },
-    NavItem { path: "/history", label: "History", routed: true, role: Role::Viewer },
-    NavItem { path: "/config", label: "Config", routed: false, role: Role::Admin },
-    NavItem { path: "/system", label: "System", routed: false, role: Role::Viewer },
+    NavItem { path: "/", label: "Dashboard", role: Role::Viewer },
+    NavItem { path: "/trading", label: "Trading", role: Role::Viewer },
+    NavItem { path: "/history", label: "History", role: Role::Viewer },
+    NavItem { path: "/config", label: "Config", role: Role::Admin },
+    NavItem { path: "/system", label: "System", role: Role::Viewer },
 ];
 
 #[component]
@@ -34,18 +32,7 @@ pub fn Header() -> impl IntoView {
     let nav = move || {
         NAV.iter()
             .filter(|item| session.can(item.role))
-            .map(|item| {
-                if item.routed {
-                    view! { <A href=item.path exact=true>{item.label}</A> }.into_any()
-                } else {
-                    view! {
-                        <span class="nav-soon" aria-disabled="true" title="Not available yet">
-                            {item.label}
-                        </span>
-                    }
-                    .into_any()
-                }
-            })
+            .map(|item| view! { <A href=item.path exact=true>{item.label}</A> })
             .collect_view()
     };
 

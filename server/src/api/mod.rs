@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod balances;
+mod config;
 mod equity;
 mod funding;
 mod history;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub started_ms: TimestampMs,
     pub stale_after_ms: i64,
     pub engine: crate::engine::run::EngineHandle,
+    /// Each venue's latest REST round trip (`health` probes).
+    pub health: crate::health::HealthHandle,
     /// Cancelled when the server stops; long-lived sessions watch it.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// Session settings and the login throttle.
@@ -54,6 +57,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(system::router())
         .merge(funding::router())
         .merge(trading::router())
+        .merge(config::router())
         .merge(symbols::router())
         .merge(equity::router())
         .merge(history::router())

@@ -1,6 +1,7 @@
-//! Trading: opportunities, positions, orders, open/close/close-all, history, P&L, strategy
-//! parameters and engine pause/resume. Every mutating request is validated (a 400 naming the
-//! field) before the engine sees it; an engine refusal is a 409 with its reason.
+//! Trading: opportunities, positions, orders, open/close/close-all, history, P&L, engine
+//! status and pause/resume, reconciliation (strategy parameters are in `config`). Every
+//! mutating request is validated (a 400 naming the field) before the engine sees it; an
+//! engine refusal is a 409 with its reason.
 
 use super::AppState;
 use crate::audit::{self, Action, Who};
@@ -9,7 +10,7 @@ use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
 use app::ClientOrderId;
-use app::params::{FieldError, StrategyParams};
+use app::params::FieldError;
 use app::pnl::PnlBreakdown;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, EngineStatus, OpenPositionRequest, Opportunity, OrderView,
@@ -34,7 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/orders/close", post(close))
         .route("/history", get(history))
         .route("/pnl", get(pnl))
-        .route("/config", get(get_config).put(put_config))
         .route("/engine/status", get(status))
         .route("/engine/pause", post(pause))
         .route("/engine/resume", post(resume))
@@ -236,29 +236,6 @@ async fn pnl(
         rows.entry(key).or_default().add(&p.pnl);
     }
     Ok(Json(rows.into_iter().map(|(key, pnl)| PnlRow { key, pnl }).collect()))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ConfigBody {
-    pub version: i64,
-    pub params: StrategyParams,
-}
-
-async fn get_config(State(s): State<AppState>) -> Json<ConfigBody> {
-    Json(s.engine.read(|v| ConfigBody { version: v.params_version, params: v.params.clone() }))
-}
-
-/// New parameters: validated as a whole, stored as the next version, in effect at once.
-async fn put_config(
-    State(s): State<AppState>,
-    body: Result<Json<StrategyParams>, JsonRejection>,
-) -> Result<Json<ConfigBody>, ApiError> {
-    let Json(params) = body?;
-    params.validate().map_err(ApiError::Invalid)?;
-    let version = s.engine.read(|v| v.params_version) + 1;
-    db::trading::insert_params(&s.db, version, &params, "api", s.now_ms()).await?;
-    s.engine.command(Command::SetParams { version, params: params.clone() }).await?;
-    Ok(Json(ConfigBody { version, params }))
 }
 
 async fn status(State(s): State<AppState>) -> Json<Option<EngineStatus>> {
