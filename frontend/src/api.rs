@@ -226,19 +226,12 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Resu
     send("PUT", url, body).await
 }
 
-pub async fn delete<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    request("DELETE", url, None).await
-}
 
 async fn send<B: Serialize, T: DeserializeOwned>(method: &str, url: &str, body: &B) -> Result<T, ApiError> {
     let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
     request(method, url, Some(json)).await
 }
 
-/// The GET text of `url` as is (CSV exports).
-pub async fn get_text(url: &str) -> Result<String, ApiError> {
-    fetch("GET", url, None).await
-}
 
 async fn request<T: DeserializeOwned>(method: &str, url: &str, body: Option<String>) -> Result<T, ApiError> {
     let text = fetch(method, url, body).await?;
