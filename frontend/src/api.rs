@@ -226,12 +226,10 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Resu
     send("PUT", url, body).await
 }
 
-
 async fn send<B: Serialize, T: DeserializeOwned>(method: &str, url: &str, body: &B) -> Result<T, ApiError> {
     let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
     request(method, url, Some(json)).await
 }
-
 
 async fn request<T: DeserializeOwned>(method: &str, url: &str, body: Option<String>) -> Result<T, ApiError> {
     let text = fetch(method, url, body).await?;
