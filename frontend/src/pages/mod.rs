@@ -2,6 +2,9 @@
 
 pub mod board;
 pub mod config;
+pub mod dashboard;
 pub mod history;
+pub mod login;
 pub mod not_found;
 pub mod system;
+pub mod trading;

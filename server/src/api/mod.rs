@@ -3,10 +3,12 @@
 
 mod audit;
 mod auth;
+mod balances;
 mod config;
 mod equity;
 mod funding;
 mod history;
+mod quotes;
 mod streams;
 mod symbols;
 mod system;
@@ -62,7 +64,9 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())
-        .merge(audit::router());
+        .merge(audit::router())
+        .merge(balances::router())
+        .merge(quotes::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

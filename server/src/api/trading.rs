@@ -20,7 +20,6 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -67,14 +66,6 @@ async fn order(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json
     s.engine.read(|v| v.orders.get(&id).cloned()).map(Json).ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
 }
 
-fn range<T: PartialOrd + std::fmt::Display>(errors: &mut Vec<FieldError>, field: &str, v: Option<T>, lo: T, hi: T) {
-    if let Some(v) = v
-        && (v < lo || v > hi)
-    {
-        errors.push(FieldError { field: field.into(), message: format!("must be {lo} to {hi}, got {v}") });
-    }
-}
-
 /// Record a trading command in the audit log with its acknowledgement or refusal.
 async fn audited(
     s: &AppState,
@@ -105,14 +96,8 @@ async fn open(
 }
 
 async fn open_checked(s: &AppState, req: OpenPositionRequest) -> Result<CommandAck, ApiError> {
-    let mut errors = Vec::new();
-    if req.notional.0 <= Decimal::ZERO {
-        errors.push(FieldError { field: "notional".into(), message: "must be positive".into() });
-    }
-    range(&mut errors, "slices", req.slices, 1, 100);
-    range(&mut errors, "slippage_cap_bps", req.slippage_cap_bps, 1, 1000);
-    range(&mut errors, "leverage_binance", req.leverage_binance, 1, 50);
-    range(&mut errors, "leverage_lighter", req.leverage_lighter, 1, 50);
+    // The bounds the SPA's form checks too, before sending.
+    let mut errors = req.validate();
     if !s.collector.read(|c| c.symbols().iter().any(|i| i.symbol == req.symbol)) {
         errors.push(FieldError {
             field: "symbol".into(),
@@ -140,8 +125,9 @@ async fn close(
     }
     let action = action.after(&req);
     let result = async {
-        if req.percent <= Decimal::ZERO || req.percent > Decimal::ONE_HUNDRED {
-            return Err(ApiError::field("percent", "must be above 0 and at most 100"));
+        let errors = req.validate();
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid(errors));
         }
         if before.is_none() {
             return Err(ApiError::NotFound(format!("no position {}", req.position_id)));

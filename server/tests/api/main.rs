@@ -6,6 +6,7 @@ mod equity;
 mod helpers;
 mod history;
 mod persistence;
+mod quotes;
 mod rest;
 mod roles;
 mod symbols;

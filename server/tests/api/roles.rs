@@ -48,6 +48,8 @@ fn matrix() -> Vec<Row> {
         row("GET", "/funding-rates", "/funding-rates", V),
         row("GET", "/funding-rates/{symbol}/history", "/funding-rates/BTC/history", V),
         row("GET", "/equity", "/equity", V),
+        row("GET", "/balances", "/balances", V),
+        row("GET", "/quotes/{symbol}", "/quotes/NOPE999999", V),
         row("GET", "/symbols", "/symbols", V),
         row("GET", "/symbols/rules", "/symbols/rules", V),
         with("PUT", "/symbols", A, json!({"include": ["bad pattern!"]})),

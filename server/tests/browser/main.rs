@@ -10,4 +10,8 @@ mod config;
 mod fakes;
 mod harness;
 mod history;
+mod login;
+mod session;
 mod system;
+mod trading;
+mod viewer;
