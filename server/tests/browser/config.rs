@@ -124,7 +124,7 @@ async fn admin_steps(c: &Client, url: &str) {
     let quiet = c.execute(&error_beside("horizon_hours"), vec![]).await.unwrap();
     assert_eq!(quiet, "");
     screenshot(c, "config-invalid-desktop").await;
-    c.find(Locator::Css("#params-save")).await.unwrap().click().await.unwrap();
+    click(c, "#params-save").await;
     let said = "return document.querySelector('#params-outcome')?.textContent ?? '';";
     wait_for(c, "the refusal note", said, long, |v| v.as_str().is_some_and(|s| s.starts_with("Nothing sent"))).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -136,7 +136,7 @@ async fn admin_steps(c: &Client, url: &str) {
     set_param(c, "slices", "7").await;
     let pending = "return document.querySelectorAll('#params-pending li[data-field]').length;";
     wait_for(c, "two pending changes", pending, long, |v| v == 2).await;
-    c.find(Locator::Css("#params-save")).await.unwrap().click().await.unwrap();
+    click(c, "#params-save").await;
     let row = "table#params-history tr[data-version='2']";
     let diff = format!(
         "const li = document.querySelector(\"{row} li[data-field=entry_min_apr]\");
@@ -218,14 +218,44 @@ fn user_cell(name: &str, col: &str) -> String {
     )
 }
 
-async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}")).click().await.unwrap();
+/// Find `css` and act on it; found again if the page re-rendered it meanwhile (a live list
+/// replaces its rows when it reloads).
+async fn on_element<F, Fut>(c: &Client, css: &str, act: F)
+where
+    F: Fn(fantoccini::elements::Element) -> Fut,
+    Fut: std::future::Future<Output = Result<(), fantoccini::error::CmdError>>,
+{
+    let mut last = String::new();
+    for _ in 0..20 {
+        match c.find(Locator::Css(css)).await {
+            Ok(el) => match act(el).await {
+                Ok(()) => return,
+                Err(e) => last = e.to_string(),
+            },
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    panic!("{css}: {last}");
+}
+
+/// Click `css` in the middle of the window, where the sticky top bar cannot cover it.
+pub async fn click(c: &Client, css: &str) {
+    on_element(c, css, |el| async move {
+        let center = "arguments[0].scrollIntoView({block: 'center'}); return true;";
+        let arg = serde_json::to_value(&el).map_err(|e| fantoccini::error::CmdError::NotJson(e.to_string()))?;
+        c.execute(center, vec![arg]).await?;
+        el.click().await
+    })
+    .await;
 }
 
 async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
+    on_element(c, css, |el| async move {
+        el.clear().await?;
+        el.send_keys(text).await
+    })
+    .await;
 }
 
 /// Pick `value` in the `<select>` at `css` (a `change` event, as a user's pick).

@@ -2,6 +2,7 @@
 //! state, reconciliation (with "reconcile now"), version and uptime, and the audit log for
 //! admins only.
 
+use crate::config::click;
 use crate::harness::*;
 use fantoccini::{Client, Locator};
 use std::time::Duration;
@@ -68,7 +69,7 @@ async fn steps(c: &Client, url: &str) {
         v.as_array().is_some_and(|a| a.iter().any(|t| t == "startup"))
     })
     .await;
-    c.find(Locator::Css("#reconcile-now")).await.unwrap().click().await.unwrap();
+    click(c, "#reconcile-now").await;
     let said = "return document.querySelector('#reconcile-outcome')?.textContent ?? '';";
     wait_for(c, "the reconcile outcome", said, long, |v| v.as_str().is_some_and(|s| s.starts_with("Clean"))).await;
     wait_for(c, "the manual run on top", triggers, long, |v| {
@@ -88,7 +89,7 @@ async fn steps(c: &Client, url: &str) {
     .await;
     let action = c.find(Locator::Css("#audit-action")).await.unwrap();
     action.send_keys("reconcile.").await.unwrap();
-    c.find(Locator::Css("#audit-filter button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(c, "#audit-filter button[type=submit]").await;
     let shown =
         "return Array.from(document.querySelectorAll('table#audit-log tr[data-audit-id]')).map(r => r.dataset.action);";
     let after = wait_for(c, "the filtered log", shown, long, |v| {

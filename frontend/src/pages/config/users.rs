@@ -22,21 +22,21 @@ pub fn UsersPanel() -> impl IntoView {
     let me = use_context::<Session>().and_then(|s| s.me()).map(|m| m.username);
     // Each row's last outcome, kept here so that it survives the list's reload.
     let outcomes = RwSignal::new(BTreeMap::<String, Result<String, String>>::new());
-    let body = move || match users.get() {
-        None => view! { <tr class="empty"><td colspan="6">"Loading…"</td></tr> }.into_any(),
-        Some(Err(e)) => view! {
-            <tr class="empty"><td colspan="6" class="error">"Could not load the users: " {e.to_string()}</td></tr>
-        }
-        .into_any(),
-        Some(Ok(list)) => list
-            .into_iter()
-            .map(|u| {
-                let own = me.as_deref() == Some(u.username.as_str());
-                view! { <UserRow u own reload outcomes/> }
-            })
-            .collect_view()
+    let status_row = move || match users.get() {
+        None => Some(view! { <tr class="empty"><td colspan="6">"Loading…"</td></tr> }.into_any()),
+        Some(Err(e)) => Some(
+            view! {
+                <tr class="empty"><td colspan="6" class="error">"Could not load the users: " {e.to_string()}</td></tr>
+            }
             .into_any(),
+        ),
+        Some(Ok(_)) => None,
     };
+    let list = move || users.get().and_then(Result::ok).unwrap_or_default();
+    // Keyed by what a row shows: a reload re-renders only the rows that changed, so a row
+    // being worked on (a password being typed) is left alone.
+    let key = |u: &UserView| (u.username.clone(), u.role, u.disabled, u.created_ms, u.last_login_ms);
+    let me = StoredValue::new(me);
     view! {
         <AddUser reload/>
         <div class="table-wrap">
@@ -51,7 +51,15 @@ pub fn UsersPanel() -> impl IntoView {
                         <th scope="col">"Actions"</th>
                     </tr>
                 </thead>
-                <tbody>{body}</tbody>
+                <tbody>
+                    {status_row}
+                    <For each=list key=key let:u>
+                        {
+                            let own = me.with_value(|me| me.as_deref() == Some(u.username.as_str()));
+                            view! { <UserRow u own reload outcomes/> }
+                        }
+                    </For>
+                </tbody>
             </table>
         </div>
     }
