@@ -44,6 +44,12 @@ struct PositionState {
 /// How long an order may stay `Unknown` before it is queried again.
 const REQUERY_MS: i64 = 2_000;
 
+/// How long after it was made a request may still be accepted by a venue. Binance refuses
+/// requests older than `recvWindow` (5 s by default, 60 s at most); a Lighter transaction is
+/// accepted or refused when it is sent. A venue that does not know an order this old never
+/// placed it; a younger one may still be on its way. Reconciliation catches a later landing.
+const SEND_WINDOW_MS: i64 = 10_000;
+
 pub struct Engine {
     params: StrategyParams,
     params_version: i64,
@@ -57,6 +63,9 @@ pub struct Engine {
     executions: BTreeMap<PositionId, Execution>,
     signals: Signals,
     last_query: HashMap<ClientOrderId, TimestampMs>,
+    /// Orders handed to a send whose answer has not come back. Not persisted: after a restart
+    /// no send is running, and a restored order is judged by its age instead.
+    awaiting_send: std::collections::HashSet<ClientOrderId>,
     next_position_id: PositionId,
     now_ms: TimestampMs,
     /// Positions and orders changed while processing the current event.
@@ -78,6 +87,7 @@ impl Engine {
             executions: BTreeMap::new(),
             signals: Signals::default(),
             last_query: HashMap::new(),
+            awaiting_send: std::collections::HashSet::new(),
             next_position_id: 1,
             now_ms: 0,
             dirty_positions: BTreeSet::new(),
@@ -118,6 +128,11 @@ impl Engine {
         }
         self.drive_all(&mut out);
         self.flush_dirty(&mut out);
+        for o in &out {
+            if let Output::Send(approved, _) = o {
+                self.awaiting_send.insert(approved.inner().client_order_id.clone());
+            }
+        }
         out
     }
 
@@ -236,6 +251,7 @@ impl Engine {
     }
 
     fn on_sent(&mut self, id: &ClientOrderId, result: &Result<OrderReport, SendFailure>, out: &mut Vec<Output>) {
+        self.awaiting_send.remove(id);
         match result {
             Ok(report) => self.apply_report(report, out),
             Err(SendFailure::Refused(reason)) => self.order_event(id, OrderEvent::Reject, Some(reason.clone())),
@@ -249,8 +265,16 @@ impl Engine {
     fn on_queried(&mut self, id: &ClientOrderId, result: &Result<Option<OrderReport>, String>, out: &mut Vec<Output>) {
         match result {
             Ok(Some(report)) => self.apply_report(report, out),
-            // The venue has never seen it: safe to treat as never sent.
-            Ok(None) => self.order_event(id, OrderEvent::Reject, Some("the venue has no such order".into())),
+            // The venue has not seen it. While our send has not answered, or while a request
+            // made then could still arrive, that is not an answer: ask again later.
+            Ok(None) => {
+                let created = self.orders.get(id).map_or(self.now_ms, |o| o.view.created_ms);
+                if self.awaiting_send.contains(id) || self.now_ms - created < SEND_WINDOW_MS {
+                    tracing::debug!(%id, "the venue does not know the order yet; asking again later");
+                    return;
+                }
+                self.order_event(id, OrderEvent::Reject, Some("the venue has no such order".into()))
+            }
             Err(e) => tracing::warn!(%id, error = %e, "order query failed; will retry"),
         }
     }

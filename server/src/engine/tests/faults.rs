@@ -62,6 +62,35 @@ async fn unknown_outcomes_are_resolved_by_query_and_never_resent() {
     assert!(h.engine.orders().iter().all(|o| o.status == OrderStatus::Filled));
 }
 
+/// A re-query that reaches the venue before the order does hears "no such order". That is
+/// not an answer while the send itself has not answered: the order fills a moment later and
+/// must count. (Seen on the simulators at 60×, where 2 s of venue time is 33 ms.)
+#[tokio::test]
+async fn a_query_that_overtakes_its_send_does_not_reject_the_order() {
+    let mut h = Harness::new(HashMap::new()).await;
+    h.query_before_send = true;
+    let id = h.open("ETH", 3_000).await.unwrap().positions[0];
+    h.settle(30).await;
+    let p = h.position(id);
+    assert_eq!(p.status, PositionStatus::Open, "{p:?}");
+    hedged(&h, "ETH").await;
+    assert!(h.engine.orders().iter().all(|o| o.status == OrderStatus::Filled), "{:?}", h.engine.orders());
+}
+
+/// An order restored after a restart, or whose send timed out, that the venue does not know
+/// is taken as never placed only once a request sent then could no longer be accepted.
+#[tokio::test]
+async fn not_found_means_never_placed_only_after_the_send_window() {
+    let mut h =
+        Harness::new(faults(Venue::Binance, FaultSettings { outcome_unknown_rate: 1.0, ..Default::default() })).await;
+    h.query_before_send = true;
+    let id = h.open("ETH", 3_000).await.unwrap().positions[0];
+    h.settle(60).await;
+    assert_eq!(h.position(id).status, PositionStatus::Open);
+    hedged(&h, "ETH").await;
+    assert!(h.engine.orders().iter().all(|o| o.status == OrderStatus::Filled), "{:?}", h.engine.orders());
+}
+
 #[tokio::test]
 async fn a_disconnected_venue_blocks_opens_until_fresh() {
     let mut h = Harness::new(HashMap::new()).await;

@@ -25,6 +25,8 @@ pub struct Harness {
     pub sends: Vec<ClientOrderId>,
     pub outputs: Vec<Output>,
     request: u64,
+    /// Query each order before it reaches the venue, as a re-query racing a slow send does.
+    pub query_before_send: bool,
 }
 
 pub fn params() -> StrategyParams {
@@ -59,6 +61,7 @@ impl Harness {
             sends: vec![],
             outputs: vec![],
             request: 0,
+            query_before_send: false,
         };
         for v in Venue::ALL {
             let markets = h.venues[&v].markets().await.expect("markets");
@@ -128,6 +131,11 @@ impl Harness {
                     Output::Send(approved, venue) => {
                         let req = approved.into_inner();
                         self.sends.push(req.client_order_id.clone());
+                        if self.query_before_send {
+                            let early = self.venues[&venue].query_order(&req.symbol, &req.client_order_id).await;
+                            let result = early.map_err(|e| e.to_string());
+                            queue.push_back(EngineEvent::Queried { id: req.client_order_id.clone(), result });
+                        }
                         let result = self.venues[&venue].place_order(&req).await.map_err(|e| match e {
                             VenueError::OutcomeUnknown { message, .. } => SendFailure::Unknown(message),
                             other => SendFailure::Refused(other.to_string()),
