@@ -77,10 +77,10 @@ async fn a_query_that_overtakes_its_send_does_not_reject_the_order() {
     assert!(h.engine.orders().iter().all(|o| o.status == OrderStatus::Filled), "{:?}", h.engine.orders());
 }
 
-/// An order restored after a restart, or whose send timed out, that the venue does not know
-/// is taken as never placed only once a request sent then could no longer be accepted.
+/// The same race when every send then times out: the early "no such order" is not taken as
+/// an answer, and the query after the timeout finds the order filled.
 #[tokio::test]
-async fn not_found_means_never_placed_only_after_the_send_window() {
+async fn an_early_not_found_before_a_timed_out_send_is_not_an_answer() {
     let mut h =
         Harness::new(faults(Venue::Binance, FaultSettings { outcome_unknown_rate: 1.0, ..Default::default() })).await;
     h.query_before_send = true;
