@@ -43,6 +43,16 @@ pub struct VenueStatus {
     /// Age of that update when the status was computed.
     pub data_age_ms: Option<i64>,
     pub symbols: usize,
+    /// Round trip of the last cheap REST call to the venue, in real milliseconds; none until
+    /// the first probe answered (or while the venue does not answer).
+    #[serde(default)]
+    pub latency_ms: Option<u64>,
+    /// When that probe ran (wall clock).
+    #[serde(default)]
+    pub probed_ms: Option<TimestampMs>,
+    /// The last probe's error, when it failed.
+    #[serde(default)]
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

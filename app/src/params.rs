@@ -1,8 +1,10 @@
 //! Strategy parameters: what an admin tunes. Validated field by field so the API and the form
 //! can show each message beside its field; stored versioned in the database.
 
+use crate::TimestampMs;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StrategyParams {
@@ -162,6 +164,105 @@ impl StrategyParams {
     }
 }
 
+/// The fields of [`StrategyParams`] in declaration order: the order of the form and of a
+/// diff. A test checks it against the serialised struct, so a new field cannot be forgotten.
+pub const FIELDS: [&str; 21] = [
+    "auto_open",
+    "entry_min_apr",
+    "entry_confirmations",
+    "horizon_hours",
+    "exit_below_apr",
+    "take_profit_pct",
+    "stop_loss_pct",
+    "max_holding_hours",
+    "target_notional",
+    "leverage_binance",
+    "leverage_lighter",
+    "max_notional_per_symbol",
+    "max_notional_total",
+    "slices",
+    "max_slice_notional",
+    "slice_pause_ms",
+    "slippage_cap_bps",
+    "liquidation_buffer_pct",
+    "imbalance_tolerance_pct",
+    "stale_after_ms",
+    "max_drawdown_pct",
+];
+
+/// `GET`/`PUT /api/v1/config`: the parameters in effect and their version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigBody {
+    pub version: i64,
+    pub params: StrategyParams,
+}
+
+/// One field that differs between two versions, each side as its JSON text ("0.15", "3",
+/// "true"); decimals are shown without trailing zeros.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamChange {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// One entry of `GET /api/v1/config/history` (newest first): who stored which parameters
+/// when, and what changed against the version before it (empty for the first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParamsVersion {
+    pub version: i64,
+    pub created_ms: TimestampMs,
+    pub author: String,
+    pub params: StrategyParams,
+    pub changes: Vec<ParamChange>,
+}
+
+/// The fields whose values differ, in [`FIELDS`] order. Compared on the serialised form, field
+/// by field, so that a field added to the struct shows up here without touching this code;
+/// decimals compare by value (0.15 and 0.150 are the same setting).
+pub fn diff(before: &StrategyParams, after: &StrategyParams) -> Vec<ParamChange> {
+    let (b, a) = (fields_of(before), fields_of(after));
+    let mut names: Vec<&String> = a.keys().chain(b.keys().filter(|k| !a.contains_key(*k))).collect();
+    names.sort_by_key(|n| (FIELDS.iter().position(|f| f == n).unwrap_or(FIELDS.len()), n.as_str()));
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let (before, after) = (text(b.get(name)), text(a.get(name)));
+            (before != after).then(|| ParamChange { field: name.clone(), before, after })
+        })
+        .collect()
+}
+
+/// Fill each version's `changes` against the next older one. `newest_first` is the whole
+/// history or its newest part; the oldest entry given has nothing to compare with.
+pub fn link_changes(newest_first: &mut [ParamsVersion]) {
+    for i in 0..newest_first.len() {
+        let changes = match newest_first.get(i + 1) {
+            Some(older) => diff(&older.params, &newest_first[i].params),
+            None => Vec::new(),
+        };
+        newest_first[i].changes = changes;
+    }
+}
+
+fn fields_of(p: &StrategyParams) -> serde_json::Map<String, Value> {
+    match serde_json::to_value(p) {
+        Ok(Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
+        None => "—".to_owned(),
+        Some(Value::String(s)) => match s.parse::<Decimal>() {
+            Ok(d) => d.normalize().to_string(),
+            Err(_) => s.clone(),
+        },
+        Some(other) => other.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +274,72 @@ mod tests {
             StrategyParams { slices: 0, leverage_lighter: 99, stop_loss_pct: Decimal::ZERO, ..Default::default() };
         let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["stop_loss_pct", "leverage_lighter", "slices"]);
+    }
+
+    #[test]
+    fn fields_lists_every_serialised_field_in_order() {
+        let map = fields_of(&StrategyParams::default());
+        let mut names: Vec<&str> = map.keys().map(String::as_str).collect();
+        let mut listed = FIELDS.to_vec();
+        names.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(names, listed);
+    }
+
+    fn change(field: &str, before: &str, after: &str) -> ParamChange {
+        ParamChange { field: field.into(), before: before.into(), after: after.into() }
+    }
+
+    #[test]
+    fn diff_names_each_changed_field_in_form_order() {
+        let base = StrategyParams::default();
+        let cases: Vec<(&str, StrategyParams, Vec<ParamChange>)> = vec![
+            ("nothing changed", base.clone(), vec![]),
+            (
+                "a decimal",
+                StrategyParams { entry_min_apr: Decimal::new(2, 1), ..base.clone() },
+                vec![change("entry_min_apr", "0.15", "0.2")],
+            ),
+            ("same value, other scale", StrategyParams { entry_min_apr: Decimal::new(150, 3), ..base.clone() }, vec![]),
+            (
+                "bool, integers and a decimal, in declaration order",
+                StrategyParams {
+                    max_drawdown_pct: Decimal::new(5, 2),
+                    slices: 8,
+                    auto_open: true,
+                    slice_pause_ms: 0,
+                    ..base.clone()
+                },
+                vec![
+                    change("auto_open", "false", "true"),
+                    change("slices", "4", "8"),
+                    change("slice_pause_ms", "500", "0"),
+                    change("max_drawdown_pct", "0.1", "0.05"),
+                ],
+            ),
+            (
+                "a negative decimal",
+                StrategyParams { exit_below_apr: Decimal::new(-5, 2), ..base.clone() },
+                vec![change("exit_below_apr", "0", "-0.05")],
+            ),
+        ];
+        for (what, after, want) in cases {
+            assert_eq!(diff(&base, &after), want, "{what}");
+        }
+    }
+
+    #[test]
+    fn link_changes_compares_each_version_with_the_one_before() {
+        let v = |version: i64, slices: u32| ParamsVersion {
+            version,
+            created_ms: version * 1000,
+            author: "api".into(),
+            params: StrategyParams { slices, ..Default::default() },
+            changes: vec![change("stale", "x", "y")],
+        };
+        let mut history = vec![v(3, 6), v(2, 4), v(1, 4)];
+        link_changes(&mut history);
+        let changes: Vec<Vec<ParamChange>> = history.into_iter().map(|h| h.changes).collect();
+        assert_eq!(changes, vec![vec![change("slices", "4", "6")], vec![], vec![]]);
     }
 }

@@ -79,6 +79,15 @@ pub fn legs_of(direction: SpreadDirection) -> (Venue, Venue) {
     }
 }
 
+/// One slice of an execution that moves the legs by `distance`: rounded up to the step so
+/// that `slices` slices cover it (the last one carries the remainder), and at least one step.
+/// The executor slices with it and the preview shows it.
+pub fn slice_qty(distance: Decimal, slices: u32, step: Decimal) -> Decimal {
+    let n = Decimal::from(slices.max(1));
+    let down = round_down_to(distance / n, step);
+    if down * n < distance { down + step } else { down }.max(step)
+}
+
 /// The IOC limit: the touch moved by the slippage cap, rounded toward the touch.
 pub fn limit_price(side: Side, quote: &LegQuote, cap_bps: u32) -> Price {
     let cap = Decimal::from(cap_bps) / Decimal::from(10_000);
@@ -102,7 +111,12 @@ pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Ope
         let needed = (notional / req.max_slice_notional.0).ceil();
         slices = slices.max(u32::try_from(needed.mantissa().max(1)).unwrap_or(u32::MAX).min(1000));
     }
-    let slice_qty = round_down_to(qty / Decimal::from(slices), step);
+    let slice_qty = if qty.is_zero() { Decimal::ZERO } else { slice_qty(qty, slices, step) };
+    // The last slice carries the remainder: the one the venues' minimums bind on.
+    let smallest = match qty.checked_rem(slice_qty) {
+        Some(rem) if !rem.is_zero() => rem,
+        _ => slice_qty,
+    };
 
     if qty.is_zero() {
         refusals.push(format!("notional {} is below one step ({step}) of the symbol", req.notional));
@@ -114,9 +128,9 @@ pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Ope
         let limit = limit_price(side, q, req.slippage_cap_bps);
         let margin = qty * q.mark.0 / Decimal::from(q.leverage.max(1));
         let entry_fee = qty * limit.0 * q.taker_fee;
-        if !qty.is_zero() && (slice_qty < f.min_qty.0 || slice_qty * q.mark.0 < f.min_notional.0) {
+        if !qty.is_zero() && (smallest < f.min_qty.0 || smallest * q.mark.0 < f.min_notional.0) {
             refusals.push(format!(
-                "{venue}: a slice of {slice_qty} is below the minimum ({} or {} USD); use fewer slices or more notional",
+                "{venue}: a slice of {smallest} is below the minimum ({} or {} USD); use fewer slices or more notional",
                 f.min_qty, f.min_notional
             ));
         }

@@ -6,6 +6,7 @@ use crate::funding::SpreadDirection;
 use crate::ids::{ClientOrderId, Symbol, Venue};
 use crate::money::{Price, Qty, Usd};
 use crate::order::Side;
+use crate::params::FieldError;
 use crate::pnl::PnlBreakdown;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -131,11 +132,50 @@ pub struct OpenPositionRequest {
     pub slippage_cap_bps: Option<u32>,
 }
 
+/// Bounds of an open, checked by the API before the engine sees it and by the browser's form
+/// before anything is sent.
+pub const SLICES: (u32, u32) = (1, 100);
+pub const SLIPPAGE_CAP_BPS: (u32, u32) = (1, 1000);
+pub const LEVERAGE: (u32, u32) = (1, 50);
+
+impl OpenPositionRequest {
+    /// Every field out of bounds, with its message. (Whether the symbol is listed is for the
+    /// server to say.)
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.notional.0 <= Decimal::ZERO {
+            errors.push(FieldError { field: "notional".into(), message: "must be positive".into() });
+        }
+        range(&mut errors, "leverage_binance", self.leverage_binance, LEVERAGE);
+        range(&mut errors, "leverage_lighter", self.leverage_lighter, LEVERAGE);
+        range(&mut errors, "slices", self.slices, SLICES);
+        range(&mut errors, "slippage_cap_bps", self.slippage_cap_bps, SLIPPAGE_CAP_BPS);
+        errors
+    }
+}
+
+fn range(errors: &mut Vec<FieldError>, field: &str, v: Option<u32>, (lo, hi): (u32, u32)) {
+    if let Some(v) = v
+        && !(lo..=hi).contains(&v)
+    {
+        errors.push(FieldError { field: field.into(), message: format!("must be {lo} to {hi}, got {v}") });
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosePositionRequest {
     pub position_id: PositionId,
-    /// 1 to 100.
+    /// Above 0, at most 100.
     pub percent: Decimal,
+}
+
+impl ClosePositionRequest {
+    pub fn validate(&self) -> Vec<FieldError> {
+        if self.percent <= Decimal::ZERO || self.percent > Decimal::ONE_HUNDRED {
+            return vec![FieldError { field: "percent".into(), message: "must be above 0 and at most 100".into() }];
+        }
+        Vec::new()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,9 +12,28 @@ pub enum FundingMessage {
     Update(FundingRow),
 }
 
+/// Messages of the trading streams (`/ws/positions`, `/ws/orders`, `/ws/notifications`): the
+/// current list on connect, then one changed item per update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum StreamMessage<T> {
+    Snapshot(Vec<T>),
+    Update(T),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_messages_are_tagged() {
+        let json = r#"{"type":"update","data":{"level":"info","time_ms":5,"title":"t","message":"m"}}"#;
+        let m: StreamMessage<crate::trading::Notification> = serde_json::from_str(json).unwrap();
+        assert!(matches!(&m, StreamMessage::Update(n) if n.time_ms == 5));
+        assert_eq!(serde_json::to_string(&m).unwrap(), json);
+        let m: StreamMessage<u8> = serde_json::from_str(r#"{"type":"snapshot","data":[1,2]}"#).unwrap();
+        assert_eq!(m, StreamMessage::Snapshot(vec![1, 2]));
+    }
 
     #[test]
     fn messages_are_tagged() {

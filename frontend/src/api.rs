@@ -3,13 +3,22 @@
 //! Errors keep the server's `ErrorBody` when there is one, so pages can show its message
 //! (and each field's message beside its field). Every POST, PUT and DELETE carries the
 //! session's CSRF token in `X-CSRF-Token`; the browser sends the session cookie itself.
+//! A 401 from any request but the login itself means the session is over: the handler set
+//! with [`on_unauthorized`] (the session's) is told, and the SPA returns to its login page.
 
 use app::Symbol;
 use app::api::{ErrorBody, FundingBoard, FundingHistory, HistoryQuery, Status};
-use serde::Serialize;
+use app::auth::{LoginRequest, Me};
+use app::equity::{EquityDay, EquityQuery};
+use app::order::Balance;
+use app::params::StrategyParams;
+use app::sizing::LegQuote;
+use app::trading::{CloseAllRequest, ClosePositionRequest, CommandAck, EngineStatus, OpenPositionRequest, Opportunity};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
@@ -18,6 +27,13 @@ pub const BASE: &str = "/api/v1";
 thread_local! {
     /// The CSRF token of the current session, set on login and by `GET /auth/me`.
     static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Told when a request is answered 401: the session expired or was ended elsewhere.
+    static ON_UNAUTHORIZED: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Who to tell when the server answers 401 to a request made in a session.
+pub fn on_unauthorized(handler: impl Fn() + 'static) {
+    ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(Rc::new(handler)));
 }
 
 /// Remember the session's CSRF token (none after logout).
@@ -95,6 +111,109 @@ pub async fn status() -> Result<Status, ApiError> {
     get(&format!("{BASE}/status")).await
 }
 
+/// A direction as the API (and a query string) names it.
+pub fn direction_param(d: app::SpreadDirection) -> &'static str {
+    match d {
+        app::SpreadDirection::LongLighterShortBinance => "long_lighter_short_binance",
+        app::SpreadDirection::LongBinanceShortLighter => "long_binance_short_lighter",
+    }
+}
+
+/// Why a login did not succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoginError {
+    /// 401: unknown user or wrong password (the server does not say which).
+    WrongCredentials,
+    /// 429: too many attempts; the server's `Retry-After`, in seconds, when it sent one.
+    Throttled(Option<u32>),
+    Other(ApiError),
+}
+
+/// `GET /auth/me`: the session's user, or 401 when there is no session.
+pub async fn me() -> Result<Me, ApiError> {
+    let (status, text, _) = fetch_raw("GET", &format!("{BASE}/auth/me"), None).await?;
+    decode(status, &text)
+}
+
+pub async fn login(username: &str, password: &str) -> Result<Me, LoginError> {
+    let body = LoginRequest { username: username.to_owned(), password: password.to_owned() };
+    let json = serde_json::to_string(&body).map_err(|e| LoginError::Other(ApiError::Decode(e.to_string())))?;
+    let (status, text, retry_after) =
+        fetch_raw("POST", &format!("{BASE}/auth/login"), Some(json)).await.map_err(LoginError::Other)?;
+    match status {
+        401 => Err(LoginError::WrongCredentials),
+        429 => Err(LoginError::Throttled(retry_after)),
+        _ => decode(status, &text).map_err(LoginError::Other),
+    }
+}
+
+/// End the session on the server; the caller forgets it whatever the answer.
+pub async fn logout() -> Result<(), ApiError> {
+    let (status, text, _) = fetch_raw("POST", &format!("{BASE}/auth/logout"), Some("{}".into())).await?;
+    decode::<serde_json::Value>(status, &text).map(|_| ())
+}
+
+pub async fn opportunities() -> Result<Vec<Opportunity>, ApiError> {
+    get(&format!("{BASE}/opportunities")).await
+}
+
+/// Daily equity snapshots of the days overlapping the query's window.
+pub async fn equity(q: &EquityQuery) -> Result<Vec<EquityDay>, ApiError> {
+    let mut params = Vec::new();
+    if let Some(from) = q.from {
+        params.push(format!("from={from}"));
+    }
+    if let Some(to) = q.to {
+        params.push(format!("to={to}"));
+    }
+    get(&format!("{BASE}/equity?{}", params.join("&"))).await
+}
+
+pub async fn balances() -> Result<Vec<Balance>, ApiError> {
+    get(&format!("{BASE}/balances")).await
+}
+
+/// Both legs' quotes for `symbol` (Binance first), as the engine would size an open now.
+pub async fn quotes(symbol: &Symbol) -> Result<Vec<LegQuote>, ApiError> {
+    get(&format!("{BASE}/quotes/{symbol}")).await
+}
+
+/// `GET /config`: the strategy parameters in effect.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Config {
+    pub version: i64,
+    pub params: StrategyParams,
+}
+
+pub async fn config() -> Result<Config, ApiError> {
+    get(&format!("{BASE}/config")).await
+}
+
+/// `None` until the engine has published its first status.
+pub async fn engine_status() -> Result<Option<EngineStatus>, ApiError> {
+    get(&format!("{BASE}/engine/status")).await
+}
+
+pub async fn pause() -> Result<CommandAck, ApiError> {
+    post(&format!("{BASE}/engine/pause"), &serde_json::json!({})).await
+}
+
+pub async fn resume() -> Result<CommandAck, ApiError> {
+    post(&format!("{BASE}/engine/resume"), &serde_json::json!({})).await
+}
+
+pub async fn open_position(req: &OpenPositionRequest) -> Result<CommandAck, ApiError> {
+    post(&format!("{BASE}/orders/open"), req).await
+}
+
+pub async fn close_position(req: &ClosePositionRequest) -> Result<CommandAck, ApiError> {
+    post(&format!("{BASE}/orders/close"), req).await
+}
+
+pub async fn close_all(req: &CloseAllRequest) -> Result<CommandAck, ApiError> {
+    post(&format!("{BASE}/positions/close-all"), req).await
+}
+
 pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     request("GET", url, None).await
 }
@@ -107,18 +226,9 @@ pub async fn put<B: Serialize, T: DeserializeOwned>(url: &str, body: &B) -> Resu
     send("PUT", url, body).await
 }
 
-pub async fn delete<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    request("DELETE", url, None).await
-}
-
 async fn send<B: Serialize, T: DeserializeOwned>(method: &str, url: &str, body: &B) -> Result<T, ApiError> {
     let json = serde_json::to_string(body).map_err(|e| ApiError::Decode(e.to_string()))?;
     request(method, url, Some(json)).await
-}
-
-/// The GET text of `url` as is (CSV exports).
-pub async fn get_text(url: &str) -> Result<String, ApiError> {
-    fetch("GET", url, None).await
 }
 
 async fn request<T: DeserializeOwned>(method: &str, url: &str, body: Option<String>) -> Result<T, ApiError> {
@@ -129,6 +239,31 @@ async fn request<T: DeserializeOwned>(method: &str, url: &str, body: Option<Stri
 }
 
 async fn fetch(method: &str, url: &str, body: Option<String>) -> Result<String, ApiError> {
+    let (status, text, _) = fetch_raw(method, url, body).await?;
+    if status == 401 {
+        // Cloned out first: the handler may start requests of its own.
+        if let Some(handler) = ON_UNAUTHORIZED.with(|h| h.borrow().clone()) {
+            handler();
+        }
+    }
+    if !(200..300).contains(&status) {
+        let body = serde_json::from_str::<ErrorBody>(&text).ok();
+        return Err(ApiError::Http { status, body });
+    }
+    Ok(text)
+}
+
+fn decode<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    if !(200..300).contains(&status) {
+        let body = serde_json::from_str::<ErrorBody>(text).ok();
+        return Err(ApiError::Http { status, body });
+    }
+    let text = if text.is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()))
+}
+
+/// One request: the status, the body as text and any `Retry-After` in seconds.
+async fn fetch_raw(method: &str, url: &str, body: Option<String>) -> Result<(u16, String, Option<u32>), ApiError> {
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".into()))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
@@ -152,13 +287,9 @@ async fn fetch(method: &str, url: &str, body: Option<String>) -> Result<String, 
         .map_err(js_err)?
         .dyn_into()
         .map_err(|_| ApiError::Network("fetch did not return a Response".into()))?;
+    let retry_after = response.headers().get("Retry-After").ok().flatten().and_then(|v| v.trim().parse().ok());
     let text = JsFuture::from(response.text().map_err(js_err)?).await.map_err(js_err)?.as_string().unwrap_or_default();
-
-    if !response.ok() {
-        let body = serde_json::from_str::<ErrorBody>(&text).ok();
-        return Err(ApiError::Http { status: response.status(), body });
-    }
-    Ok(text)
+    Ok((response.status(), text, retry_after))
 }
 
 fn js_err(value: wasm_bindgen::JsValue) -> ApiError {

@@ -93,6 +93,53 @@ pub fn price(p: Price) -> String {
     group_thousands(&p.0.to_string())
 }
 
+/// Places of a USD amount.
+pub const USD_DP: u32 = 2;
+
+/// A USD amount, signed both ways ("+12.30", "-4.05", "0.00"): P&L, funding, fees as costs.
+pub fn usd(value: Decimal) -> String {
+    signed(value, USD_DP)
+}
+
+/// A USD amount whose sign is not the point (a balance, a notional): "-" only when negative.
+pub fn usd_plain(value: Decimal) -> String {
+    fixed(value, USD_DP)
+}
+
+/// The sign class of a USD amount as shown.
+pub fn usd_class(value: Decimal) -> &'static str {
+    sign_class(round(value, USD_DP))
+}
+
+/// A quantity as the venue's step leaves it, without trailing zeros beyond that: "2.499".
+pub fn qty(value: Decimal) -> String {
+    group_thousands(&value.to_string())
+}
+
+/// A price rounded to the precision of `like` (a mark or a limit price, which arrive with the
+/// venue's tick): an average entry price has as many places as its division left it.
+pub fn price_like(value: Decimal, like: Option<Decimal>) -> String {
+    match like {
+        Some(l) => fixed(value, l.scale()),
+        None => group_thousands(&value.normalize().to_string()),
+    }
+}
+
+/// A span of time held: "3d 04h", "5h 07m", "12m 30s", "45s".
+pub fn held(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (d, h, m) = (s / 86_400, s / 3600 % 24, s / 60 % 60);
+    if d > 0 {
+        format!("{d}d {h:02}h")
+    } else if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m {:02}s", s % 60)
+    } else {
+        format!("{}s", s % 60)
+    }
+}
+
 pub fn interval(i: FundingInterval) -> String {
     format!("{}h", i.hours())
 }

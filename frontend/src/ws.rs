@@ -3,7 +3,8 @@
 //! [`Socket`] owns the browser `WebSocket` and reconnects by itself (0.5 s doubling to 5 s)
 //! whenever the server drops it; the server answers every new connection with a fresh
 //! snapshot, so nothing is replayed here. [`FundingFeed`] is the `/ws/funding-rates` stream:
-//! the latest board and the connection state, as signals.
+//! the latest board and the connection state, as signals; the trading streams are in
+//! `streams`. All of them are opened once signed in and closed on logout.
 
 use crate::clock::ServerClock;
 use app::Symbol;
@@ -64,7 +65,7 @@ fn stream_url(path: &str) -> Option<String> {
 
 /// A self-reconnecting WebSocket. Event handlers hold only a `Weak` to it, so dropping the
 /// last `Rc` (when the owning component is disposed) closes the socket and stops retries.
-struct Socket {
+pub(crate) struct Socket {
     path: &'static str,
     state: RwSignal<ConnState>,
     on_text: Box<dyn Fn(&str)>,
@@ -87,7 +88,7 @@ impl Drop for Attached {
 }
 
 impl Socket {
-    fn start(path: &'static str, state: RwSignal<ConnState>, on_text: impl Fn(&str) + 'static) -> Rc<Self> {
+    pub(crate) fn start(path: &'static str, state: RwSignal<ConnState>, on_text: impl Fn(&str) + 'static) -> Rc<Self> {
         let socket = Rc::new(Self {
             path,
             state,
@@ -205,6 +206,10 @@ impl FundingFeed {
 
     /// Show a board fetched over REST while the stream has delivered nothing yet.
     pub fn seed(&self, board: FundingBoard, clock: ServerClock) {
+        // The answer may come after a logout has disposed the feed.
+        if self.rows.is_disposed() {
+            return;
+        }
         if self.received_ms.get_untracked().is_none() && self.rows.with_untracked(BTreeMap::is_empty) {
             clock.observe(board.as_of_ms);
             self.rows.set(by_symbol(board));

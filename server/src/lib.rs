@@ -11,6 +11,7 @@ pub mod engine;
 pub mod equity;
 pub mod error;
 pub mod fake;
+pub mod health;
 pub mod settings;
 pub mod startup;
 pub mod venue;

@@ -106,8 +106,12 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
 
     let engine = start_engine(&settings, &db, &venues, &shutdown, &mut tasks).await?;
     tasks.push(tokio::spawn(crate::equity::run(db.clone(), venues.clone(), shutdown.clone())));
+    let health = crate::health::HealthHandle::default();
+    let probes = crate::health::run(health.clone(), venues.clone(), crate::health::PROBE_EVERY, shutdown.clone());
+    tasks.push(tokio::spawn(probes));
     let state = AppState {
         engine,
+        health,
         collector: handle,
         db,
         venues,

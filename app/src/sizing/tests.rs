@@ -59,7 +59,8 @@ fn one_quantity_on_the_coarser_step_with_fees_funding_and_margin() {
     assert!(p.is_ok(), "{:?}", p.refusals);
     // mid 2000.1; 5000 / 2000.1 = 2.49987… -> 2.499 on the 0.001 step.
     assert_eq!(p.qty, Qty(dec!(2.499)));
-    assert_eq!(p.slice_qty, Qty(dec!(0.624)));
+    // Slices round up so that four cover it, as the executor sends them: 3 x 0.625 + 0.624.
+    assert_eq!(p.slice_qty, Qty(dec!(0.625)));
     assert_eq!(p.notional, Usd(dec!(4998.2499)));
     // Long Lighter buys with a limit of 2000.3 x 1.001 = 2002.3003 -> 2002.3.
     assert_eq!(p.legs[0].limit_price, Price(dec!(2002.3)));
@@ -97,5 +98,25 @@ fn a_slice_cap_adds_slices() {
     r.max_slice_notional = Usd(dec!(1000));
     let p = preview(&r, &b, &l);
     assert_eq!(p.slices, 5);
-    assert_eq!(p.slice_qty, Qty(dec!(0.499)));
+    assert_eq!(p.slice_qty, Qty(dec!(0.500)));
+}
+
+#[test]
+fn slices_round_up_and_the_remainder_binds_the_minimum() {
+    assert_eq!(slice_qty(dec!(1.0), 3, dec!(0.01)), dec!(0.34));
+    assert_eq!(slice_qty(dec!(1.2), 3, dec!(0.01)), dec!(0.40));
+    assert_eq!(slice_qty(dec!(0.001), 4, dec!(0.001)), dec!(0.001));
+    // 0.007 in four: 0.002 x 3 + 0.001; the 0.001 is what the minimum sees.
+    let (b, l) = pair();
+    let mut b = b;
+    b.filters.min_qty = Qty(dec!(0.002));
+    b.filters.min_notional = Usd::ZERO;
+    let mut l = l;
+    l.filters.min_notional = Usd::ZERO;
+    let p = preview(&req(dec!(15), 4), &b, &l);
+    assert_eq!((p.qty, p.slice_qty), (Qty(dec!(0.007)), Qty(dec!(0.002))));
+    assert!(p.refusals.iter().any(|r| r.contains("a slice of 0.001 is below")), "{:?}", p.refusals);
+    let p = preview(&req(dec!(16.1), 4), &b, &l);
+    assert_eq!((p.qty, p.slice_qty), (Qty(dec!(0.008)), Qty(dec!(0.002))));
+    assert!(p.is_ok(), "{:?}", p.refusals);
 }

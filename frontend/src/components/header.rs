@@ -1,45 +1,40 @@
-//! The top bar: brand, page navigation, each venue's mode, and the stream indicator.
+//! The top bar: brand, page navigation, each venue's mode, the stream indicator, and the
+//! signed-in user with their role and the logout button.
 
+use crate::auth::Session;
 use crate::components::conn_status::ConnStatus;
 use crate::status::ServerStatus;
 use app::VenueMode;
+use app::auth::Role;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::components::A;
 
-/// One navigation entry. `routed` is false for pages not built yet: they are listed so the
-/// layout is final, but not linked, since there is nothing real to show there.
+/// One navigation entry.
 struct NavItem {
     path: &'static str,
     label: &'static str,
-    routed: bool,
+    /// The role a user needs to see the entry at all.
+    role: Role,
 }
 
-const NAV: [NavItem; 6] = [
-    NavItem { path: "/", label: "Funding", routed: true },
-    NavItem { path: "/positions", label: "Positions", routed: false },
-    NavItem { path: "/trading", label: "Trading", routed: false },
-    NavItem { path: "/history", label: "History", routed: true },
-    NavItem { path: "/config", label: "Config", routed: false },
-    NavItem { path: "/system", label: "System", routed: false },
+const NAV: [NavItem; 5] = [
+    NavItem { path: "/", label: "Dashboard", role: Role::Viewer },
+    NavItem { path: "/trading", label: "Trading", role: Role::Viewer },
+    NavItem { path: "/history", label: "History", role: Role::Viewer },
+    NavItem { path: "/config", label: "Config", role: Role::Admin },
+    NavItem { path: "/system", label: "System", role: Role::Viewer },
 ];
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let nav = NAV
-        .iter()
-        .map(|item| {
-            if item.routed {
-                view! { <A href=item.path exact=true>{item.label}</A> }.into_any()
-            } else {
-                view! {
-                    <span class="nav-soon" aria-disabled="true" title="Not available yet">
-                        {item.label}
-                    </span>
-                }
-                .into_any()
-            }
-        })
-        .collect_view();
+    let session = expect_context::<Session>();
+    let nav = move || {
+        NAV.iter()
+            .filter(|item| session.can(item.role))
+            .map(|item| view! { <A href=item.path exact=true>{item.label}</A> })
+            .collect_view()
+    };
 
     view! {
         <header class="topbar">
@@ -51,8 +46,34 @@ pub fn Header() -> impl IntoView {
             <div class="topbar-right">
                 <VenueModes/>
                 <ConnStatus/>
+                <UserMenu/>
             </div>
         </header>
+    }
+}
+
+/// "alice TRADER [Sign out]".
+#[component]
+fn UserMenu() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let busy = RwSignal::new(false);
+    let logout = move |_| {
+        busy.set(true);
+        spawn_local(async move { session.logout().await });
+    };
+    move || {
+        session.me().map(|me| {
+            let role = me.role.as_str();
+            view! {
+                <div id="user" class="user" data-username=me.username.clone() data-role=role>
+                    <span class="user-name">{me.username.clone()}</span>
+                    <span class=format!("role-badge role-{role}")>{role}</span>
+                    <button id="logout" type="button" class="btn btn-small" on:click=logout disabled=move || busy.get()>
+                        "Sign out"
+                    </button>
+                </div>
+            }
+        })
     }
 }
 

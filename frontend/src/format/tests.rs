@@ -73,3 +73,20 @@ fn utc_labels() {
     assert_eq!(utc_month_day(951_782_400_000), "Feb 29"); // 2000-02-29
     assert_eq!(interval(FundingInterval::EIGHT_HOURS), "8h");
 }
+
+#[test]
+fn money_quantities_prices_and_durations() {
+    assert_eq!(usd(d("1234.505")), "+1,234.51");
+    assert_eq!(usd(d("-0.004")), "0.00");
+    assert_eq!(usd(d("-4.05")), "-4.05");
+    assert_eq!(usd_class(d("-4.05")), "neg");
+    assert_eq!(usd_class(d("-0.004")), "zero");
+    assert_eq!(usd_plain(d("100000")), "100,000.00");
+    assert_eq!(qty(d("2.499")), "2.499");
+    assert_eq!(price_like(d("2001.123456"), Some(d("2000.10"))), "2,001.12");
+    assert_eq!(price_like(d("2001.5000"), None), "2,001.5");
+    assert_eq!(held(45_000), "45s");
+    assert_eq!(held(750_000), "12m 30s");
+    assert_eq!(held(18_420_000), "5h 07m");
+    assert_eq!(held(273_600_000), "3d 04h");
+}

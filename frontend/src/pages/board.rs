@@ -1,4 +1,4 @@
-//! The funding board (`/`): one row per symbol with each venue's rate, APR, interval and
+//! The funding board (part of the dashboard, `/`): one row per symbol with each venue's rate, APR, interval and
 //! next settlement, and the spread between them; live from the funding stream, sortable by
 //! any column. Selecting a row opens its detail and 7-day history below the table.
 
@@ -43,7 +43,7 @@ pub fn BoardPage() -> impl IntoView {
         // Figures kept through a reconnect are dimmed: they may be out of date.
         <section class="board" class:stale=move || feed.state() == ConnState::Reconnecting>
             <div class="toolbar">
-                <h1>"Funding board"</h1>
+                <h2>"Funding board"</h2>
                 <span class="muted count">
                     {move || format!("{} of {} symbols", order.with(Vec::len), total.get())}
                 </span>

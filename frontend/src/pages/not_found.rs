@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
         <section class="not-found">
             <h1>"Page not found"</h1>
             <p>"Nothing lives at " <code>{move || path.get()}</code> "."</p>
-            <p><A href="/">"Back to the funding board"</A></p>
+            <p><A href="/">"Back to the dashboard"</A></p>
         </section>
     }
 }

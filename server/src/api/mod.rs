@@ -3,9 +3,12 @@
 
 mod audit;
 mod auth;
+mod balances;
+mod config;
 mod equity;
 mod funding;
 mod history;
+mod quotes;
 mod streams;
 mod symbols;
 mod system;
@@ -33,6 +36,8 @@ pub struct AppState {
     pub started_ms: TimestampMs,
     pub stale_after_ms: i64,
     pub engine: crate::engine::run::EngineHandle,
+    /// Each venue's latest REST round trip (`health` probes).
+    pub health: crate::health::HealthHandle,
     /// Cancelled when the server stops; long-lived sessions watch it.
     pub shutdown: tokio_util::sync::CancellationToken,
     /// Session settings and the login throttle.
@@ -52,13 +57,16 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(system::router())
         .merge(funding::router())
         .merge(trading::router())
+        .merge(config::router())
         .merge(symbols::router())
         .merge(equity::router())
         .merge(history::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())
-        .merge(audit::router());
+        .merge(audit::router())
+        .merge(balances::router())
+        .merge(quotes::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

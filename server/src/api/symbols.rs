@@ -1,5 +1,6 @@
 //! Which symbols trade. `GET /symbols` lists the symbols both venues quote with the rules'
-//! verdict; `PUT` replaces the rules, `POST` appends to them. A change is validated (a 400
+//! verdict, `GET /symbols/rules` the rule set itself; `PUT` replaces the rules, `POST`
+//! appends to them. A change is validated (a 400
 //! naming the pattern, e.g. `ignore[1]`), stored as the next version, then handed to the engine
 //! through its queue; the answer comes once the engine has it in effect.
 
@@ -17,7 +18,14 @@ use axum::{Extension, Json, Router};
 use sea_orm::SqlErr;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/symbols", get(list).put(replace).post(add))
+    Router::new().route("/symbols", get(list).put(replace).post(add)).route("/symbols/rules", get(rules))
+}
+
+/// The rule set in effect, its version and its effect: what an editor starts from.
+async fn rules(State(s): State<AppState>) -> Json<SymbolRulesBody> {
+    let (version, rules) = s.engine.read(|v| (v.symbol_rules_version, v.symbol_rules.clone()));
+    let symbols = statuses(&s, &rules);
+    Json(SymbolRulesBody { version, rules, symbols })
 }
 
 async fn list(State(s): State<AppState>) -> Json<Vec<SymbolStatus>> {

@@ -1,4 +1,4 @@
-//! Liveness and status: venues connected, data freshness, version, uptime.
+//! Liveness and status: venues connected, data freshness, REST latency, version, uptime.
 
 use super::AppState;
 use app::api::{Health, Status};
@@ -17,7 +17,8 @@ async fn health() -> Json<Health> {
 async fn status(State(state): State<AppState>) -> Json<Status> {
     let now = state.now_ms();
     let venue_now = |v| state.venues.iter().find(|x| x.venue() == v).map_or(now, |x| x.now_ms());
-    let venues = state.collector.read(|s| s.venue_status(venue_now, state.stale_after_ms));
+    let mut venues = state.collector.read(|s| s.venue_status(venue_now, state.stale_after_ms));
+    venues.iter_mut().for_each(|v| state.health.fill(v));
     let wall = crate::venue::sim::clock::wall_clock_ms();
     Json(Status {
         version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -1,6 +1,7 @@
-//! Trading: opportunities, positions, orders, open/close/close-all, history, P&L, strategy
-//! parameters and engine pause/resume. Every mutating request is validated (a 400 naming the
-//! field) before the engine sees it; an engine refusal is a 409 with its reason.
+//! Trading: opportunities, positions, orders, open/close/close-all, history, P&L, engine
+//! status and pause/resume, reconciliation (strategy parameters are in `config`). Every
+//! mutating request is validated (a 400 naming the field) before the engine sees it; an
+//! engine refusal is a 409 with its reason.
 
 use super::AppState;
 use crate::audit::{self, Action, Who};
@@ -9,7 +10,7 @@ use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
 use app::ClientOrderId;
-use app::params::{FieldError, StrategyParams};
+use app::params::FieldError;
 use app::pnl::PnlBreakdown;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, EngineStatus, OpenPositionRequest, Opportunity, OrderView,
@@ -19,7 +20,6 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -35,7 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/orders/close", post(close))
         .route("/history", get(history))
         .route("/pnl", get(pnl))
-        .route("/config", get(get_config).put(put_config))
         .route("/engine/status", get(status))
         .route("/engine/pause", post(pause))
         .route("/engine/resume", post(resume))
@@ -65,14 +64,6 @@ async fn orders(State(s): State<AppState>) -> Json<Vec<OrderView>> {
 async fn order(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
     let id = ClientOrderId::new(&id).map_err(|e| ApiError::field("id", e.to_string()))?;
     s.engine.read(|v| v.orders.get(&id).cloned()).map(Json).ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
-}
-
-fn range<T: PartialOrd + std::fmt::Display>(errors: &mut Vec<FieldError>, field: &str, v: Option<T>, lo: T, hi: T) {
-    if let Some(v) = v
-        && (v < lo || v > hi)
-    {
-        errors.push(FieldError { field: field.into(), message: format!("must be {lo} to {hi}, got {v}") });
-    }
 }
 
 /// Record a trading command in the audit log with its acknowledgement or refusal.
@@ -105,14 +96,8 @@ async fn open(
 }
 
 async fn open_checked(s: &AppState, req: OpenPositionRequest) -> Result<CommandAck, ApiError> {
-    let mut errors = Vec::new();
-    if req.notional.0 <= Decimal::ZERO {
-        errors.push(FieldError { field: "notional".into(), message: "must be positive".into() });
-    }
-    range(&mut errors, "slices", req.slices, 1, 100);
-    range(&mut errors, "slippage_cap_bps", req.slippage_cap_bps, 1, 1000);
-    range(&mut errors, "leverage_binance", req.leverage_binance, 1, 50);
-    range(&mut errors, "leverage_lighter", req.leverage_lighter, 1, 50);
+    // The bounds the SPA's form checks too, before sending.
+    let mut errors = req.validate();
     if !s.collector.read(|c| c.symbols().iter().any(|i| i.symbol == req.symbol)) {
         errors.push(FieldError {
             field: "symbol".into(),
@@ -140,8 +125,9 @@ async fn close(
     }
     let action = action.after(&req);
     let result = async {
-        if req.percent <= Decimal::ZERO || req.percent > Decimal::ONE_HUNDRED {
-            return Err(ApiError::field("percent", "must be above 0 and at most 100"));
+        let errors = req.validate();
+        if !errors.is_empty() {
+            return Err(ApiError::Invalid(errors));
         }
         if before.is_none() {
             return Err(ApiError::NotFound(format!("no position {}", req.position_id)));
@@ -250,29 +236,6 @@ async fn pnl(
         rows.entry(key).or_default().add(&p.pnl);
     }
     Ok(Json(rows.into_iter().map(|(key, pnl)| PnlRow { key, pnl }).collect()))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ConfigBody {
-    pub version: i64,
-    pub params: StrategyParams,
-}
-
-async fn get_config(State(s): State<AppState>) -> Json<ConfigBody> {
-    Json(s.engine.read(|v| ConfigBody { version: v.params_version, params: v.params.clone() }))
-}
-
-/// New parameters: validated as a whole, stored as the next version, in effect at once.
-async fn put_config(
-    State(s): State<AppState>,
-    body: Result<Json<StrategyParams>, JsonRejection>,
-) -> Result<Json<ConfigBody>, ApiError> {
-    let Json(params) = body?;
-    params.validate().map_err(ApiError::Invalid)?;
-    let version = s.engine.read(|v| v.params_version) + 1;
-    db::trading::insert_params(&s.db, version, &params, "api", s.now_ms()).await?;
-    s.engine.command(Command::SetParams { version, params: params.clone() }).await?;
-    Ok(Json(ConfigBody { version, params }))
 }
 
 async fn status(State(s): State<AppState>) -> Json<Option<EngineStatus>> {

@@ -126,6 +126,9 @@ impl MarketState {
                     last_update_ms: h.last_update_ms,
                     data_age_ms: age,
                     symbols: h.symbols,
+                    latency_ms: None,
+                    probed_ms: None,
+                    last_error: None,
                 }
             })
             .collect()

@@ -5,10 +5,10 @@
 use super::executor::ExecKind;
 use super::position::Position;
 use super::{Command, Engine, Output, Refusal};
+use app::Usd;
 use app::market::round_down_to;
 use app::sizing::{OpenRequest, preview};
 use app::trading::{CloseAllRequest, CommandAck, Level, OpenPositionRequest, PositionId, PositionStatus};
-use app::{Usd, Venue};
 use rust_decimal::Decimal;
 
 impl Engine {
@@ -89,14 +89,11 @@ impl Engine {
         if let Some(id) = self.active_on(&req.symbol) {
             return Err(Refusal(format!("position {id} on {} is still active; close it first", req.symbol)));
         }
-        let lev_b = req.leverage_binance.unwrap_or(self.params.leverage_binance);
-        let lev_l = req.leverage_lighter.unwrap_or(self.params.leverage_lighter);
-        let (Some(qb), Some(ql)) = (
-            self.market.quote(Venue::Binance, &req.symbol, lev_b),
-            self.market.quote(Venue::Lighter, &req.symbol, lev_l),
-        ) else {
+        // The same quotes `GET /quotes/{symbol}` answers, so the browser's preview sizes alike.
+        let Some([qb, ql]) = self.quotes(&req.symbol, (req.leverage_binance, req.leverage_lighter)) else {
             return Err(Refusal(format!("no complete market data for {} on both venues", req.symbol)));
         };
+        let (lev_b, lev_l) = (qb.leverage, ql.leverage);
         let sizing = OpenRequest {
             direction: req.direction,
             notional: req.notional,

@@ -56,10 +56,8 @@ impl Engine {
         let Some(pos) = self.positions.get_mut(&pid) else { return };
         let (a, _) = pos.sizes();
         let distance = (goal - a).abs();
-        // Round the slice up so that `slices` slices cover the distance (the last one smaller).
-        let n = Decimal::from(slices.max(1));
-        let down = app::market::round_down_to(distance / n, step);
-        let slice_qty = if down * n < distance { down + step } else { down }.max(step);
+        // The preview's slice: rounded up so that `slices` slices cover the distance.
+        let slice_qty = app::sizing::slice_qty(distance, slices, step);
         pos.executions += 1;
         let seq = pos.executions;
         let exec = Execution {

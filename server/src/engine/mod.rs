@@ -20,6 +20,7 @@ mod strategy;
 use app::history::{FillRecord, FundingRecord};
 use app::order::OrderReport;
 use app::params::StrategyParams;
+use app::sizing::LegQuote;
 use app::symbols::SymbolRules;
 use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
 use app::{ClientOrderId, Price, Qty, Symbol, TimestampMs, Usd};
@@ -389,6 +390,25 @@ impl Engine {
 
     pub fn opportunities(&self) -> Vec<Opportunity> {
         self.signals.ranked()
+    }
+
+    /// Both legs' quotes for `symbol` (Binance first) at the given leverages, or the engine's
+    /// default leverages: exactly what an open would size with now. `None` without complete
+    /// market data on both venues.
+    pub fn quotes(&self, symbol: &Symbol, leverage: (Option<u32>, Option<u32>)) -> Option<[LegQuote; 2]> {
+        let lev_b = leverage.0.unwrap_or(self.params.leverage_binance);
+        let lev_l = leverage.1.unwrap_or(self.params.leverage_lighter);
+        Some([
+            self.market.quote(app::Venue::Binance, symbol, lev_b)?,
+            self.market.quote(app::Venue::Lighter, symbol, lev_l)?,
+        ])
+    }
+
+    /// The latest balance of each venue, as the engine last polled it.
+    pub fn balances(&self) -> Vec<app::order::Balance> {
+        let mut v: Vec<_> = self.market.balances.values().cloned().collect();
+        v.sort_by_key(|b| b.venue);
+        v
     }
 
     pub fn now_ms(&self) -> TimestampMs {

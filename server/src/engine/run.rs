@@ -32,6 +32,8 @@ pub struct EngineView {
 }
 
 type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
+/// A read of the engine's own state, run on its loop between two events.
+type Inspection = Box<dyn FnOnce(&Engine) + Send>;
 type ReconcileReplies = HashMap<u64, oneshot::Sender<ReconcileReport>>;
 
 /// Ask the runner to reconcile; the report comes back on `reply`.
@@ -45,6 +47,7 @@ pub struct ReconcileRequest {
 pub struct EngineHandle {
     tx: mpsc::Sender<EngineEvent>,
     reconcile_tx: mpsc::Sender<ReconcileRequest>,
+    inspect_tx: mpsc::Sender<Inspection>,
     replies: Replies,
     next_request: Arc<AtomicU64>,
     pub view: Arc<RwLock<EngineView>>,
@@ -75,6 +78,23 @@ impl EngineHandle {
         rx.await.map_err(|_| Refusal("the engine stopped before reconciling".into()))
     }
 
+    /// Read something the view does not carry (the market cache behind a quote) from the
+    /// engine itself, in its total order: what it would use if a command arrived now. Not an
+    /// event: nothing changes, so nothing is logged.
+    pub async fn inspect<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Result<T, Refusal> {
+        let (tx, rx) = oneshot::channel();
+        let job: Inspection = Box::new(move |engine| {
+            let _ = tx.send(f(engine));
+        });
+        if self.inspect_tx.send(job).await.is_err() {
+            return Err(Refusal("the engine is not running".into()));
+        }
+        rx.await.map_err(|_| Refusal("the engine stopped before answering".into()))
+    }
+
     pub fn read<T>(&self, f: impl FnOnce(&EngineView) -> T) -> T {
         f(&self.view.read().unwrap_or_else(|e| e.into_inner()))
     }
@@ -87,6 +107,7 @@ pub struct Runner {
     handle: EngineHandle,
     rx: mpsc::Receiver<EngineEvent>,
     reconcile_rx: mpsc::Receiver<ReconcileRequest>,
+    inspect_rx: mpsc::Receiver<Inspection>,
     reconcile_replies: ReconcileReplies,
     reconcile_every: Duration,
     log: EventLog,
@@ -96,9 +117,11 @@ pub struct Runner {
 pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log: EventLog) -> (Runner, EngineHandle) {
     let (tx, rx) = mpsc::channel(4096);
     let (reconcile_tx, reconcile_rx) = mpsc::channel(16);
+    let (inspect_tx, inspect_rx) = mpsc::channel(64);
     let handle = EngineHandle {
         tx,
         reconcile_tx,
+        inspect_tx,
         replies: Arc::default(),
         next_request: Arc::new(AtomicU64::new(1)),
         view: Arc::default(),
@@ -113,6 +136,7 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
         handle: handle.clone(),
         rx,
         reconcile_rx,
+        inspect_rx,
         reconcile_replies: HashMap::new(),
         reconcile_every: Duration::from_secs(60),
         log,
@@ -159,6 +183,7 @@ impl Runner {
                     continue;
                 }
                 Some(req) = self.reconcile_rx.recv() => { self.start_reconcile(req); continue; }
+                Some(job) = self.inspect_rx.recv() => { job(&self.engine); continue; }
             };
             // Commands change what readers see at once; market moves are picked up each tick.
             let full = matches!(event, EngineEvent::Timer { .. } | EngineEvent::Command { .. });

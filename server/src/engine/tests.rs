@@ -5,5 +5,6 @@ mod faults;
 mod flows;
 mod harness;
 mod history;
+mod preview;
 mod reconcile;
 mod replay;

@@ -63,6 +63,11 @@ pub trait VenueClient: Send + Sync {
     fn subscribe(&self) -> broadcast::Receiver<VenueEvent>;
 
     async fn markets(&self) -> Result<Vec<Market>, VenueError>;
+    /// One cheap REST round trip, for the health probe's latency figure. The default asks
+    /// for the market list; a connector that caches that list overrides this.
+    async fn ping(&self) -> Result<(), VenueError> {
+        self.markets().await.map(|_| ())
+    }
     async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError>;
     /// Settled rates in `(from, to]`, oldest first.
     async fn funding_history(

@@ -1,10 +1,12 @@
 //! Integration tests: the real server on port 0 with a real SQLite file, driven through
 //! `oneshot` and through real HTTP and WebSocket clients.
 
+mod config;
 mod equity;
 mod helpers;
 mod history;
 mod persistence;
+mod quotes;
 mod rest;
 mod roles;
 mod symbols;

@@ -60,6 +60,11 @@ async fn rules_gate_opens_and_survive_a_restart() {
         (s, e["error"]["message"].as_str()),
         (StatusCode::CONFLICT, Some("symbol BTC is excluded by rule ignore BTC*"))
     );
+    // The rule set itself, as an editor loads it.
+    let (s, v) = call(&r, "GET", "/api/v1/symbols/rules", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["version"].clone(), v["rules"]["ignore"].clone()), (json!(2), json!(["*DOWN*", "ETH", "BTC*"])));
+    assert_eq!(v["symbols"].as_array().map(Vec::len), Some(18));
     let (_, v) = call(&r, "PUT", "/api/v1/symbols", Some(json!({}))).await;
     assert_eq!((v["version"].clone(), v["rules"].clone()), (json!(3), json!({"include": ["*"], "ignore": []})));
     assert!(symbols(&r).await.iter().all(|s| s.trading));

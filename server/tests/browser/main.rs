@@ -6,6 +6,12 @@
 //! `cargo test` without that variable skips them with a message.
 
 mod board;
+mod config;
 mod fakes;
 mod harness;
 mod history;
+mod login;
+mod session;
+mod system;
+mod trading;
+mod viewer;

@@ -4,6 +4,7 @@
 
 use super::endpoints::{NewOrder, OrderRef};
 use super::error::{BinanceError, ErrorKind, code};
+use super::rest::{Call, Security};
 use super::{BinanceVenue, Shared, parse};
 use crate::venue::{VenueClient, VenueError, VenueEvent};
 use app::market::{FundingSnapshot, MarkPrice, Market, OrderBook, SettledFunding, TopOfBook};
@@ -116,6 +117,12 @@ impl VenueClient for BinanceVenue {
 
     async fn markets(&self) -> Result<Vec<Market>, VenueError> {
         Ok(self.shared.markets().await.map_err(read)?.into_iter().map(|m| m.market).collect())
+    }
+
+    /// `GET /fapi/v1/ping` (weight 1): `markets` answers from the cache.
+    async fn ping(&self) -> Result<(), VenueError> {
+        let call = Call::new(reqwest::Method::GET, "/fapi/v1/ping", 1, Security::Public);
+        self.shared.rest.send(&call).await.map(|_| ()).map_err(read)
     }
 
     async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError> {

@@ -1,0 +1,57 @@
+//! Configuration (`/config`): the strategy parameters with their version history, the symbol
+//! rules, and (admins) the users. Everyone may read; only admins see working controls — the
+//! server refuses anyone else's change whatever the page shows.
+
+mod fields;
+mod history;
+mod params;
+mod symbols;
+mod users;
+
+use crate::auth::Session;
+use app::auth::Role;
+use history::ParamsHistory;
+use leptos::prelude::*;
+use params::ParamsForm;
+use symbols::SymbolsEditor;
+use users::UsersPanel;
+
+#[component]
+pub fn ConfigPage() -> impl IntoView {
+    let session = use_context::<Session>();
+    // Without a session context the build has no login at all and the API is open.
+    let admin = Signal::derive(move || session.is_none_or(|s| s.can(Role::Admin)));
+    let history_reload = RwSignal::new(0_u32);
+    view! {
+        <section class="config-page">
+            <div class="toolbar">
+                <h1>"Configuration"</h1>
+                <Show when=move || !admin.get()>
+                    <span id="config-read-only" class="badge">"Read only: admins change these settings"</span>
+                </Show>
+            </div>
+            <div class="config-columns">
+                <section class="panel" aria-labelledby="params-title">
+                    <h2 id="params-title">"Strategy parameters"</h2>
+                    <ParamsForm editable=admin saved=history_reload/>
+                </section>
+                <div class="config-side">
+                    <section class="panel" aria-labelledby="history-title">
+                        <h2 id="history-title">"Version history"</h2>
+                        <ParamsHistory reload=history_reload/>
+                    </section>
+                    <section class="panel" aria-labelledby="symbols-title">
+                        <h2 id="symbols-title">"Symbols"</h2>
+                        <SymbolsEditor editable=admin/>
+                    </section>
+                </div>
+            </div>
+            <Show when=move || admin.get()>
+                <section class="panel" aria-labelledby="users-title">
+                    <h2 id="users-title">"Users"</h2>
+                    <UsersPanel/>
+                </section>
+            </Show>
+        </section>
+    }
+}
