@@ -2,6 +2,8 @@
 //! compressed clock, so funding settles every six seconds), then a viewer filters the fills and
 //! the page's CSV export holds exactly the rows the table shows; bad input is refused beside
 //! its field; the P&L charts draw; the page fits a phone.
+//!
+//! `HISTORY_E2E_LOG=<file>` writes the server's log there (for a failure on a loaded machine).
 
 use crate::harness::*;
 use app::auth::Role;
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 /// The rows of the table: `[row id, symbol, venue]` each.
 const TABLE: &str = r#"
     const t = document.querySelector('table#history-table');
-    if (!t) return null;
+    if (!t) return {missing: document.querySelector('.history-page')?.innerText.slice(-400) ?? location.href};
     return {list: t.dataset.list, rows: Array.from(t.querySelectorAll('tr[data-row-id]')).map(r => [
         r.dataset.rowId,
         r.querySelector('[data-col=symbol]')?.textContent ?? '',
@@ -93,7 +95,12 @@ impl Api {
             if done(&v) {
                 return v;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}: {v}");
+            if Instant::now() >= deadline {
+                // What the engine did instead, for the failure message.
+                let orders = self.get("/orders").await;
+                let checks = self.get("/reconciliation?limit=3").await;
+                panic!("timed out waiting for {what}: {v}\norders: {orders}\nreconciliations: {checks}");
+            }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }
@@ -134,10 +141,21 @@ async fn history_filters_pages_and_exports_what_it_shows() {
     if !enabled() {
         return;
     }
+    if let Ok(path) = std::env::var("HISTORY_E2E_LOG") {
+        let file = std::fs::File::create(path).expect("log file");
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("server=info")
+            .with_writer(std::sync::Mutex::new(file))
+            .with_ansi(false)
+            .try_init();
+    }
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let server = TestServer::new();
-    let fast = [("ARB__SIM__SPEED", "600"), ("ARB__SIM__TICK_MS", "50")].map(|(k, v)| (k.to_string(), v.to_string()));
+    let fast = [("ARB__SIM__SPEED", "600"), ("ARB__SIM__TICK_MS", "100"), ("ARB__ENGINE__RECONCILE_SECS", "5")]
+        .map(|(k, v)| (k.to_string(), v.to_string()));
+    // A machine loaded enough to make the engine drop venue events is caught up by the venues'
+    // own books within seconds, instead of the default minute.
     let running = server.start_with(&fast).await;
     let client = browser(&driver, &profile).await;
     let outcome = tokio::spawn({
@@ -167,6 +185,16 @@ async fn steps(c: &fantoccini::Client, url: &str, running: &server::startup::Run
     let (s, v) = api.send(reqwest::Method::POST, "/orders/close", json!({"position_id": eth, "percent": "100"})).await;
     assert_eq!(s, 200, "{v}");
     api.until(&format!("/positions/{eth}"), "the close", |p| p["status"] == "closed").await;
+    // A payment settled before the close may be reported after it: wait until ETH is still.
+    let mut last = Value::Null;
+    for _ in 0..60 {
+        let pnl = api.get(&format!("/positions/{eth}")).await["pnl"].clone();
+        if pnl == last {
+            break;
+        }
+        last = pnl;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+    }
     eprintln!("history e2e: trading done in {:.1} s", started.elapsed().as_secs_f64());
 
     // A viewer opens History: the closed position is listed, the P&L drawn.

@@ -5,7 +5,9 @@
 //! - every reconciliation was clean: recovery came from querying orders by client order id,
 //!   not from adopting a difference;
 //! - no client order id reached a venue twice (the simulators count submissions);
-//! - every venue fill is in our books: filled quantity per order and fees per position.
+//! - every venue fill is in our books: filled quantity per order and fees per position;
+//! - and in History once: its fill records add up to each order's quantity at the venue and to
+//!   the position's fees, with no record twice.
 //!
 //! `CRASH_TRIALS` sets the number of trials (30 by default; `scripts/crash-trials.sh` runs
 //! more), `CRASH_SEED` the first seed. Trials run two at a time.
@@ -216,6 +218,8 @@ async fn trial(seed: u64) -> Result<(), String> {
     }
     let orders: Vec<OrderView> = node.get("/orders").await;
     let p = node.position(id).await;
+    let recorded: app::history::Page<app::history::FillRecord> =
+        node.get(&format!("/history/fills?position_id={id}&limit=500")).await;
     node.kill();
 
     // What the venues hold, from their own journals.
@@ -246,6 +250,36 @@ async fn trial(seed: u64) -> Result<(), String> {
         fills.iter().filter(|f| f.client_order_id.as_str().starts_with(&format!("arb{id}-"))).map(|f| f.fee.0).sum();
     if p.pnl.fees != venue_fees {
         return Err(format!("seed {seed}: fees {} in P&L, {venue_fees} at the venues", p.pnl.fees));
+    }
+    history_matches(seed, &recorded.rows, &venue_filled, venue_fees)
+}
+
+/// History's fill records, written in the same transaction as the orders they fill: each order's
+/// records add up to what the venue filled, the fees to the venue's, and none is there twice.
+fn history_matches(
+    seed: u64,
+    recorded: &[app::history::FillRecord],
+    venue_filled: &HashMap<String, rust_decimal::Decimal>,
+    venue_fees: rust_decimal::Decimal,
+) -> Result<(), String> {
+    let ids: std::collections::HashSet<String> = recorded.iter().map(|f| f.row_id()).collect();
+    if ids.len() != recorded.len() {
+        return Err(format!("seed {seed}: a fill is recorded twice in History"));
+    }
+    let mut ours: HashMap<String, rust_decimal::Decimal> = HashMap::new();
+    for f in recorded {
+        *ours.entry(f.client_order_id.to_string()).or_default() += f.qty.0;
+    }
+    for order in ours.keys().chain(venue_filled.keys()) {
+        let mine = ours.get(order).copied().unwrap_or_default();
+        let theirs = venue_filled.get(order).copied().unwrap_or_default();
+        if mine != theirs {
+            return Err(format!("seed {seed}: {order} filled {theirs} at the venue, {mine} in History"));
+        }
+    }
+    let fees: rust_decimal::Decimal = recorded.iter().map(|f| f.fee.0).sum();
+    if fees != venue_fees {
+        return Err(format!("seed {seed}: fees {fees} in History, {venue_fees} at the venues"));
     }
     Ok(())
 }

@@ -123,7 +123,8 @@ fn field(name: &'static str, label: &'static str, message: Signal<Option<String>
         <label class="field" data-field=name class:invalid=move || message.with(Option::is_some)>
             <span class="field-label">{label}</span>
             {input}
-            <span class="field-error" id=format!("history-{name}-error") role="alert">{move || message.get()}</span>
+            <span class="field-error" id=format!("history-{name}-error") role="alert"
+                hidden=move || message.with(Option::is_none)>{move || message.get()}</span>
         </label>
     }
 }
