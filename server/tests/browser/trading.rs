@@ -31,8 +31,8 @@ async fn a_trader_opens_watches_closes_half_then_closes_all() {
     let driver = start_driver().await;
     let profile = tempfile::tempdir().unwrap();
     let server = TestServer::new();
-    // Real time: at the harness' 60x an order still on its way is re-queried after 33 ms of
-    // real time, found missing and taken as rejected while it fills (see the report).
+    // Real time, as a trader would see it. (At 60x this once exposed an engine bug, since
+    // fixed: a re-query overtaking its send took the order as rejected.)
     let running = server.start_with(&[("ARB__SIM__SPEED".to_string(), "1".to_string())]).await;
     let client = browser(&driver, &profile).await;
     let outcome = tokio::spawn({
