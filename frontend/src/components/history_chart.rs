@@ -22,10 +22,25 @@ use wasm_bindgen::JsCast;
 /// compressed clock, where settlements come quickly).
 const REFRESH: Duration = Duration::from_secs(60);
 const HEIGHT_PX: f64 = 280.0;
-const MARGIN_LEFT_PX: f64 = 72.0;
-const MARGIN_RIGHT_PX: f64 = 14.0;
-const MARGIN_TOP_PX: f64 = 14.0;
-const MARGIN_BOTTOM_PX: f64 = 28.0;
+
+/// The width of `container` in pixels, re-measured on resize: charts draw at their
+/// container's width.
+pub fn measured_width(container: NodeRef<Div>) -> RwSignal<f64> {
+    let width_px = RwSignal::new(0.0_f64);
+    let measure = move || {
+        if let Some(el) = container.get_untracked() {
+            width_px.set(f64::from(el.client_width()));
+        }
+    };
+    Effect::new(move |_| {
+        if container.get().is_some() {
+            measure();
+        }
+    });
+    let resize = window_event_listener(ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    width_px
+}
 
 #[component]
 pub fn HistoryChart(symbol: Symbol) -> impl IntoView {
@@ -42,19 +57,7 @@ pub fn HistoryChart(symbol: Symbol) -> impl IntoView {
     }
 
     let container = NodeRef::<Div>::new();
-    let width_px = RwSignal::new(0.0_f64);
-    let measure = move || {
-        if let Some(el) = container.get_untracked() {
-            width_px.set(f64::from(el.client_width()));
-        }
-    };
-    Effect::new(move |_| {
-        if container.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
+    let width_px = measured_width(container);
 
     let body = move || {
         match history.get() {
@@ -140,16 +143,7 @@ fn Chart(history: FundingHistory, width_px: f64) -> impl IntoView {
         [a, b, ..] => (*b - *a).normalize().scale(),
         _ => 3,
     };
-    let frame = Frame {
-        left_px: MARGIN_LEFT_PX,
-        right_px: (width_px - MARGIN_RIGHT_PX).max(MARGIN_LEFT_PX + 10.0),
-        top_px: MARGIN_TOP_PX,
-        bottom_px: HEIGHT_PX - MARGIN_BOTTOM_PX,
-        from_ms: h.from_ms,
-        to_ms: h.to_ms,
-        lo,
-        hi,
-    };
+    let frame = Frame::new(width_px, HEIGHT_PX, h.from_ms, h.to_ms, lo, hi);
     let max_time_ticks = ((frame.right_px - frame.left_px) / 80.0).floor() as i64;
 
     let y_grid = ticks

@@ -3,10 +3,9 @@
 //! in its tooltip. Unrealised P&L of open positions is not a bar: it has not happened yet.
 
 use super::history_chart::axis::{self, Frame};
+use super::history_chart::measured_width;
 use super::history_table::signed_usd;
-use super::pnl_chart::{
-    HEIGHT_PX, MARGIN_BOTTOM_PX, MARGIN_LEFT_PX, MARGIN_RIGHT_PX, MARGIN_TOP_PX, measured_width, money_label, step_dp,
-};
+use super::pnl_chart::{HEIGHT_PX, money_label, step_dp};
 use crate::format;
 use app::equity::{MS_PER_DAY, date, day_start};
 use app::history::{PnlDay, PnlSeries};
@@ -52,16 +51,7 @@ fn bars(s: &PnlSeries, width_px: f64) -> impl IntoView + use<> {
     let dp = step_dp(&ticks);
     let first = day_start(s.from_ms).min(s.days.first().map_or(i64::MAX, |d| d.day_ms));
     let last = day_start(s.to_ms).max(s.days.last().map_or(i64::MIN, |d| d.day_ms)) + MS_PER_DAY;
-    let frame = Frame {
-        left_px: MARGIN_LEFT_PX,
-        right_px: (width_px - MARGIN_RIGHT_PX).max(MARGIN_LEFT_PX + 10.0),
-        top_px: MARGIN_TOP_PX,
-        bottom_px: HEIGHT_PX - MARGIN_BOTTOM_PX,
-        from_ms: first,
-        to_ms: last,
-        lo,
-        hi,
-    };
+    let frame = Frame::new(width_px, HEIGHT_PX, first, last, lo, hi);
     let band = frame.x_px(first + MS_PER_DAY) - frame.x_px(first);
     let bar_w = (band * 0.7).clamp(1.0, 48.0);
     let zero = frame.y_px(Decimal::ZERO);

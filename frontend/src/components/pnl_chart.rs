@@ -4,40 +4,18 @@
 //! the funding history chart: drawn at its container's pixel width.
 
 use super::history_chart::axis::{self, Frame};
+use super::history_chart::measured_width;
 use super::history_table::signed_usd;
 use crate::format;
 use app::history::{PnlParts, PnlPoint, PnlSeries};
-use leptos::ev;
 use leptos::html::Div;
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use wasm_bindgen::JsCast;
 
 pub const HEIGHT_PX: f64 = 220.0;
-pub const MARGIN_LEFT_PX: f64 = 72.0;
-pub const MARGIN_RIGHT_PX: f64 = 14.0;
-pub const MARGIN_TOP_PX: f64 = 14.0;
-pub const MARGIN_BOTTOM_PX: f64 = 28.0;
 /// Places of the money on the axes and in the readout.
 const DP: u32 = 2;
-
-/// The width of `container` in pixels, re-measured on resize.
-pub fn measured_width(container: NodeRef<Div>) -> RwSignal<f64> {
-    let width_px = RwSignal::new(0.0_f64);
-    let measure = move || {
-        if let Some(el) = container.get_untracked() {
-            width_px.set(f64::from(el.client_width()));
-        }
-    };
-    Effect::new(move |_| {
-        if container.get().is_some() {
-            measure();
-        }
-    });
-    let resize = window_event_listener(ev::resize, move |_| measure());
-    on_cleanup(move || resize.remove());
-    width_px
-}
 
 /// A money tick: "+1,200", "-0.50".
 pub fn money_label(v: Decimal, step_dp: u32) -> String {
@@ -125,16 +103,7 @@ fn chart(s: &PnlSeries, width_px: f64) -> impl IntoView + use<> {
     let (min, max) = values.fold((Decimal::ZERO, Decimal::ZERO), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi, ticks) = axis::value_axis(min, max, 5);
     let dp = step_dp(&ticks);
-    let frame = Frame {
-        left_px: MARGIN_LEFT_PX,
-        right_px: (width_px - MARGIN_RIGHT_PX).max(MARGIN_LEFT_PX + 10.0),
-        top_px: MARGIN_TOP_PX,
-        bottom_px: HEIGHT_PX - MARGIN_BOTTOM_PX,
-        from_ms: s.from_ms,
-        to_ms: s.to_ms.max(s.from_ms + 1),
-        lo,
-        hi,
-    };
+    let frame = Frame::new(width_px, HEIGHT_PX, s.from_ms, s.to_ms.max(s.from_ms + 1), lo, hi);
     let y_grid = ticks
         .iter()
         .map(|t| {

@@ -23,7 +23,34 @@ pub struct Frame {
     pub hi: Decimal,
 }
 
+/// Room around every chart's plot area for the axis labels, in pixels.
+pub const MARGIN_LEFT_PX: f64 = 72.0;
+pub const MARGIN_RIGHT_PX: f64 = 14.0;
+pub const MARGIN_TOP_PX: f64 = 14.0;
+pub const MARGIN_BOTTOM_PX: f64 = 28.0;
+
 impl Frame {
+    /// The plot area of a `width_px` × `height_px` chart inside the standard margins.
+    pub fn new(
+        width_px: f64,
+        height_px: f64,
+        from_ms: TimestampMs,
+        to_ms: TimestampMs,
+        lo: Decimal,
+        hi: Decimal,
+    ) -> Self {
+        Self {
+            left_px: MARGIN_LEFT_PX,
+            right_px: (width_px - MARGIN_RIGHT_PX).max(MARGIN_LEFT_PX + 10.0),
+            top_px: MARGIN_TOP_PX,
+            bottom_px: height_px - MARGIN_BOTTOM_PX,
+            from_ms,
+            to_ms,
+            lo,
+            hi,
+        }
+    }
+
     pub fn x_px(&self, t: TimestampMs) -> f64 {
         let span = (self.to_ms - self.from_ms).max(1) as f64;
         self.left_px + (t - self.from_ms) as f64 / span * (self.right_px - self.left_px)
