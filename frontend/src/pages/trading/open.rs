@@ -74,6 +74,24 @@ pub fn OpenPanel(engine: LocalResource<Result<Option<EngineStatus>, ApiError>>) 
     let set = move |f: fn(&mut OpenForm, String)| {
         move |ev: leptos::ev::Event| form.update(|form| f(form, event_target_value(&ev)))
     };
+    // An optional whole-number field whose placeholder is the strategy's parameter: empty
+    // means "use the parameter".
+    let defaulted = move |label: &'static str,
+                          name: &'static str,
+                          get: fn(&OpenForm) -> String,
+                          put: fn(&mut OpenForm, String),
+                          default: fn(&app::params::StrategyParams) -> String| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input name=name inputmode="numeric" autocomplete="off"
+                    placeholder=move || default_of(config, default)
+                    prop:value=move || form.with(get)
+                    on:input=set(put)/>
+                <FieldError field=name errors/>
+            </label>
+        }
+    };
     let choose_symbol = move |ev: leptos::ev::Event| {
         let s = event_target_value(&ev);
         // The direction the spread pays now, unless the user chose one.
@@ -178,40 +196,12 @@ pub fn OpenPanel(engine: LocalResource<Result<Option<EngineStatus>, ApiError>>) 
                         <FieldError field="notional" errors/>
                     </label>
                     <div class="field-pair">
-                        <label class="field">
-                            <span>"Leverage Binance"</span>
-                            <input name="leverage_binance" inputmode="numeric" autocomplete="off"
-                                placeholder=move || default_of(config, |p| p.leverage_binance.to_string())
-                                prop:value=move || form.with(|f| f.leverage_binance.clone())
-                                on:input=set(|f, v| f.leverage_binance = v)/>
-                            <FieldError field="leverage_binance" errors/>
-                        </label>
-                        <label class="field">
-                            <span>"Leverage Lighter"</span>
-                            <input name="leverage_lighter" inputmode="numeric" autocomplete="off"
-                                placeholder=move || default_of(config, |p| p.leverage_lighter.to_string())
-                                prop:value=move || form.with(|f| f.leverage_lighter.clone())
-                                on:input=set(|f, v| f.leverage_lighter = v)/>
-                            <FieldError field="leverage_lighter" errors/>
-                        </label>
+                        {defaulted("Leverage Binance", "leverage_binance", |f| f.leverage_binance.clone(), |f, v| f.leverage_binance = v, |p| p.leverage_binance.to_string())}
+                        {defaulted("Leverage Lighter", "leverage_lighter", |f| f.leverage_lighter.clone(), |f, v| f.leverage_lighter = v, |p| p.leverage_lighter.to_string())}
                     </div>
                     <div class="field-pair">
-                        <label class="field">
-                            <span>"Slices"</span>
-                            <input name="slices" inputmode="numeric" autocomplete="off"
-                                placeholder=move || default_of(config, |p| p.slices.to_string())
-                                prop:value=move || form.with(|f| f.slices.clone())
-                                on:input=set(|f, v| f.slices = v)/>
-                            <FieldError field="slices" errors/>
-                        </label>
-                        <label class="field">
-                            <span>"Slippage cap (bps)"</span>
-                            <input name="slippage_cap_bps" inputmode="numeric" autocomplete="off"
-                                placeholder=move || default_of(config, |p| p.slippage_cap_bps.to_string())
-                                prop:value=move || form.with(|f| f.slippage_cap_bps.clone())
-                                on:input=set(|f, v| f.slippage_cap_bps = v)/>
-                            <FieldError field="slippage_cap_bps" errors/>
-                        </label>
+                        {defaulted("Slices", "slices", |f| f.slices.clone(), |f, v| f.slices = v, |p| p.slices.to_string())}
+                        {defaulted("Slippage cap (bps)", "slippage_cap_bps", |f| f.slippage_cap_bps.clone(), |f, v| f.slippage_cap_bps = v, |p| p.slippage_cap_bps.to_string())}
                     </div>
                     <p class="muted hint">"Empty fields take the strategy's parameters (shown greyed)."</p>
                     <button id="open-submit" type="submit" class="btn btn-primary" disabled=move || busy.get()>
