@@ -37,10 +37,15 @@ pub struct Health {
 pub struct VenueStatus {
     pub venue: Venue,
     pub mode: VenueMode,
+    /// The venue's market data is fresh: its stream is up and an update arrived recently. The
+    /// one verdict the risk gate also reads (`crate::market::Freshness`).
     pub connected: bool,
-    /// When the last market update from this venue arrived.
+    /// Why the data is not fresh, word for word as the risk gate refuses an open.
+    #[serde(default)]
+    pub stale_reason: Option<String>,
+    /// The venue's time on the last market update received.
     pub last_update_ms: Option<TimestampMs>,
-    /// Age of that update when the status was computed.
+    /// Real milliseconds since that update was received.
     pub data_age_ms: Option<i64>,
     pub symbols: usize,
     /// Round trip of the last cheap REST call to the venue, in real milliseconds; none until

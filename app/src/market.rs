@@ -162,3 +162,22 @@ mod tests {
         assert_eq!(f.round_price_up(Price(dec!(100.1))), Price(dec!(100.1)));
     }
 }
+
+/// Whether a venue's market data may be traded on, as the market-data owner judged it. The
+/// risk gate, `/status` and the System page all read this one verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Freshness {
+    pub venue: Venue,
+    /// Why the data may not be used; `None` when it is fresh.
+    pub stale: Option<String>,
+}
+
+impl Freshness {
+    pub fn fresh(venue: Venue) -> Self {
+        Self { venue, stale: None }
+    }
+
+    pub fn is_fresh(&self) -> bool {
+        self.stale.is_none()
+    }
+}

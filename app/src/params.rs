@@ -37,8 +37,6 @@ pub struct StrategyParams {
     pub liquidation_buffer_pct: Decimal,
     /// Legs may differ by at most this fraction of the position before a repair.
     pub imbalance_tolerance_pct: Decimal,
-    /// Market data older than this blocks new opens.
-    pub stale_after_ms: u64,
     /// Portfolio drawdown from peak equity that trips the breaker (0.1 = 10 %).
     pub max_drawdown_pct: Decimal,
 }
@@ -65,7 +63,6 @@ impl Default for StrategyParams {
             slippage_cap_bps: 20,
             liquidation_buffer_pct: Decimal::new(5, 2),
             imbalance_tolerance_pct: Decimal::new(1, 2),
-            stale_after_ms: 30_000,
             max_drawdown_pct: Decimal::new(10, 2),
         }
     }
@@ -150,12 +147,6 @@ impl StrategyParams {
         );
         check(
             &mut e,
-            (1_000..=3_600_000).contains(&self.stale_after_ms),
-            "stale_after_ms",
-            "must be 1000 to 3600000 ms",
-        );
-        check(
-            &mut e,
             self.max_drawdown_pct > zero && self.max_drawdown_pct <= one,
             "max_drawdown_pct",
             "must be above 0 and at most 1",
@@ -166,7 +157,7 @@ impl StrategyParams {
 
 /// The fields of [`StrategyParams`] in declaration order: the order of the form and of a
 /// diff. A test checks it against the serialised struct, so a new field cannot be forgotten.
-pub const FIELDS: [&str; 21] = [
+pub const FIELDS: [&str; 20] = [
     "auto_open",
     "entry_min_apr",
     "entry_confirmations",
@@ -186,7 +177,6 @@ pub const FIELDS: [&str; 21] = [
     "slippage_cap_bps",
     "liquidation_buffer_pct",
     "imbalance_tolerance_pct",
-    "stale_after_ms",
     "max_drawdown_pct",
 ];
 

@@ -1,9 +1,9 @@
 //! Writing the audit trail from handlers: one entry per manual action, with its outcome
 //! taken from the handler's own result, so refusals are recorded as faithfully as successes.
 
-use crate::api::AppState;
 use crate::auth::{Actor, ClientIp};
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::audit::{AuditEntry, AuditOutcome};
 use serde::Serialize;
 
@@ -64,7 +64,7 @@ pub async fn record<T>(
     };
     let entry = AuditEntry {
         id: 0,
-        time_ms: crate::venue::sim::clock::wall_clock_ms(),
+        time_ms: s.clock.wall_ms(),
         actor: who.name,
         action: action.action.to_owned(),
         target: action.target,

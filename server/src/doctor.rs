@@ -2,12 +2,13 @@
 //! clock offset, API key and its permissions, position mode, balances — and says exactly what
 //! is wrong and what to do about it. Read-only: it sends no order and changes no setting.
 
+use crate::clock::Clock;
 use crate::settings::Settings;
+use crate::venue::VenueClient;
 use crate::venue::binance::error::BinanceError;
 use crate::venue::binance::{BinanceVenue, wire as bwire};
 use crate::venue::build;
 use crate::venue::lighter::LighterVenue;
-use crate::venue::{VenueClient, sim::clock::wall_clock_ms};
 use app::{Venue, VenueMode};
 use std::fmt;
 use std::time::Instant;
@@ -223,7 +224,7 @@ async fn lighter(report: &mut Report, v: &LighterVenue, mode: VenueMode) {
     match v.rest().server_time_ms().await {
         Ok(venue_ms) => {
             // The Date header has one-second resolution: allow for it.
-            let offset = venue_ms - wall_clock_ms();
+            let offset = venue_ms - Clock::system().wall_ms();
             let offset = if offset.abs() <= 1_000 { 0 } else { offset };
             let (verdict, text) = clock_verdict(offset);
             report.push(L, "clock", verdict, format!("{text} (±1 s)"));

@@ -5,8 +5,8 @@
 //! API — the path orders take — answers, and how fast. Probes run concurrently, one per venue,
 //! so a venue that hangs does not delay the other's figure; each is bounded by a timeout.
 
+use crate::clock::Clock;
 use crate::venue::DynVenue;
-use crate::venue::sim::clock::wall_clock_ms;
 use app::api::VenueStatus;
 use app::{TimestampMs, Venue};
 use std::collections::HashMap;
@@ -56,7 +56,13 @@ impl HealthHandle {
 }
 
 /// Probe every venue now and then every `every`, until `shutdown`.
-pub async fn run(handle: HealthHandle, venues: Vec<DynVenue>, every: Duration, shutdown: CancellationToken) {
+pub async fn run(
+    handle: HealthHandle,
+    venues: Vec<DynVenue>,
+    clock: Clock,
+    every: Duration,
+    shutdown: CancellationToken,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -64,7 +70,7 @@ pub async fn run(handle: HealthHandle, venues: Vec<DynVenue>, every: Duration, s
             _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        let probes = venues.iter().map(|v| async { (v.venue(), probe(v, PROBE_TIMEOUT).await) });
+        let probes = venues.iter().map(|v| async { (v.venue(), probe(v, &clock, PROBE_TIMEOUT).await) });
         for (venue, result) in futures::future::join_all(probes).await {
             if let Some(e) = &result.error {
                 tracing::debug!(%venue, error = %e, "venue probe failed");
@@ -75,8 +81,8 @@ pub async fn run(handle: HealthHandle, venues: Vec<DynVenue>, every: Duration, s
 }
 
 /// Time one `ping` of `venue`.
-pub async fn probe(venue: &DynVenue, timeout: Duration) -> Probe {
-    let probed_ms = wall_clock_ms();
+pub async fn probe(venue: &DynVenue, clock: &Clock, timeout: Duration) -> Probe {
+    let probed_ms = clock.wall_ms();
     let started = Instant::now();
     let outcome = tokio::time::timeout(timeout, venue.ping()).await;
     let elapsed = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -107,12 +113,12 @@ mod tests {
     #[tokio::test]
     async fn a_probe_times_the_round_trip_or_reports_why_it_failed() {
         let slow = sim(Venue::Binance, 30);
-        let p = probe(&slow, Duration::from_secs(5)).await;
+        let p = probe(&slow, &Clock::system(), Duration::from_secs(5)).await;
         assert!(p.latency_ms.is_some_and(|ms| (30..5000).contains(&ms)), "{p:?}");
         assert_eq!(p.error, None);
 
         let hung = sim(Venue::Lighter, 2_000);
-        let p = probe(&hung, Duration::from_millis(50)).await;
+        let p = probe(&hung, &Clock::system(), Duration::from_millis(50)).await;
         assert_eq!((p.latency_ms, p.error.as_deref()), (None, Some("no answer within 50 ms")));
     }
 
@@ -121,7 +127,7 @@ mod tests {
         let handle = HealthHandle::default();
         let venues = vec![sim(Venue::Binance, 0), sim(Venue::Lighter, 20)];
         let stop = CancellationToken::new();
-        let task = tokio::spawn(run(handle.clone(), venues, Duration::from_millis(20), stop.clone()));
+        let task = tokio::spawn(run(handle.clone(), venues, Clock::system(), Duration::from_millis(20), stop.clone()));
         for _ in 0..100 {
             if Venue::ALL.into_iter().all(|v| handle.probe(v).is_some()) {
                 break;
@@ -135,6 +141,7 @@ mod tests {
             venue: Venue::Lighter,
             mode: app::VenueMode::Sim,
             connected: true,
+            stale_reason: None,
             last_update_ms: None,
             data_age_ms: None,
             symbols: 0,

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod collector;
 pub mod db;
 pub mod doctor;
@@ -12,6 +13,8 @@ pub mod equity;
 pub mod error;
 pub mod fake;
 pub mod health;
+pub mod notify;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod venue;

@@ -63,7 +63,9 @@ pub struct CollectorSettings {
     pub price_write_secs: u64,
     pub retention_days: u32,
     pub prune_every_secs: u64,
-    /// A venue whose last update is older than this is reported stale.
+    /// A venue from which no market update has arrived for this many real seconds is stale
+    /// (judged on wall time, so it holds at every simulator speed): `/status` shows it and no
+    /// position opens until it is fresh again.
     pub stale_after_secs: u64,
     /// A venue whose markets could not be listed is tried again this often.
     pub rediscover_secs: u64,

@@ -1,10 +1,14 @@
 //! Assembles the running product from settings: database, venues, collector, HTTP server.
 //! `main` and the integration tests start the server the same way.
 
-use crate::api::{self, AppState};
+use crate::api;
+use crate::clock::Clock;
 use crate::collector::{Collector, CollectorHandle};
 use crate::db;
+use crate::engine::EngineHandle;
+use crate::notify::Notifier;
 use crate::settings::Settings;
+use crate::state::AppState;
 use crate::venue::DynVenue;
 use crate::venue::sim::SimVenue;
 use secrecy::ExposeSecret;
@@ -50,16 +54,17 @@ impl Running {
     }
 }
 
-/// Restore the engine from the database (parameters, positions, orders) and start it.
+/// Restore the engine from the database (parameters, the working set of positions and
+/// orders, symbol rules) and start it; notifications go to `notifier`.
 async fn start_engine(
     settings: &Settings,
     db: &sea_orm::DatabaseConnection,
     venues: &[DynVenue],
-    shutdown: &CancellationToken,
-    tasks: &mut Vec<JoinHandle<()>>,
-) -> Result<crate::engine::run::EngineHandle, StartupError> {
+    clock: &Clock,
+    notifier: &Notifier,
+) -> Result<(EngineHandle, crate::engine::run::Runner), StartupError> {
     use crate::db::trading;
-    let now = crate::venue::sim::clock::wall_clock_ms();
+    let now = clock.wall_ms();
     let (version, params) = match trading::latest_params(db).await? {
         Some(found) => found,
         None => {
@@ -69,56 +74,66 @@ async fn start_engine(
         }
     };
     let mut engine = crate::engine::Engine::new(params, version);
-    engine.restore(trading::position_states(db).await?, trading::orders(db).await?);
+    let (closed_since, finished_since) = crate::engine::retention::restore_since(clock.venue_ms());
+    let (positions, orders) = trading::working_set(db, closed_since, finished_since).await?;
+    engine.restore(positions, orders);
+    engine.reserve_position_ids(trading::last_position_id(db).await?);
     if let Some((version, rules)) = crate::db::symbols::latest(db).await? {
         engine.restore_symbol_rules(version, rules);
     }
     let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
     tracing::info!(path = %log.path().display(), "engine event log");
     let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);
-    let runner = runner.reconcile_every(Duration::from_secs(settings.engine.reconcile_secs));
-    tasks.push(tokio::spawn(runner.run(shutdown.clone())));
-    Ok(handle)
+    let runner = runner
+        .reconcile_every(Duration::from_secs(settings.engine.reconcile_secs))
+        .with_clock(clock.clone())
+        .with_notifier(notifier.clone());
+    Ok((handle, runner))
 }
 
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect(settings.database.url.expose_secret()).await?;
-    crate::auth::bootstrap_admin(&db, &settings.auth, crate::venue::sim::clock::wall_clock_ms()).await?;
-    // With a real venue in play the simulator runs in real time.
-    let mixed = app::Venue::ALL.into_iter().any(|v| settings.venue(v).mode != app::VenueMode::Sim);
     let shutdown = CancellationToken::new();
-    let built = crate::venue::build::build(&settings, if mixed { 1 } else { settings.sim.speed }, &shutdown)?;
-    let (venues, sims, mut tasks) = (built.all, built.sims, built.tasks);
-    // Staleness is judged on the market clock; a real venue runs in real time.
-    let market_speed = if mixed { 1 } else { i64::from(settings.sim.speed.max(1)) };
-    if mixed && settings.sim.speed != 1 {
-        tracing::warn!(speed = settings.sim.speed, "a real venue is configured: the simulator runs in real time");
-    }
+    let built = crate::venue::build::build(&settings, &shutdown)?;
+    let (venues, sims, clock, mut tasks) = (built.all, built.sims, built.clock, built.tasks);
+    crate::auth::bootstrap_admin(&db, &settings.auth, clock.wall_ms()).await?;
+    let (notifier, stored) = Notifier::new();
+    tasks.push(tokio::spawn(crate::notify::store(db.clone(), stored, shutdown.clone())));
 
-    let handle = CollectorHandle::new();
-    let collector = Collector::new(handle.clone(), venues.clone(), db.clone(), settings.collector.clone());
+    let (engine, runner) = start_engine(&settings, &db, &venues, &clock, &notifier).await?;
+    let collector_handle = CollectorHandle::new();
+    let collector = Collector::new(
+        collector_handle.clone(),
+        venues.clone(),
+        db.clone(),
+        settings.collector.clone(),
+        clock.clone(),
+        notifier.clone(),
+    )
+    .feeding(engine.events());
     tasks.push(tokio::spawn(collector.run(shutdown.clone())));
+    tasks.push(tokio::spawn(runner.run(shutdown.clone())));
     let tick = Duration::from_millis(settings.sim.tick_ms.max(10));
     for sim in &sims {
         tasks.push(tokio::spawn(sim.clone().run(tick, shutdown.clone())));
     }
-
-    let engine = start_engine(&settings, &db, &venues, &shutdown, &mut tasks).await?;
     tasks.push(tokio::spawn(crate::equity::run(db.clone(), venues.clone(), shutdown.clone())));
     let health = crate::health::HealthHandle::default();
-    let probes = crate::health::run(health.clone(), venues.clone(), crate::health::PROBE_EVERY, shutdown.clone());
+    let probes =
+        crate::health::run(health.clone(), venues.clone(), clock.clone(), crate::health::PROBE_EVERY, shutdown.clone());
     tasks.push(tokio::spawn(probes));
     let state = AppState {
         engine,
         health,
-        collector: handle,
+        collector: collector_handle,
         db,
         venues,
-        started_ms: crate::venue::sim::clock::wall_clock_ms(),
+        started_ms: clock.wall_ms(),
+        clock,
+        notifier,
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
-        stale_after_ms: i64::try_from(settings.collector.stale_after_secs).unwrap_or(30) * 1000 * market_speed,
     };
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
     if static_dir.is_none() {

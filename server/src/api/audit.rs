@@ -1,9 +1,9 @@
 //! `GET /audit` (admins): the audit trail, newest first, filtered by actor and action, paged
 //! with `before_id`.
 
-use super::AppState;
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::audit::{AuditEntry, AuditQuery};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

@@ -2,11 +2,11 @@
 //! the session cookie; failures are throttled per username and per address, audited, and
 //! worded the same whether the user exists or not.
 
-use super::AppState;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp, Via, password, secret};
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::auth::{LoginRequest, Me};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -63,7 +63,7 @@ async fn login(
         return Err(result.unwrap_err());
     };
     throttle.succeeded(&username);
-    let now = crate::venue::sim::clock::wall_clock_ms();
+    let now = s.clock.wall_ms();
     let (session_id, csrf_token) = (secret::generate(""), secret::generate(""));
     let expires_ms = now + s.auth.session_ms;
     db::users::insert_session(&s.db, &secret::digest(&session_id), &username, &csrf_token, now, expires_ms).await?;

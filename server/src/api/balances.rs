@@ -2,8 +2,8 @@
 //! figures its pre-flight checks use. Read from the engine rather than from the venues, so
 //! that any number of dashboards costs the venues' rate limits nothing.
 
-use super::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::order::Balance;
 use axum::extract::State;
 use axum::routing::get;

@@ -3,12 +3,12 @@
 //! `GET /config/history` (every version, newest first, each with what changed against the
 //! one before).
 
-use super::AppState;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::params::{ConfigBody, ParamsVersion, StrategyParams};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -55,7 +55,7 @@ async fn put_config(
 /// change racing another (both built on `base`) into a refusal instead of a lost update.
 async fn install(s: &AppState, base: i64, params: &StrategyParams, author: &str) -> Result<i64, ApiError> {
     let version = base + 1;
-    if let Err(e) = db::trading::insert_params(&s.db, version, params, author, s.now_ms()).await {
+    if let Err(e) = db::trading::insert_params(&s.db, version, params, author, s.clock.venue_ms()).await {
         return Err(match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::Refused(format!("the parameters changed meanwhile (version {version} exists); retry"))

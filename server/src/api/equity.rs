@@ -1,8 +1,8 @@
 //! Daily equity: each venue's snapshot and the total, per UTC day of the venues' clock.
 
-use super::AppState;
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::equity::{EquityDay, EquityQuery, MS_PER_DAY, day_start};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -20,7 +20,7 @@ async fn equity(
     query: Result<Query<EquityQuery>, QueryRejection>,
 ) -> Result<Json<Vec<EquityDay>>, ApiError> {
     let Query(q) = query?;
-    let to = q.to.unwrap_or_else(|| s.now_ms());
+    let to = q.to.unwrap_or_else(|| s.clock.venue_ms());
     let from = q.from.unwrap_or(to - DEFAULT_WINDOW_MS);
     if from > to {
         return Err(ApiError::field("from", "`from` must not be after `to`"));

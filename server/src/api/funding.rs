@@ -1,8 +1,8 @@
 //! The latest funding board and funding history (the symbol list is in `symbols`).
 
-use super::AppState;
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::api::{FundingBoard, FundingHistory, HistoryQuery};
 use app::{MS_PER_HOUR, Symbol};
 use axum::extract::rejection::QueryRejection;
@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn board(State(state): State<AppState>) -> Json<FundingBoard> {
-    let now = state.now_ms();
+    let now = state.clock.venue_ms();
     Json(state.collector.read(|s| s.board(now)))
 }
 
@@ -33,7 +33,7 @@ async fn history(
     if !state.collector.read(|s| s.symbols().iter().any(|i| i.symbol == symbol)) {
         return Err(ApiError::NotFound(format!("unknown symbol {symbol}")));
     }
-    let to_ms = q.to.unwrap_or_else(|| state.now_ms());
+    let to_ms = q.to.unwrap_or_else(|| state.clock.venue_ms());
     let from_ms = q.from.unwrap_or(to_ms - DEFAULT_WINDOW_MS);
     if from_ms > to_ms {
         return Err(ApiError::field("from", "`from` must not be after `to`"));

@@ -4,10 +4,10 @@
 //!
 //! Every parameter is checked before the database is asked: a bad one is a 400 naming it.
 
-use super::AppState;
 use crate::db;
 use crate::db::history::{Cursor, Filter, Rows};
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::history::{
     Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, OpenPnl, Page, PnlQuery, PnlSeries,
     pnl_series,
@@ -161,7 +161,7 @@ async fn pnl(
     let Query(q) = q?;
     window(q.from, q.to)?;
     let symbol = q.symbol.as_ref();
-    let to = q.to.unwrap_or_else(|| s.now_ms());
+    let to = q.to.unwrap_or_else(|| s.clock.venue_ms());
     let from = match q.from {
         Some(f) => f,
         None => {

@@ -17,39 +17,12 @@ mod trading;
 mod users;
 pub mod ws;
 
-use crate::collector::CollectorHandle;
-use crate::venue::DynVenue;
-use app::TimestampMs;
+use crate::state::AppState;
 use axum::Router;
-use sea_orm::DatabaseConnection;
 use std::path::PathBuf;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
-
-/// Shared by every handler. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub collector: CollectorHandle,
-    pub db: DatabaseConnection,
-    pub venues: Vec<DynVenue>,
-    pub started_ms: TimestampMs,
-    pub stale_after_ms: i64,
-    pub engine: crate::engine::run::EngineHandle,
-    /// Each venue's latest REST round trip (`health` probes).
-    pub health: crate::health::HealthHandle,
-    /// Cancelled when the server stops; long-lived sessions watch it.
-    pub shutdown: tokio_util::sync::CancellationToken,
-    /// Session settings and the login throttle.
-    pub auth: std::sync::Arc<crate::auth::AuthState>,
-}
-
-impl AppState {
-    /// The venues' clock (simulated venues may run compressed time); wall clock without venues.
-    pub fn now_ms(&self) -> TimestampMs {
-        self.venues.iter().map(|v| v.now_ms()).max().unwrap_or_else(crate::venue::sim::clock::wall_clock_ms)
-    }
-}
 
 /// The whole application; tests drive it with `oneshot` or serve it on port 0.
 pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {

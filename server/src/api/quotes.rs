@@ -1,8 +1,8 @@
 //! `GET /quotes/{symbol}`: both legs' quotes exactly as the engine would size an open with them
 //! now (Binance first), so the browser's preview runs `app::sizing::preview` on the same inputs.
 
-use super::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::Symbol;
 use app::sizing::LegQuote;
 use axum::extract::rejection::QueryRejection;

@@ -2,10 +2,10 @@
 //! on connect (`{"type":"snapshot","data":[…]}`) then one `{"type":"update","data":…}` per
 //! change; a client that falls behind gets a fresh snapshot.
 
-use super::AppState;
 use crate::auth::Actor;
 use crate::auth::revocation::revoked;
 use crate::db;
+use crate::state::AppState;
 use axum::Extension;
 use axum::Router;
 use axum::extract::State;
@@ -57,7 +57,7 @@ async fn notifications(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
 ) -> Response {
-    let rx = s.engine.notifications.subscribe();
+    let rx = s.notifier.subscribe();
     let recent = db::trading::recent_notifications(&s.db, 50).await.unwrap_or_default();
     let ended = revoked(s.clone(), actor);
     ws.on_upgrade(move |socket| session(socket, rx, move || recent.clone(), s.shutdown.clone(), ended))

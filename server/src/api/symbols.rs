@@ -4,12 +4,12 @@
 //! naming the pattern, e.g. `ignore[1]`), stored as the next version, then handed to the engine
 //! through its queue; the answer comes once the engine has it in effect.
 
-use super::AppState;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::symbols::{SymbolRules, SymbolRulesBody, SymbolRulesRequest, SymbolStatus};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
@@ -98,7 +98,7 @@ async fn record(
 /// racing another (both built on `base`) into a refusal instead of a lost update.
 async fn install(s: &AppState, base: i64, rules: SymbolRules, author: &str) -> Result<SymbolRulesBody, ApiError> {
     let version = base + 1;
-    if let Err(e) = db::symbols::insert(&s.db, version, &rules, author, s.now_ms()).await {
+    if let Err(e) = db::symbols::insert(&s.db, version, &rules, author, s.clock.venue_ms()).await {
         return Err(match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 ApiError::Refused(format!("the symbol rules changed meanwhile (version {version} exists); retry"))

@@ -1,6 +1,6 @@
 //! Liveness and status: venues connected, data freshness, REST latency, version, uptime.
 
-use super::AppState;
+use crate::state::AppState;
 use app::api::{Health, Status};
 use axum::extract::State;
 use axum::routing::get;
@@ -14,17 +14,16 @@ async fn health() -> Json<Health> {
     Json(Health { status: "ok".into() })
 }
 
+/// Each venue's freshness is the collector's stored verdict: the one the risk gate reads.
 async fn status(State(state): State<AppState>) -> Json<Status> {
-    let now = state.now_ms();
-    let venue_now = |v| state.venues.iter().find(|x| x.venue() == v).map_or(now, |x| x.now_ms());
-    let mut venues = state.collector.read(|s| s.venue_status(venue_now, state.stale_after_ms));
+    let wall = state.clock.wall_ms();
+    let mut venues = state.collector.read(|s| s.venue_status(wall));
     venues.iter_mut().for_each(|v| state.health.fill(v));
-    let wall = crate::venue::sim::clock::wall_clock_ms();
     Json(Status {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         started_ms: state.started_ms,
         uptime_s: (wall - state.started_ms).max(0) / 1000,
-        now_ms: now,
+        now_ms: state.clock.venue_ms(),
         venues,
     })
 }

@@ -2,11 +2,11 @@
 //! shown once, stored as a digest, revoked by id. A token acts as its owner, capped at its
 //! own role.
 
-use super::AppState;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::auth::{CreateTokenRequest, CreatedToken, TokenView};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
@@ -39,7 +39,7 @@ async fn create(
         if !actor.role.allows(req.role) {
             return Err(ApiError::field("role", format!("cannot exceed your own role ({})", actor.role)));
         }
-        let now = crate::venue::sim::clock::wall_clock_ms();
+        let now = s.clock.wall_ms();
         let expires_ms = req.expires_days.map(|d| now + i64::from(d) * 86_400_000);
         let (token, view) = crate::auth::issue_token(&s.db, name, req.role, &actor.username, now, expires_ms).await?;
         Ok(CreatedToken { token, view })

@@ -3,12 +3,12 @@
 //! mutating request is validated (a 400 naming the field) before the engine sees it; an
 //! engine refusal is a 409 with its reason.
 
-use super::AppState;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp};
 use crate::db;
 use crate::engine::Command;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::ClientOrderId;
 use app::params::FieldError;
 use app::pnl::PnlBreakdown;

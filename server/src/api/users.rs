@@ -1,11 +1,11 @@
 //! Users (admins only): list, create, change role, reset password, disable. A new password or
 //! disabling ends the user's sessions; the last active admin cannot be demoted or disabled.
 
-use super::AppState;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp, CreateUserError, password};
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use app::auth::{CreateUserRequest, Role, UpdateUserRequest, UserView};
 use app::params::FieldError;
 use axum::extract::rejection::JsonRejection;
@@ -32,7 +32,7 @@ async fn create(
     body: Result<Json<CreateUserRequest>, JsonRejection>,
 ) -> Result<Json<UserView>, ApiError> {
     let Json(req) = body?;
-    let now = crate::venue::sim::clock::wall_clock_ms();
+    let now = s.clock.wall_ms();
     let result = async {
         crate::auth::create_user(&s.db, &req.username, &req.password, req.role, now).await.map_err(|e| match e {
             CreateUserError::Username(m) => field("username", m),

@@ -3,10 +3,10 @@
 //!
 //! The session is generic over `Sink`/`Stream` so unit tests drive it with channels.
 
-use super::AppState;
 use crate::auth::Actor;
 use crate::auth::revocation::revoked;
 use crate::collector::CollectorHandle;
+use crate::state::AppState;
 use app::TimestampMs;
 use app::ws::FundingMessage;
 use axum::Extension;
@@ -32,7 +32,7 @@ async fn funding_rates(
         let (sink, stream) = socket.split();
         let (collector, shutdown) = (state.collector.clone(), state.shutdown.clone());
         let ended = revoked(state.clone(), actor);
-        funding_session(sink, stream, collector, shutdown, ended, move || state.now_ms()).await;
+        funding_session(sink, stream, collector, shutdown, ended, move || state.clock.venue_ms()).await;
     })
 }
 
@@ -130,7 +130,7 @@ mod tests {
     #[tokio::test]
     async fn snapshot_then_updates_and_a_fresh_snapshot_after_lagging() {
         let handle = CollectorHandle::new();
-        handle.state.write().unwrap().apply(&event("BTC", 1));
+        handle.state.write().unwrap().apply(&event("BTC", 1), 1);
         let (out_tx, mut out_rx) = mpsc::unbounded::<Message>();
         let (in_tx, in_rx) = mpsc::unbounded::<Result<Message, axum::Error>>();
         let h = handle.clone();
@@ -141,14 +141,14 @@ mod tests {
         let FundingMessage::Snapshot(board) = parse(out_rx.next().await.unwrap()) else { panic!("snapshot first") };
         assert_eq!((board.as_of_ms, board.rows.len()), (42, 1));
 
-        let row = handle.state.write().unwrap().apply(&event("ETH", 2)).unwrap();
+        let row = handle.state.write().unwrap().apply(&event("ETH", 2), 2).unwrap();
         handle.rows.send(RowUpdate::new(row)).unwrap();
         let FundingMessage::Update(r) = parse(out_rx.next().await.unwrap()) else { panic!("update") };
         assert_eq!(r.symbol.as_str(), "ETH");
 
         // Overflow the channel (capacity 1024) before the session can drain it.
         for i in 0..1100 {
-            let row = handle.state.write().unwrap().apply(&event("SOL", 10 + i)).unwrap();
+            let row = handle.state.write().unwrap().apply(&event("SOL", 10 + i), 10 + i).unwrap();
             handle.rows.send(RowUpdate::new(row)).unwrap();
         }
         let mut saw_snapshot = false;

@@ -25,7 +25,7 @@ pub fn read_or_generate(from_stdin: bool) -> anyhow::Result<(String, bool)> {
 async fn audit(db: &DatabaseConnection, action: &str, target: &str, after: serde_json::Value) {
     let entry = AuditEntry {
         id: 0,
-        time_ms: crate::venue::sim::clock::wall_clock_ms(),
+        time_ms: crate::clock::Clock::system().wall_ms(),
         actor: "cli".into(),
         action: action.into(),
         target: Some(target.into()),
@@ -42,7 +42,7 @@ async fn audit(db: &DatabaseConnection, action: &str, target: &str, after: serde
 
 pub async fn add(db: &DatabaseConnection, username: &str, role: Role, from_stdin: bool) -> anyhow::Result<()> {
     let (password, generated) = read_or_generate(from_stdin)?;
-    let now = crate::venue::sim::clock::wall_clock_ms();
+    let now = crate::clock::Clock::system().wall_ms();
     super::create_user(db, username, &password, role, now).await.map_err(|e| match e {
         CreateUserError::Exists => anyhow::anyhow!("user `{username}` exists; use `server user reset-password`"),
         other => anyhow::anyhow!(other),

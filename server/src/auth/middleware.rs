@@ -3,9 +3,9 @@
 //! own origin and, to change anything, carry the session's CSRF token.
 
 use super::{Actor, CSRF_HEADER, ClientIp, SESSION_COOKIE, Via, policy, secret};
-use crate::api::AppState;
 use crate::db;
 use crate::error::ApiError;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -52,7 +52,7 @@ async fn check(s: &AppState, req: &mut Request) -> Result<(), ApiError> {
 
 /// The caller, from a bearer token or the session cookie; `None` when neither is valid.
 pub async fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, ApiError> {
-    let now = crate::venue::sim::clock::wall_clock_ms();
+    let now = s.clock.wall_ms();
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
         let Some(token) = auth.strip_prefix("Bearer ") else {
             return Err(ApiError::Unauthorized("Authorization must be `Bearer <token>`".into()));

@@ -4,8 +4,8 @@
 //! The stream closes as soon as its caller could no longer open it.
 
 use super::{Actor, Via};
-use crate::api::AppState;
 use crate::db;
+use crate::state::AppState;
 use app::auth::Role;
 use std::time::Duration;
 
@@ -29,7 +29,7 @@ pub async fn revoked(s: AppState, actor: Actor) {
 }
 
 async fn still_valid(s: &AppState, actor: &Actor) -> bool {
-    let now = crate::venue::sim::clock::wall_clock_ms();
+    let now = s.clock.wall_ms();
     let owner_ok =
         |u: Option<db::users::StoredUser>| u.is_some_and(|u| !u.view.disabled && u.view.role >= Role::Viewer);
     let result = match &actor.via {

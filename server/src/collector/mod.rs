@@ -1,25 +1,39 @@
-//! The market-data collector: follows every venue's updates, keeps the latest state in memory,
-//! fans changed funding rows out to WebSocket clients, writes funding (every minute) and prices
-//! (every 10 s) to the database, backfills settled rates, and prunes old rows.
+//! The market-data owner. One actor follows every venue's stream and holds the latest funding,
+//! marks, books and connectivity (`state::MarketState`, read by the API). It fans changed
+//! funding rows out to the board's WebSocket clients, feeds the engine (account events all,
+//! market events sampled: `sampler`), and judges each venue's freshness by one policy
+//! (`freshness`), telling the engine before anyone else can read the verdict. Its database
+//! work (`store`) runs beside it, never in its way.
 
+pub mod freshness;
+pub mod sampler;
 pub mod state;
+pub mod store;
 
-use crate::db;
-use crate::db::funding::FundingRecord;
+use crate::clock::Clock;
+use crate::engine::EngineEvent;
+use crate::notify::Notifier;
 use crate::settings::CollectorSettings;
 use crate::venue::{DynVenue, VenueEvent};
-use app::api::{FundingKind, FundingRow};
-use app::{MS_PER_HOUR, Symbol, TimestampMs, Venue};
+use app::api::FundingRow;
+use app::market::Freshness;
+use app::trading::{Level, Notification};
+use app::{MS_PER_HOUR, Venue};
 use axum::extract::ws::Utf8Bytes;
+use freshness::FreshnessPolicy;
+use sampler::Sampler;
 use sea_orm::DatabaseConnection;
 use state::MarketState;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 
 pub type SharedState = Arc<RwLock<MarketState>>;
+
+/// How often (wall time) each venue's freshness is judged.
+const JUDGE_EVERY: Duration = Duration::from_millis(250);
 
 /// A changed board row, serialized once for every WebSocket client.
 #[derive(Clone, Debug)]
@@ -43,7 +57,8 @@ impl RowUpdate {
 pub struct CollectorHandle {
     pub state: SharedState,
     pub rows: broadcast::Sender<RowUpdate>,
-    /// Becomes true once every venue's markets are known and history is backfilled.
+    /// Becomes true once every venue's markets are known and history is backfilled (or the
+    /// venue failed to answer once; it is retried).
     ready: watch::Sender<bool>,
 }
 
@@ -79,11 +94,29 @@ impl Default for CollectorHandle {
     }
 }
 
+/// What enters the collector's queue, in one order per venue.
+enum Input {
+    Event(VenueEvent),
+    /// A venue's discovery finished: markets listed and history backfilled (or it failed).
+    Discovered {
+        venue: Venue,
+        ok: bool,
+    },
+}
+
 pub struct Collector {
     handle: CollectorHandle,
     venues: Vec<DynVenue>,
     db: DatabaseConnection,
     settings: CollectorSettings,
+    clock: Clock,
+    /// The engine's queue; none when the collector runs alone (board only).
+    engine: Option<mpsc::Sender<EngineEvent>>,
+    notifier: Notifier,
+    sampler: Sampler,
+    policy: FreshnessPolicy,
+    /// Venues whose data has been fresh once: only their later changes are news.
+    was_fresh: HashSet<Venue>,
 }
 
 impl Collector {
@@ -92,146 +125,194 @@ impl Collector {
         venues: Vec<DynVenue>,
         db: DatabaseConnection,
         settings: CollectorSettings,
+        clock: Clock,
+        notifier: Notifier,
     ) -> Self {
-        Self { handle, venues, db, settings }
+        let policy = FreshnessPolicy { stale_after_ms: i64::try_from(settings.stale_after_secs).unwrap_or(30) * 1000 };
+        Self {
+            handle,
+            venues,
+            db,
+            settings,
+            clock,
+            engine: None,
+            notifier,
+            sampler: Sampler::default(),
+            policy,
+            was_fresh: HashSet::new(),
+        }
     }
 
-    pub async fn run(self, cancel: CancellationToken) {
-        let (tx, mut rx) = mpsc::channel::<VenueEvent>(8192);
+    /// Feed the engine: every account event, sampled market events and freshness verdicts.
+    pub fn feeding(mut self, engine: mpsc::Sender<EngineEvent>) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
+    pub async fn run(mut self, cancel: CancellationToken) {
+        let (tx, mut rx) = mpsc::channel::<Input>(8192);
         for venue in &self.venues {
             self.handle.write(|s| s.add_venue(venue.venue(), venue.mode()));
             tokio::spawn(forward(venue.clone(), tx.clone(), cancel.clone()));
         }
-        drop(tx);
-        // A venue unreachable at start-up is retried until its markets are known.
-        let mut undiscovered = Vec::new();
+        // Discovery runs beside the loop: the loop must keep carrying venue events meanwhile.
+        let mut undiscovered: HashSet<Venue> = self.venues.iter().map(|v| v.venue()).collect();
+        let mut first_round: HashSet<Venue> = undiscovered.clone();
         for venue in &self.venues {
-            if !self.discover(venue).await {
-                undiscovered.push(venue.clone());
-            }
+            tokio::spawn(self.discovery(venue.clone(), tx.clone()));
         }
-        self.handle.ready.send_replace(true);
-        let mut rediscover_timer = tokio::time::interval(Duration::from_secs(self.settings.rediscover_secs.max(1)));
-        rediscover_timer.reset();
-        let mut funding_timer = tokio::time::interval(Duration::from_secs(self.settings.funding_write_secs.max(1)));
-        let mut price_timer = tokio::time::interval(Duration::from_secs(self.settings.price_write_secs.max(1)));
-        let mut prune_timer = tokio::time::interval(Duration::from_secs(self.settings.prune_every_secs.max(1)));
-        for t in [&mut funding_timer, &mut price_timer, &mut prune_timer] {
+        if first_round.is_empty() {
+            self.handle.ready.send_replace(true);
+        }
+        let secs = |s: u64| Duration::from_secs(s.max(1));
+        let mut rediscover = tokio::time::interval(secs(self.settings.rediscover_secs));
+        rediscover.reset();
+        let mut judge = tokio::time::interval(JUDGE_EVERY);
+        let mut funding_timer = tokio::time::interval(secs(self.settings.funding_write_secs));
+        let mut price_timer = tokio::time::interval(secs(self.settings.price_write_secs));
+        let mut prune_timer = tokio::time::interval(secs(self.settings.prune_every_secs));
+        for t in [&mut judge, &mut funding_timer, &mut price_timer, &mut prune_timer] {
             t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                event = rx.recv() => match event {
-                    Some(event) => self.on_event(&event),
-                    None => break,
-                },
-                _ = funding_timer.tick() => self.write_funding().await,
-                _ = price_timer.tick() => self.write_prices().await,
-                _ = prune_timer.tick() => self.prune().await,
-                _ = rediscover_timer.tick(), if !undiscovered.is_empty() => {
-                    let mut still = Vec::new();
-                    for venue in undiscovered.drain(..) {
-                        if !self.discover(&venue).await {
-                            still.push(venue);
+                input = rx.recv() => match input {
+                    Some(Input::Event(event)) => self.on_event(event).await,
+                    Some(Input::Discovered { venue, ok }) => {
+                        if ok {
+                            undiscovered.remove(&venue);
+                        }
+                        if first_round.remove(&venue) && first_round.is_empty() {
+                            self.handle.ready.send_replace(true);
                         }
                     }
-                    undiscovered = still;
+                    None => break,
+                },
+                _ = judge.tick() => self.judge().await,
+                _ = funding_timer.tick() => {
+                    let snapshots = self.handle.read(|s| s.snapshots());
+                    tokio::spawn(store::write_funding(self.db.clone(), snapshots));
+                }
+                _ = price_timer.tick() => {
+                    let marks = self.handle.read(|s| s.marks());
+                    tokio::spawn(store::write_prices(self.db.clone(), marks));
+                }
+                _ = prune_timer.tick() => {
+                    let before = self.clock.venue_ms() - self.retention_ms();
+                    tokio::spawn(store::prune(self.db.clone(), before));
+                }
+                _ = rediscover.tick(), if !undiscovered.is_empty() => {
+                    for venue in self.venues.iter().filter(|v| undiscovered.contains(&v.venue())) {
+                        tokio::spawn(self.discovery(venue.clone(), tx.clone()));
+                    }
                 }
             }
         }
         tracing::info!("collector stopped");
     }
 
-    /// Learn a venue's markets and backfill its settled funding for the retention window.
-    /// False when the markets could not be listed (retried later).
-    async fn discover(&self, venue: &DynVenue) -> bool {
-        let markets = match venue.markets().await {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(venue = %venue.venue(), error = %e, "cannot list markets; will retry");
-                return false;
-            }
-        };
-        self.handle.write(|s| s.list_symbols(venue.venue(), markets.iter().map(|m| m.symbol.clone())));
-        for m in &markets {
-            if let Ok(f) = venue.funding(&m.symbol).await {
-                self.on_event(&VenueEvent::Funding(f));
-            }
-            backfill(&self.db, venue, &m.symbol, self.retention_ms()).await;
-        }
-        true
-    }
-
     fn retention_ms(&self) -> i64 {
         i64::from(self.settings.retention_days) * 24 * MS_PER_HOUR
     }
 
-    fn on_event(&self, event: &VenueEvent) {
-        let settled_before = match event {
+    /// Learn a venue's markets, take each symbol's funding now (into the queue, as if pushed)
+    /// and backfill its settled funding for the retention window; then say how it went.
+    fn discovery(&self, venue: DynVenue, tx: mpsc::Sender<Input>) -> impl Future<Output = ()> + use<> {
+        let (handle, db, retention) = (self.handle.clone(), self.db.clone(), self.retention_ms());
+        async move {
+            let ok = match venue.markets().await {
+                Ok(markets) => {
+                    handle.write(|s| s.list_symbols(venue.venue(), markets.iter().map(|m| m.symbol.clone())));
+                    for m in &markets {
+                        if let Ok(f) = venue.funding(&m.symbol).await {
+                            let _ = tx.send(Input::Event(VenueEvent::Funding(f))).await;
+                        }
+                        store::backfill(&db, &venue, &m.symbol, retention).await;
+                    }
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(venue = %venue.venue(), error = %e, "cannot list markets; will retry");
+                    false
+                }
+            };
+            let _ = tx.send(Input::Discovered { venue: venue.venue(), ok }).await;
+        }
+    }
+
+    async fn on_event(&mut self, event: VenueEvent) {
+        let received = self.clock.wall_ms();
+        let settled_before = match &event {
             VenueEvent::Funding(f) => {
                 self.handle.read(|s| s.funding(&f.symbol, f.venue).map(|old| old.next_funding_ms))
             }
             _ => None,
         };
-        if let Some(row) = self.handle.write(|s| s.apply(event)) {
+        if let Some(row) = self.handle.write(|s| s.apply(&event, received)) {
             // No subscribers is normal when no browser is open.
             let _ = self.handle.rows.send(RowUpdate::new(row));
         }
-        if let (VenueEvent::Funding(f), Some(before)) = (event, settled_before)
+        if let (VenueEvent::Funding(f), Some(before)) = (&event, settled_before)
             && f.next_funding_ms > before
-            && let Some(venue) = self.venue(f.venue)
+            && let Some(venue) = self.venues.iter().find(|v| v.venue() == f.venue).cloned()
         {
             // A settlement passed: fetch it from the venue, which is the truth.
             let (db, symbol, retention) = (self.db.clone(), f.symbol.clone(), self.retention_ms());
-            tokio::spawn(async move { backfill(&db, &venue, &symbol, retention).await });
+            tokio::spawn(async move { store::backfill(&db, &venue, &symbol, retention).await });
+        }
+        if let Some(engine) = &self.engine
+            && self.sampler.keep(&event)
+        {
+            let _ = engine.send(EngineEvent::Venue(event)).await;
         }
     }
 
-    fn venue(&self, v: Venue) -> Option<DynVenue> {
-        self.venues.iter().find(|x| x.venue() == v).cloned()
-    }
-
-    async fn write_funding(&self) {
-        let records: Vec<FundingRecord> = self.handle.read(|s| {
-            s.snapshots()
-                .into_iter()
-                .map(|f| FundingRecord {
-                    venue: f.venue,
-                    symbol: f.symbol,
-                    kind: FundingKind::Predicted,
-                    time_ms: f.time_ms,
-                    rate: f.predicted,
-                })
-                .collect()
-        });
-        if let Err(e) = db::funding::insert(&self.db, &records).await {
-            tracing::error!(error = %e, "writing funding snapshots failed");
+    /// Judge every venue; tell the engine of changed verdicts first, then publish them where
+    /// `/status` reads them, so that no reader sees a verdict the engine has not queued.
+    async fn judge(&mut self) {
+        let now = self.clock.wall_ms();
+        let changed = self.handle.read(|s| s.changed_verdicts(&self.policy, now));
+        if changed.is_empty() {
+            return;
+        }
+        if let Some(engine) = &self.engine {
+            let _ = engine.send(EngineEvent::Freshness(changed.clone())).await;
+        }
+        self.handle.write(|s| s.set_verdicts(&changed));
+        for verdict in changed {
+            self.announce(verdict, now);
         }
     }
 
-    async fn write_prices(&self) {
-        let marks = self.handle.read(|s| s.marks());
-        if let Err(e) = db::prices::insert(&self.db, &marks).await {
-            tracing::error!(error = %e, "writing mark prices failed");
-        }
-    }
-
-    async fn prune(&self) {
-        let Some(now) = self.venues.iter().map(|v| v.now_ms()).max() else { return };
-        let before = now - self.retention_ms();
-        let funding = db::funding::prune(&self.db, before).await;
-        let prices = db::prices::prune(&self.db, before).await;
-        match (funding, prices) {
-            (Ok(f), Ok(p)) => tracing::debug!(funding = f, prices = p, "pruned history"),
-            (Err(e), _) | (_, Err(e)) => tracing::error!(error = %e, "pruning failed"),
-        }
+    fn announce(&mut self, verdict: Freshness, now: app::TimestampMs) {
+        let venue = verdict.venue;
+        let time_ms = self.clock.venue_ms();
+        let n = match verdict.stale {
+            None if self.was_fresh.insert(venue) => return,
+            None => Notification {
+                level: Level::Info,
+                time_ms,
+                title: format!("{venue} market data fresh again"),
+                message: "new positions may open".into(),
+            },
+            // Not news before the venue's data has ever been fresh (start-up).
+            Some(_) if !self.was_fresh.contains(&venue) => return,
+            Some(reason) => Notification {
+                level: Level::Warning,
+                time_ms,
+                title: format!("{venue} market data stale"),
+                message: format!("{reason}; no new positions open until it is fresh again"),
+            },
+        };
+        tracing::debug!(%venue, wall_ms = now, "freshness changed");
+        self.notifier.publish(n);
     }
 }
 
 /// Copy one venue's event stream into the collector's queue. A lagging receiver skips what it
-/// missed: the next events carry the full latest state.
-async fn forward(venue: DynVenue, tx: mpsc::Sender<VenueEvent>, cancel: CancellationToken) {
+/// missed: the next market events carry the full latest state.
+async fn forward(venue: DynVenue, tx: mpsc::Sender<Input>, cancel: CancellationToken) {
     let mut rx = venue.subscribe();
     loop {
         let event = tokio::select! {
@@ -240,7 +321,7 @@ async fn forward(venue: DynVenue, tx: mpsc::Sender<VenueEvent>, cancel: Cancella
         };
         match event {
             Ok(e) => {
-                if tx.send(e).await.is_err() {
+                if tx.send(Input::Event(e)).await.is_err() {
                     return;
                 }
             }
@@ -250,45 +331,4 @@ async fn forward(venue: DynVenue, tx: mpsc::Sender<VenueEvent>, cancel: Cancella
             Err(broadcast::error::RecvError::Closed) => return,
         }
     }
-}
-
-/// Store settled rates from where the database stops (at most `retention_ms` back) to now.
-pub async fn backfill(db: &DatabaseConnection, venue: &DynVenue, symbol: &Symbol, retention_ms: i64) {
-    let now = venue.now_ms();
-    let latest = db::funding::latest_time(db, venue.venue(), symbol, FundingKind::Settled).await.ok().flatten();
-    let from = latest.unwrap_or(TimestampMs::MIN).max(now - retention_ms);
-    match venue.funding_history(symbol, from, now).await {
-        Ok(rows) => {
-            let records: Vec<FundingRecord> = rows
-                .into_iter()
-                .map(|r| FundingRecord {
-                    venue: r.venue,
-                    symbol: r.symbol,
-                    kind: FundingKind::Settled,
-                    time_ms: r.time_ms,
-                    rate: r.rate,
-                })
-                .collect();
-            if let Err(e) = db::funding::insert(db, &records).await {
-                tracing::error!(venue = %venue.venue(), %symbol, error = %e, "storing settled funding failed");
-            }
-        }
-        Err(e) => tracing::warn!(venue = %venue.venue(), %symbol, error = %e, "funding history unavailable"),
-    }
-}
-
-/// How many settled rows each venue has, for diagnostics and tests.
-pub async fn settled_counts(db: &DatabaseConnection, symbol: &Symbol) -> HashMap<Venue, usize> {
-    let filter = db::funding::HistoryFilter {
-        symbol: symbol.clone(),
-        venue: None,
-        kind: FundingKind::Settled,
-        from_ms: 0,
-        to_ms: i64::MAX,
-    };
-    let mut out = HashMap::new();
-    for p in db::funding::history(db, &filter).await.unwrap_or_default() {
-        *out.entry(p.venue).or_default() += 1;
-    }
-    out
 }

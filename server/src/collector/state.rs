@@ -1,19 +1,25 @@
 //! The latest market state of every venue, held in memory for the API and the board stream.
 //! Pure: events in, changed board rows out.
 
+use super::freshness::FreshnessPolicy;
 use crate::venue::VenueEvent;
 use app::api::{FundingBoard, FundingRow, SymbolInfo, VenueFunding, VenueStatus};
-use app::market::{FundingSnapshot, MarkPrice, TopOfBook};
+use app::market::{Freshness, FundingSnapshot, MarkPrice, TopOfBook};
 use app::{Symbol, TimestampMs, Venue, VenueMode};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct VenueHealth {
     pub mode: VenueMode,
-    pub connected: bool,
+    /// The venue said its stream is down (`VenueEvent::Connection`), until it says it is up.
+    pub stream_down: bool,
+    /// Wall time at which the last market update was received (what staleness is judged on).
+    pub received_ms: Option<TimestampMs>,
     /// Venue-clock time of the last market update received.
     pub last_update_ms: Option<TimestampMs>,
     pub symbols: usize,
+    /// The latest verdict of the freshness policy, as the engine was told it.
+    pub verdict: Option<Freshness>,
 }
 
 #[derive(Debug, Default)]
@@ -27,7 +33,7 @@ pub struct MarketState {
 
 impl MarketState {
     pub fn add_venue(&mut self, venue: Venue, mode: VenueMode) {
-        self.venues.insert(venue, VenueHealth { mode, connected: false, ..Default::default() });
+        self.venues.insert(venue, VenueHealth { mode, ..Default::default() });
     }
 
     pub fn list_symbols(&mut self, venue: Venue, symbols: impl IntoIterator<Item = Symbol>) {
@@ -40,16 +46,15 @@ impl MarketState {
             }
             n += 1;
         }
-        let health = self.venues.entry(venue).or_default();
-        health.symbols = n;
-        health.connected = true;
+        self.venues.entry(venue).or_default().symbols = n;
     }
 
-    /// Apply one event; a funding event whose row changed returns the new row.
-    pub fn apply(&mut self, event: &VenueEvent) -> Option<FundingRow> {
+    /// Apply one event received at wall time `received_ms`; a funding event whose row changed
+    /// returns the new row.
+    pub fn apply(&mut self, event: &VenueEvent, received_ms: TimestampMs) -> Option<FundingRow> {
         match event {
             VenueEvent::Funding(f) => {
-                self.touch(f.venue, f.time_ms);
+                self.touch(f.venue, f.time_ms, received_ms);
                 let key = (f.symbol.clone(), f.venue);
                 if self.funding.get(&key) == Some(f) {
                     return None;
@@ -62,26 +67,44 @@ impl MarketState {
                 changed.then(|| self.row(&f.symbol))
             }
             VenueEvent::Mark(m) => {
-                self.touch(m.venue, m.time_ms);
+                self.touch(m.venue, m.time_ms, received_ms);
                 self.marks.insert((m.symbol.clone(), m.venue), m.clone());
                 None
             }
             VenueEvent::Book(b) => {
-                self.touch(b.venue, b.time_ms);
+                self.touch(b.venue, b.time_ms, received_ms);
                 self.books.insert((b.symbol.clone(), b.venue), b.clone());
                 None
             }
             VenueEvent::Connection { venue, connected, .. } => {
-                self.venues.entry(*venue).or_default().connected = *connected;
+                self.venues.entry(*venue).or_default().stream_down = !*connected;
                 None
             }
             _ => None,
         }
     }
 
-    fn touch(&mut self, venue: Venue, t: TimestampMs) {
+    fn touch(&mut self, venue: Venue, t: TimestampMs, received_ms: TimestampMs) {
         let h = self.venues.entry(venue).or_default();
         h.last_update_ms = Some(h.last_update_ms.map_or(t, |old| old.max(t)));
+        h.received_ms = Some(h.received_ms.map_or(received_ms, |old| old.max(received_ms)));
+    }
+
+    /// The policy's verdict on every venue whose verdict differs from the stored one.
+    pub fn changed_verdicts(&self, policy: &FreshnessPolicy, now: TimestampMs) -> Vec<Freshness> {
+        self.venues
+            .iter()
+            .map(|(v, h)| (h, policy.judge(*v, h, now)))
+            .filter(|(h, verdict)| h.verdict.as_ref() != Some(verdict))
+            .map(|(_, verdict)| verdict)
+            .collect()
+    }
+
+    /// Store verdicts (once the engine has them queued: see `Collector::judge`).
+    pub fn set_verdicts(&mut self, verdicts: &[Freshness]) {
+        for v in verdicts {
+            self.venues.entry(v.venue).or_default().verdict = Some(v.clone());
+        }
     }
 
     pub fn funding(&self, symbol: &Symbol, venue: Venue) -> Option<&FundingSnapshot> {
@@ -114,17 +137,22 @@ impl MarketState {
         self.funding.values().cloned().collect()
     }
 
-    pub fn venue_status(&self, venue_now: impl Fn(Venue) -> TimestampMs, stale_after_ms: i64) -> Vec<VenueStatus> {
+    /// Each venue's row for `/status`, with the stored verdict; ages in wall time at `now`.
+    pub fn venue_status(&self, now: TimestampMs) -> Vec<VenueStatus> {
         self.venues
             .iter()
             .map(|(v, h)| {
-                let age = h.last_update_ms.map(|t| (venue_now(*v) - t).max(0));
+                let stale_reason = match &h.verdict {
+                    Some(verdict) => verdict.stale.clone(),
+                    None => Some(format!("{v} market data is stale or disconnected: not judged yet")),
+                };
                 VenueStatus {
                     venue: *v,
                     mode: h.mode,
-                    connected: h.connected && age.is_some_and(|a| a <= stale_after_ms),
+                    connected: stale_reason.is_none(),
+                    stale_reason,
                     last_update_ms: h.last_update_ms,
-                    data_age_ms: age,
+                    data_age_ms: h.received_ms.map(|t| (now - t).max(0)),
                     symbols: h.symbols,
                     latency_ms: None,
                     probed_ms: None,
@@ -155,28 +183,35 @@ mod tests {
     #[test]
     fn funding_events_build_rows_with_the_spread() {
         let mut s = MarketState::default();
-        let row = s.apply(&snap(Venue::Binance, dec!(0.0008), FundingInterval::EIGHT_HOURS, 1)).unwrap();
+        let row = s.apply(&snap(Venue::Binance, dec!(0.0008), FundingInterval::EIGHT_HOURS, 1), 1).unwrap();
         assert!(row.spread.is_none());
-        let row = s.apply(&snap(Venue::Lighter, dec!(0.00002), FundingInterval::HOURLY, 2)).unwrap();
+        let row = s.apply(&snap(Venue::Lighter, dec!(0.00002), FundingInterval::HOURLY, 2), 2).unwrap();
         let spread = row.spread.unwrap();
         // 0.0008 / 8 = 0.0001 per hour vs 0.00002: 0.00008 per hour, short Binance.
         assert_eq!(spread.per_hour, dec!(0.00008));
         assert_eq!(spread.direction, app::SpreadDirection::LongLighterShortBinance);
         // The same prediction again changes nothing: no update is sent.
-        assert!(s.apply(&snap(Venue::Lighter, dec!(0.00002), FundingInterval::HOURLY, 3)).is_none());
+        assert!(s.apply(&snap(Venue::Lighter, dec!(0.00002), FundingInterval::HOURLY, 3), 3).is_none());
         assert_eq!(s.board(3).rows.len(), 1);
     }
 
     #[test]
-    fn a_venue_is_stale_when_its_updates_stop() {
+    fn status_shows_the_stored_verdict_and_wall_ages() {
+        let policy = FreshnessPolicy { stale_after_ms: 30_000 };
         let mut s = MarketState::default();
         s.add_venue(Venue::Binance, VenueMode::Sim);
         s.list_symbols(Venue::Binance, [Symbol::new("ETH").unwrap()]);
-        s.apply(&snap(Venue::Binance, dec!(0.0001), FundingInterval::EIGHT_HOURS, 1_000));
-        let fresh = s.venue_status(|_| 2_000, 30_000);
-        assert!(fresh[0].connected);
-        let stale = s.venue_status(|_| 60_000, 30_000);
-        assert!(!stale[0].connected);
-        assert_eq!(stale[0].data_age_ms, Some(59_000));
+        // Venue time an hour on (a compressed simulator), received at wall time 1 s.
+        s.apply(&snap(Venue::Binance, dec!(0.0001), FundingInterval::EIGHT_HOURS, 3_600_000), 1_000);
+        let changed = s.changed_verdicts(&policy, 2_000);
+        assert_eq!(changed, vec![Freshness::fresh(Venue::Binance)]);
+        assert!(!s.venue_status(2_000)[0].connected, "not stored yet: status shows what the engine was told");
+        s.set_verdicts(&changed);
+        assert!(s.changed_verdicts(&policy, 2_000).is_empty());
+        let row = &s.venue_status(2_000)[0];
+        assert!(row.connected && row.stale_reason.is_none());
+        assert_eq!((row.data_age_ms, row.last_update_ms), (Some(1_000), Some(3_600_000)));
+        let stale = s.changed_verdicts(&policy, 60_000);
+        assert!(stale[0].stale.as_deref().unwrap().contains("no market update for over 30 s"));
     }
 }

@@ -70,7 +70,7 @@ pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result
     Ok(())
 }
 
-/// Every stored position's engine state, oldest first (the engine restores from these).
+/// Every stored position's engine state, oldest first.
 pub async fn position_states(db: &impl ConnectionTrait) -> Result<Vec<serde_json::Value>, DbErr> {
     let rows = position::Entity::find().order_by_asc(position::Column::Id).all(db).await?;
     rows.iter().map(|r| parse(&r.state)).collect()
@@ -79,6 +79,55 @@ pub async fn position_states(db: &impl ConnectionTrait) -> Result<Vec<serde_json
 pub async fn orders(db: &impl ConnectionTrait) -> Result<Vec<OrderView>, DbErr> {
     let rows = order::Entity::find().order_by_asc(order::Column::CreatedMs).all(db).await?;
     rows.iter().map(|r| parse(&r.view)).collect()
+}
+
+/// What the engine restores at start-up: every active position, and closed ones closed since
+/// `closed_since`; every unfinished order, and finished ones updated since `finished_since`.
+pub async fn working_set(
+    db: &impl ConnectionTrait,
+    closed_since: TimestampMs,
+    finished_since: TimestampMs,
+) -> Result<(Vec<serde_json::Value>, Vec<OrderView>), DbErr> {
+    use sea_orm::Condition;
+    let ended = ["closed", "failed"];
+    let positions = position::Entity::find()
+        .filter(
+            Condition::any()
+                .add(position::Column::Status.is_not_in(ended))
+                .add(position::Column::ClosedMs.gte(closed_since)),
+        )
+        .order_by_asc(position::Column::Id)
+        .all(db)
+        .await?;
+    let finished = ["filled", "canceled", "expired", "rejected"];
+    let orders = order::Entity::find()
+        .filter(
+            Condition::any()
+                .add(order::Column::Status.is_not_in(finished))
+                .add(order::Column::UpdatedMs.gte(finished_since)),
+        )
+        .order_by_asc(order::Column::CreatedMs)
+        .all(db)
+        .await?;
+    let states = positions.iter().map(|r| parse(&r.state)).collect::<Result<_, _>>()?;
+    let views = orders.iter().map(|r| parse(&r.view)).collect::<Result<_, _>>()?;
+    Ok((states, views))
+}
+
+/// The highest position id ever stored (0 on a fresh database).
+pub async fn last_position_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let row = position::Entity::find().order_by_desc(position::Column::Id).one(db).await?;
+    Ok(row.map_or(0, |r| r.id))
+}
+
+/// One stored position's view (the engine may have let it go).
+pub async fn position(db: &impl ConnectionTrait, id: i64) -> Result<Option<PositionView>, DbErr> {
+    position::Entity::find_by_id(id).one(db).await?.map(|r| parse(&r.view)).transpose()
+}
+
+/// One stored order's view.
+pub async fn order(db: &impl ConnectionTrait, id: &str) -> Result<Option<OrderView>, DbErr> {
+    order::Entity::find_by_id(id.to_owned()).one(db).await?.map(|r| parse(&r.view)).transpose()
 }
 
 pub async fn closed_positions(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<PositionView>, DbErr> {

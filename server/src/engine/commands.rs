@@ -103,7 +103,7 @@ impl Engine {
         };
         let plan = preview(&sizing, &qb, &ql);
         let exposure = self.exposure(&req.symbol);
-        self.risk.approve_open(&self.market, self.now_ms, &self.params, &plan, &req.symbol, exposure)?;
+        self.risk.approve_open(&self.market, &self.params, &plan, &req.symbol, exposure)?;
         let id = self.next_position_id;
         self.next_position_id += 1;
         let mut pos = Position::new(id, req.symbol.clone(), req.direction, (lev_b, lev_l), self.now_ms);

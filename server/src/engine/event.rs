@@ -1,9 +1,9 @@
 //! What enters the engine (one enum, one queue) and what comes out of it.
 
-use super::risk::RiskApproved;
+use super::risk::{Refusal, RiskApproved};
 use crate::venue::VenueEvent;
 use app::history::{FillRecord, FundingRecord};
-use app::market::Market;
+use app::market::{Freshness, Market};
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::params::StrategyParams;
 use app::symbols::SymbolRules;
@@ -39,6 +39,9 @@ pub enum EngineEvent {
     Timer {
         now_ms: TimestampMs,
     },
+    /// The market-data owner's verdict on venues whose data changed from fresh to stale or
+    /// back. Opening waits for every venue to be fresh.
+    Freshness(Vec<Freshness>),
     /// Each venue's positions and open orders, fetched for a reconciliation; `request` links
     /// the report to whoever asked (0: nobody waits).
     Reconcile {
@@ -85,11 +88,6 @@ pub enum Command {
         rules: SymbolRules,
     },
 }
-
-/// Why the engine or the risk manager said no. Shown by the API and the UI as is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[error("{0}")]
-pub struct Refusal(pub String);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {

@@ -1,11 +1,14 @@
-//! The engine's view of the market: the latest funding, mark and top of book per venue and
-//! symbol, markets' filters, balances and connectivity, each with the time it was last seen.
+//! The engine's copy of the market, as the market-data owner (`crate::collector`) fed it: the
+//! latest funding, mark and top of book per venue and symbol, markets' filters, balances, the
+//! venues' own view of our positions, and each venue's freshness verdict. The engine keeps a
+//! copy (and does not read the collector's) so that it stays pure and its event log replays
+//! exactly; it judges nothing itself.
 
 use crate::venue::VenueEvent;
-use app::market::{FundingSnapshot, MarkPrice, Market, TopOfBook};
+use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
-use app::{Symbol, TimestampMs, Usd, Venue};
+use app::{Symbol, Usd, Venue};
 use std::collections::{BTreeMap, HashMap};
 
 /// How far a book may trail the mark before orders are priced from the mark instead.
@@ -19,55 +22,44 @@ pub struct MarketCache {
     pub markets: HashMap<(Venue, Symbol), Market>,
     pub balances: HashMap<Venue, Balance>,
     pub venue_positions: HashMap<(Venue, Symbol), VenuePosition>,
-    /// Time of the last market update per venue, and whether its stream is up.
-    pub last_seen: BTreeMap<Venue, TimestampMs>,
-    pub connected: BTreeMap<Venue, bool>,
+    /// The market-data owner's latest verdict per venue (`EngineEvent::Freshness`).
+    pub freshness: BTreeMap<Venue, Freshness>,
 }
 
 impl MarketCache {
     pub fn apply(&mut self, e: &VenueEvent) {
         match e {
             VenueEvent::Funding(f) => {
-                self.seen(f.venue, f.time_ms);
                 self.funding.insert((f.venue, f.symbol.clone()), f.clone());
             }
             VenueEvent::Mark(m) => {
-                self.seen(m.venue, m.time_ms);
                 self.marks.insert((m.venue, m.symbol.clone()), m.clone());
             }
             VenueEvent::Book(b) => {
-                self.seen(b.venue, b.time_ms);
                 self.books.insert((b.venue, b.symbol.clone()), b.clone());
             }
             VenueEvent::Position(p) => {
                 self.venue_positions.insert((p.venue, p.symbol.clone()), p.clone());
             }
-            VenueEvent::Connection { venue, connected, .. } => {
-                self.connected.insert(*venue, *connected);
+            // Connectivity reaches the engine as the collector's verdict, not from the stream.
+            VenueEvent::Connection { .. } | VenueEvent::Order(_) | VenueEvent::Fill(_) | VenueEvent::FundingPaid(_) => {
             }
-            VenueEvent::Order(_) | VenueEvent::Fill(_) | VenueEvent::FundingPaid(_) => {}
         }
     }
 
-    fn seen(&mut self, venue: Venue, t: TimestampMs) {
-        let last = self.last_seen.entry(venue).or_insert(t);
-        *last = (*last).max(t);
-        self.connected.entry(venue).or_insert(true);
+    /// Why each venue's data may not be traded on: its verdict's reason, or that none came yet.
+    pub fn stale_reasons(&self) -> Vec<String> {
+        Venue::ALL
+            .into_iter()
+            .filter_map(|v| match self.freshness.get(&v) {
+                Some(f) => f.stale.clone(),
+                None => Some(format!("{v} market data is stale or disconnected: not judged yet")),
+            })
+            .collect()
     }
 
     pub fn mark(&self, venue: Venue, symbol: &Symbol) -> Option<rust_decimal::Decimal> {
         self.marks.get(&(venue, symbol.clone())).map(|m| m.mark.0)
-    }
-
-    /// Venues whose data is older than `stale_ms` at `now`, or whose stream is down.
-    pub fn stale_venues(&self, now: TimestampMs, stale_ms: i64) -> Vec<Venue> {
-        Venue::ALL
-            .into_iter()
-            .filter(|v| {
-                let fresh = self.last_seen.get(v).is_some_and(|t| now - t <= stale_ms);
-                !fresh || self.connected.get(v) == Some(&false)
-            })
-            .collect()
     }
 
     /// Everything the sizing calculator needs for one leg, if the venue quotes the symbol.

@@ -1,18 +1,25 @@
 //! The trading core: a pure, synchronous state machine. `Engine::process(event)` does no I/O
 //! and reads no clock; `run` feeds it from one queue and carries out its outputs.
 //!
-//! Submodules: `order` (lifecycle table), `position` (two legs as one), `executor` (sliced
-//! hedged open/close), `risk` (the gate), `strategy` (entry/exit rules), `commands`
-//! (operator actions), `market` (the engine's view of the venues).
+//! The pure core: `order` (lifecycle table), `position` (two legs as one), `executor` (sliced
+//! hedged open/close), `risk` (the gate), `strategy` (entry/exit rules), `commands` (operator
+//! actions), `market` (the engine's copy of the venues' data), `reconcile`, `retention` (what
+//! the engine lets go once stored). The async shell: `handle` (what the server holds), `run`
+//! (the loop), `persist` (write-ahead storage), `reports` (reconciliation reports' writer),
+//! `event_log`.
 
 mod commands;
 pub mod event;
 pub mod event_log;
 mod executor;
+pub mod handle;
 pub mod market;
 pub mod order;
+mod persist;
 pub mod position;
 mod reconcile;
+mod reports;
+pub mod retention;
 pub mod risk;
 pub mod run;
 mod strategy;
@@ -24,11 +31,13 @@ use app::sizing::LegQuote;
 use app::symbols::SymbolRules;
 use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
 use app::{ClientOrderId, Price, Qty, Symbol, TimestampMs, Usd};
-pub use event::{Command, EngineEvent, Output, Refusal, SendFailure, VenueSnapshot};
+pub use event::{Command, EngineEvent, Output, SendFailure, VenueSnapshot};
 use executor::Execution;
+pub use handle::{EngineHandle, EngineView};
 use market::MarketCache;
 use order::{Order, OrderEvent};
 use position::Position;
+pub use risk::Refusal;
 use risk::RiskState;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -121,6 +130,12 @@ impl Engine {
                 self.requery_unknown(&mut out);
                 self.refresh_opportunities();
                 self.check_positions(None, &mut out);
+                self.let_go_of_finished();
+            }
+            EngineEvent::Freshness(verdicts) => {
+                for v in verdicts {
+                    self.market.freshness.insert(v.venue, v.clone());
+                }
             }
             EngineEvent::Reconcile { request, trigger, snapshots } => {
                 self.reconcile(*request, trigger, snapshots, &mut out)
@@ -154,12 +169,6 @@ impl Engine {
             }
             V::Order(report) => self.apply_report(report, out),
             V::FundingPaid(p) => self.book_funding(p, out),
-            V::Connection { venue, connected: false, time_ms } => out.push(Output::Notify(Notification {
-                level: Level::Warning,
-                time_ms: *time_ms,
-                title: format!("{venue} disconnected"),
-                message: "no new positions open until its data is fresh again".into(),
-            })),
             _ => {}
         }
     }
@@ -371,6 +380,12 @@ impl Engine {
         }
     }
 
+    /// Never hand out a position id at or below `last`: ids number client order ids, and the
+    /// database holds positions the working set has let go of.
+    pub fn reserve_position_ids(&mut self, last: PositionId) {
+        self.next_position_id = self.next_position_id.max(last + 1);
+    }
+
     /// The stored symbol rules, at start-up (version 0 is the built-in default: all trade).
     pub fn restore_symbol_rules(&mut self, version: i64, rules: SymbolRules) {
         self.symbol_rules = rules;
@@ -399,7 +414,7 @@ impl Engine {
         EngineStatus {
             paused: self.risk.paused,
             killed: self.risk.killed,
-            blocked: self.risk.blocked(&self.market, self.now_ms, &self.params),
+            blocked: self.risk.blocked(&self.market),
             params_version: self.params_version,
         }
     }

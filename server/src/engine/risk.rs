@@ -1,7 +1,6 @@
 //! The risk manager. Orders reach a venue only as `RiskApproved<OrderRequest>`, which only this
 //! module can build; every refusal carries a reason the API and the UI show.
 
-use super::event::Refusal;
 use super::market::MarketCache;
 use super::position::Position;
 use app::order::OrderRequest;
@@ -11,6 +10,11 @@ use app::sizing::OpenPreview;
 use app::trading::{Level, Notification};
 use app::{Symbol, TimestampMs};
 use rust_decimal::Decimal;
+
+/// Why the engine or the risk manager said no. Shown by the API and the UI as is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[error("{0}")]
+pub struct Refusal(pub String);
 
 /// An order the risk manager let through. There is no public constructor.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +41,7 @@ pub struct RiskState {
 
 impl RiskState {
     /// Why opening is blocked right now; empty when it is not.
-    pub fn blocked(&self, market: &MarketCache, now: TimestampMs, params: &StrategyParams) -> Vec<String> {
+    pub fn blocked(&self, market: &MarketCache) -> Vec<String> {
         let mut reasons = Vec::new();
         if self.killed {
             reasons.push("kill switch is on".to_owned());
@@ -48,9 +52,7 @@ impl RiskState {
         if self.breaker {
             reasons.push("the drawdown breaker tripped".to_owned());
         }
-        for v in market.stale_venues(now, params.stale_after_ms as i64) {
-            reasons.push(format!("{v} market data is stale or disconnected"));
-        }
+        reasons.extend(market.stale_reasons());
         reasons
     }
 
@@ -58,13 +60,12 @@ impl RiskState {
     pub fn approve_open(
         &self,
         market: &MarketCache,
-        now: TimestampMs,
         params: &StrategyParams,
         preview: &OpenPreview,
         symbol: &Symbol,
         open_notional: (Decimal, Decimal),
     ) -> Result<(), Refusal> {
-        if let Some(reason) = self.blocked(market, now, params).into_iter().next() {
+        if let Some(reason) = self.blocked(market).into_iter().next() {
             return Err(Refusal(format!("cannot open: {reason}")));
         }
         if let Some(reason) = preview.refusals.first() {

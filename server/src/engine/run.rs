@@ -1,142 +1,62 @@
 //! The engine's async shell: one bounded queue in, the pure engine in the middle, outputs
-//! carried out in order. Orders are persisted before they are sent; every event is appended
-//! to the event log before it is processed, so a session can be replayed exactly.
+//! carried out in order. Every event is appended to the event log before it is processed, so
+//! a session can be replayed exactly; what an event changed is stored (`persist`) before any
+//! order it produced is sent. Notifications and reconciliation reports are handed to their
+//! subscribers (`crate::notify`, `reports`): nothing on the way from a decision to the venues
+//! waits for them.
 
 use super::event_log::EventLog;
-use super::{Command, Engine, EngineEvent, Output, Refusal, SendFailure, VenueSnapshot};
-use crate::db;
-use crate::venue::{DynVenue, VenueError, VenueEvent};
+use super::handle::{EngineHandle, Inbox, ReconcileRequest};
+use super::reports::{self, Stored};
+use super::{Engine, EngineEvent, Output, SendFailure, VenueSnapshot, persist};
+use crate::clock::Clock;
+use crate::notify::Notifier;
+use crate::venue::{DynVenue, VenueError};
 use app::reconcile::ReconcileReport;
-use app::trading::{CommandAck, EngineStatus, Notification, Opportunity, OrderView, PositionView};
-use app::{ClientOrderId, Symbol, TimestampMs, Venue};
-use sea_orm::DatabaseConnection;
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use app::trading::{Level, Notification};
+use app::{ClientOrderId, Symbol, Venue};
+use sea_orm::{DatabaseConnection, DbErr};
+use std::collections::HashMap;
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-/// What readers see: refreshed after every event.
-#[derive(Debug, Clone, Default)]
-pub struct EngineView {
-    pub positions: BTreeMap<i64, PositionView>,
-    pub orders: BTreeMap<ClientOrderId, OrderView>,
-    pub status: Option<EngineStatus>,
-    pub opportunities: Vec<Opportunity>,
-    pub params: app::params::StrategyParams,
-    pub params_version: i64,
-    pub last_reconcile: Option<ReconcileReport>,
-    pub symbol_rules: app::symbols::SymbolRules,
-    pub symbol_rules_version: i64,
-}
-
-type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
-/// A read of the engine's own state, run on its loop between two events.
-type Inspection = Box<dyn FnOnce(&Engine) + Send>;
-type ReconcileReplies = HashMap<u64, oneshot::Sender<ReconcileReport>>;
-
-/// Ask the runner to reconcile; the report comes back on `reply`.
-pub struct ReconcileRequest {
-    pub trigger: String,
-    pub reply: Option<oneshot::Sender<ReconcileReport>>,
-}
-
-/// Cloneable handle: send commands, read the view, follow the streams.
-#[derive(Clone)]
-pub struct EngineHandle {
-    tx: mpsc::Sender<EngineEvent>,
-    reconcile_tx: mpsc::Sender<ReconcileRequest>,
-    inspect_tx: mpsc::Sender<Inspection>,
-    replies: Replies,
-    next_request: Arc<AtomicU64>,
-    pub view: Arc<RwLock<EngineView>>,
-    pub positions: broadcast::Sender<PositionView>,
-    pub orders: broadcast::Sender<OrderView>,
-    pub notifications: broadcast::Sender<Notification>,
-}
-
-impl EngineHandle {
-    /// Send a command and wait for the engine's answer.
-    pub async fn command(&self, command: Command) -> Result<CommandAck, Refusal> {
-        let request = self.next_request.fetch_add(1, Ordering::SeqCst);
-        let (tx, rx) = oneshot::channel();
-        self.replies.lock().unwrap_or_else(|e| e.into_inner()).insert(request, tx);
-        if self.tx.send(EngineEvent::Command { request, command }).await.is_err() {
-            return Err(Refusal("the engine is not running".into()));
-        }
-        rx.await.unwrap_or_else(|_| Err(Refusal("the engine stopped before answering".into())))
-    }
-
-    /// Compare our books with every venue now (the venue is the truth) and return the report.
-    pub async fn reconcile(&self, trigger: &str) -> Result<ReconcileReport, Refusal> {
-        let (tx, rx) = oneshot::channel();
-        let req = ReconcileRequest { trigger: trigger.to_owned(), reply: Some(tx) };
-        if self.reconcile_tx.send(req).await.is_err() {
-            return Err(Refusal("the engine is not running".into()));
-        }
-        rx.await.map_err(|_| Refusal("the engine stopped before reconciling".into()))
-    }
-
-    /// Read something the view does not carry (the market cache behind a quote) from the
-    /// engine itself, in its total order: what it would use if a command arrived now. Not an
-    /// event: nothing changes, so nothing is logged.
-    pub async fn inspect<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Engine) -> T + Send + 'static,
-    ) -> Result<T, Refusal> {
-        let (tx, rx) = oneshot::channel();
-        let job: Inspection = Box::new(move |engine| {
-            let _ = tx.send(f(engine));
-        });
-        if self.inspect_tx.send(job).await.is_err() {
-            return Err(Refusal("the engine is not running".into()));
-        }
-        rx.await.map_err(|_| Refusal("the engine stopped before answering".into()))
-    }
-
-    pub fn read<T>(&self, f: impl FnOnce(&EngineView) -> T) -> T {
-        f(&self.view.read().unwrap_or_else(|e| e.into_inner()))
-    }
-}
+/// In-flight orders restored at start-up are queried on the first timer ticks; the start-up
+/// reconciliation waits this long so that their outcomes are known first.
+const STARTUP_RECONCILE_DELAY: Duration = Duration::from_secs(2);
+/// A failed write-ahead transaction is tried this many times before its orders are dropped.
+const STORE_ATTEMPTS: u32 = 3;
 
 pub struct Runner {
     engine: Engine,
     venues: Vec<DynVenue>,
     db: DatabaseConnection,
+    clock: Clock,
+    notifier: Notifier,
     handle: EngineHandle,
-    rx: mpsc::Receiver<EngineEvent>,
-    reconcile_rx: mpsc::Receiver<ReconcileRequest>,
-    inspect_rx: mpsc::Receiver<Inspection>,
-    reconcile_replies: ReconcileReplies,
+    inbox: Inbox,
+    reports: mpsc::UnboundedSender<Stored>,
+    reports_rx: Option<mpsc::UnboundedReceiver<Stored>>,
+    reconcile_replies: HashMap<u64, oneshot::Sender<ReconcileReport>>,
     reconcile_every: Duration,
     log: EventLog,
 }
 
-/// Build the runner and its handle. `engine` is already restored from the database.
+/// Build the runner and its handle. `engine` is already restored from the database. The clock
+/// is the system's and notifications go nowhere until set (`with_clock`, `with_notifier`).
 pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log: EventLog) -> (Runner, EngineHandle) {
-    let (tx, rx) = mpsc::channel(4096);
-    let (reconcile_tx, reconcile_rx) = mpsc::channel(16);
-    let (inspect_tx, inspect_rx) = mpsc::channel(64);
-    let handle = EngineHandle {
-        tx,
-        reconcile_tx,
-        inspect_tx,
-        replies: Arc::default(),
-        next_request: Arc::new(AtomicU64::new(1)),
-        view: Arc::default(),
-        positions: broadcast::channel(1024).0,
-        orders: broadcast::channel(1024).0,
-        notifications: broadcast::channel(256).0,
-    };
+    let (handle, inbox) = EngineHandle::new();
+    let (reports, reports_rx) = mpsc::unbounded_channel();
     let runner = Runner {
         engine,
         venues,
         db,
+        clock: Clock::system(),
+        notifier: Notifier::new().0,
         handle: handle.clone(),
-        rx,
-        reconcile_rx,
-        inspect_rx,
+        inbox,
+        reports,
+        reports_rx: Some(reports_rx),
         reconcile_replies: HashMap::new(),
         reconcile_every: Duration::from_secs(60),
         log,
@@ -147,19 +67,29 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
     (runner, handle)
 }
 
-/// In-flight orders restored at start-up are queried on the first timer ticks; the start-up
-/// reconciliation waits this long so that their outcomes are known first.
-const STARTUP_RECONCILE_DELAY: Duration = Duration::from_secs(2);
-
 impl Runner {
     /// How often the books are reconciled with the venues (default 60 s).
     pub fn reconcile_every(mut self, every: Duration) -> Self {
         self.reconcile_every = every.max(Duration::from_secs(1));
         self
     }
+
+    /// The platform's clock: its venue time drives the engine's timer.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
     pub async fn run(mut self, cancel: CancellationToken) {
+        if let Some(rx) = self.reports_rx.take() {
+            tokio::spawn(reports::store(self.db.clone(), rx));
+        }
         for v in self.venues.clone() {
-            tokio::spawn(forward(v.clone(), self.handle.tx.clone(), cancel.clone()));
             match v.markets().await {
                 Ok(m) => self.process(EngineEvent::Markets(m)).await,
                 Err(e) => tracing::warn!(venue = %v.venue(), error = %e, "engine: markets unavailable"),
@@ -174,16 +104,16 @@ impl Runner {
         loop {
             let event = tokio::select! {
                 _ = cancel.cancelled() => break,
-                e = self.rx.recv() => match e { Some(e) => e, None => break },
-                _ = timer.tick() => EngineEvent::Timer { now_ms: self.now() },
+                e = self.inbox.events.recv() => match e { Some(e) => e, None => break },
+                _ = timer.tick() => EngineEvent::Timer { now_ms: self.clock.venue_ms() },
                 _ = balances.tick() => { self.poll_balances(); continue; }
                 _ = reconcile.tick() => {
                     let trigger = if std::mem::take(&mut first_reconcile) { "startup" } else { "schedule" };
                     self.start_reconcile(ReconcileRequest { trigger: trigger.into(), reply: None });
                     continue;
                 }
-                Some(req) = self.reconcile_rx.recv() => { self.start_reconcile(req); continue; }
-                Some(job) = self.inspect_rx.recv() => { job(&self.engine); continue; }
+                Some(req) = self.inbox.reconcile.recv() => { self.start_reconcile(req); continue; }
+                Some(job) = self.inbox.inspect.recv() => { job(&self.engine); continue; }
             };
             // Commands change what readers see at once; market moves are picked up each tick.
             let full = matches!(event, EngineEvent::Timer { .. } | EngineEvent::Command { .. });
@@ -193,14 +123,10 @@ impl Runner {
         tracing::info!("engine stopped");
     }
 
-    fn now(&self) -> TimestampMs {
-        self.venues.iter().map(|v| v.now_ms()).max().unwrap_or_else(crate::venue::sim::clock::wall_clock_ms)
-    }
-
     /// Read every venue's positions and open orders off the engine's loop; the snapshot comes
     /// back through the queue so that the comparison happens in the engine's total order.
     fn start_reconcile(&mut self, req: ReconcileRequest) {
-        let request = self.handle.next_request.fetch_add(1, Ordering::SeqCst);
+        let request = self.handle.next_request();
         if let Some(reply) = req.reply {
             self.reconcile_replies.insert(request, reply);
         }
@@ -229,68 +155,62 @@ impl Runner {
         }
     }
 
+    /// Log the event, let the engine decide, store what it changed, then carry out its outputs.
     pub(in crate::engine) async fn process(&mut self, event: EngineEvent) {
         if let Err(e) = self.log.append(&event) {
             tracing::error!(error = %e, "event log write failed");
         }
         let outputs = self.engine.process(&event);
-        self.persist(&outputs).await;
+        if outputs.iter().any(|o| matches!(o, Output::Send(..))) {
+            // The decision instant, for the decision → both legs benchmark.
+            tracing::trace!(target: "engine::decision", "orders decided");
+        }
+        let stored = self.store(&outputs).await;
         for output in outputs {
-            self.carry_out(output).await;
+            match (&stored, output) {
+                (Err(e), Output::Send(approved, _)) => self.not_sent(approved.into_inner().client_order_id, e),
+                (_, output) => self.carry_out(output),
+            }
         }
     }
 
-    /// Store every order and position the event changed, and the fills and funding payments
-    /// it booked, in one transaction, before any of its orders is sent: a kill between two
-    /// writes must not leave an order's fill recorded without the leg it moved (or the
-    /// reverse), and nothing is sent that is not on record. Fills and payments are keyed, so
-    /// an event replayed after a crash that lost the commit stores each of them once.
-    async fn persist(&self, outputs: &[Output]) {
-        use sea_orm::TransactionTrait;
-        let mut orders = BTreeMap::new();
-        let mut positions = BTreeMap::new();
-        let (mut fills, mut payments) = (Vec::new(), Vec::new());
-        for o in outputs {
-            match o {
-                Output::Order(v) => {
-                    orders.insert(v.client_order_id.clone(), v);
+    /// The write-ahead transaction, tried again on failure (a busy database).
+    async fn store(&self, outputs: &[Output]) -> Result<(), DbErr> {
+        let mut attempt = 0;
+        loop {
+            match persist::store(&self.db, &self.engine, outputs).await {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt + 1 >= STORE_ATTEMPTS => {
+                    tracing::error!(error = %e, "storing orders, positions, fills and payments failed");
+                    return Err(e);
                 }
-                Output::Position(v) => {
-                    positions.insert(v.id, v);
+                Err(e) => {
+                    tracing::warn!(error = %e, attempt, "storing an event's changes failed; trying again");
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
                 }
-                Output::Fill(f) => fills.push(f),
-                Output::FundingBooked(p) => payments.push(p),
-                _ => {}
             }
-        }
-        if orders.is_empty() && positions.is_empty() && fills.is_empty() && payments.is_empty() {
-            return;
-        }
-        let now = self.engine.now_ms();
-        let result = async {
-            let txn = self.db.begin().await?;
-            for v in orders.values() {
-                db::trading::upsert_order(&txn, v).await?;
-            }
-            for v in positions.values() {
-                let state = self.engine.position_state(v.id).unwrap_or_default();
-                db::trading::upsert_position(&txn, v, &state, now).await?;
-            }
-            for f in fills {
-                db::fills::insert(&txn, f).await?;
-            }
-            for p in payments {
-                db::payments::insert(&txn, p).await?;
-            }
-            txn.commit().await
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "storing orders, positions, fills and payments failed");
         }
     }
 
-    async fn carry_out(&mut self, output: Output) {
+    /// An order that could not be put on record is not sent: the engine learns it was refused
+    /// (it never reached the venue), and a person is told why.
+    fn not_sent(&self, id: ClientOrderId, e: &DbErr) {
+        let reason = format!("not sent: storing it failed ({e})");
+        self.notifier.publish(Notification {
+            level: Level::Critical,
+            time_ms: self.engine.now_ms(),
+            title: "Order not sent".into(),
+            message: format!("{id}: {reason}"),
+        });
+        let tx = self.handle.tx.clone();
+        // Through a task: the queue may be full, and this loop is the one that drains it.
+        tokio::spawn(async move {
+            let _ = tx.send(EngineEvent::Sent { id, result: Err(SendFailure::Refused(reason)) }).await;
+        });
+    }
+
+    fn carry_out(&mut self, output: Output) {
         match output {
             Output::Send(approved, venue) => {
                 let req = approved.into_inner();
@@ -321,24 +241,11 @@ impl Runner {
             // Stored by `persist`, with the order or position they moved; read by History.
             Output::Fill(_) | Output::FundingBooked(_) => {}
             Output::Reconciled { request, report } => {
-                if !report.clean() {
-                    tracing::warn!(trigger = %report.trigger, differences = report.differences.len(), "reconciliation found differences");
-                }
-                if let Err(e) = db::reconciliations::insert(&self.db, &report).await {
-                    tracing::error!(error = %e, "storing the reconciliation report failed");
-                }
                 self.handle.view.write().unwrap_or_else(|e| e.into_inner()).last_reconcile = Some(report.clone());
-                if let Some(reply) = self.reconcile_replies.remove(&request) {
-                    let _ = reply.send(report);
-                }
+                let reply = self.reconcile_replies.remove(&request);
+                let _ = self.reports.send(Stored { report, reply });
             }
-            Output::Notify(n) => {
-                tracing::info!(level = ?n.level, title = %n.title, "{}", n.message);
-                if let Err(e) = db::trading::insert_notification(&self.db, &n).await {
-                    tracing::error!(error = %e, "storing notification failed");
-                }
-                let _ = self.handle.notifications.send(n);
-            }
+            Output::Notify(n) => self.notifier.publish(n),
         }
     }
 
@@ -384,65 +291,10 @@ fn failure(e: VenueError) -> SendFailure {
     }
 }
 
-/// Venue events into the engine's queue. Account events always pass; market events are
-/// sampled (funding when the prediction changes, marks and books once a second per symbol)
-/// so that the event log stays a manageable size.
-async fn forward(venue: DynVenue, tx: mpsc::Sender<EngineEvent>, cancel: CancellationToken) {
-    let mut rx = venue.subscribe();
-    let mut last: HashMap<(u8, Symbol), (TimestampMs, String)> = HashMap::new();
-    loop {
-        let event = tokio::select! {
-            _ = cancel.cancelled() => return,
-            e = rx.recv() => e,
-        };
-        let event = match event {
-            Ok(e) => e,
-            Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(venue = %venue.venue(), skipped = n, "engine lagged behind venue events");
-                continue;
-            }
-            Err(broadcast::error::RecvError::Closed) => return,
-        };
-        let keep = match &event {
-            VenueEvent::Funding(f) => {
-                changed(&mut last, (0, f.symbol.clone()), f.time_ms, f.predicted.rate.to_string(), 0)
-            }
-            VenueEvent::Mark(m) => changed(&mut last, (1, m.symbol.clone()), m.time_ms, String::new(), 1_000),
-            VenueEvent::Book(b) => changed(&mut last, (2, b.symbol.clone()), b.time_ms, String::new(), 1_000),
-            _ => true,
-        };
-        if keep && tx.send(EngineEvent::Venue(event)).await.is_err() {
-            return;
-        }
-    }
-}
-
-fn changed(
-    last: &mut HashMap<(u8, Symbol), (TimestampMs, String)>,
-    key: (u8, Symbol),
-    t: TimestampMs,
-    value: String,
-    every_ms: i64,
-) -> bool {
-    let keep = match last.get(&key) {
-        None => true,
-        Some((lt, lv)) => {
-            if every_ms > 0 {
-                t - lt >= every_ms
-            } else {
-                lv != &value
-            }
-        }
-    };
-    if keep {
-        last.insert(key, (t, value));
-    }
-    keep
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db;
     use app::symbols::SymbolRules;
 
     #[tokio::test]

@@ -2,13 +2,13 @@
 //! connector for `testnet`/`mainnet` (whose base URLs may point at a local fake). Switching
 //! between them is a configuration change only.
 
+use crate::clock::{Clock, TimeSource};
 use crate::settings::{Settings, VenueSettings};
 use crate::venue::binance::{BinanceConfig, BinanceVenue};
 use crate::venue::lighter::{ApiKey, LighterConfig, LighterVenue};
-use crate::venue::sim::clock::wall_clock_ms;
 use crate::venue::sim::history::{History, HistoryError};
 use crate::venue::sim::journal::{self, SimState};
-use crate::venue::sim::{SimClock, SimConfig, SimVenue};
+use crate::venue::sim::{SimConfig, SimVenue};
 use crate::venue::{DynVenue, VenueError};
 use app::{Venue, VenueMode};
 use secrecy::{ExposeSecret, SecretString};
@@ -28,24 +28,40 @@ pub enum BuildError {
     Venue(#[from] VenueError),
 }
 
-/// The venues in service, in `Venue::ALL` order.
+/// The venues in service, in `Venue::ALL` order, and the platform's clock.
 pub struct Venues {
     pub all: Vec<DynVenue>,
+    /// Made here because the simulators' journals say where venue time resumes.
+    pub clock: Clock,
     /// The simulated ones (their market loops are the caller's to run; tests drive them).
     pub sims: Vec<Arc<SimVenue>>,
     /// Connector tasks that stop with the cancellation token.
     pub tasks: Vec<JoinHandle<()>>,
 }
 
-/// Build every configured venue. Simulators share one clock running `speed` times real time,
-/// resumed from their journals; real connectors open their sockets and stop on `cancel`.
-pub fn build(settings: &Settings, speed: u32, cancel: &CancellationToken) -> Result<Venues, BuildError> {
-    let mut out = Venues { all: Vec::new(), sims: Vec::new(), tasks: Vec::new() };
-    let mut history = None;
+/// Build every configured venue and the clock. Simulators share the venue time, running
+/// `sim.speed` times real time (real time when a real venue is configured too), resumed from
+/// their journals; real connectors open their sockets and stop on `cancel`.
+pub fn build(settings: &Settings, cancel: &CancellationToken) -> Result<Venues, BuildError> {
     let mut journals = journals(settings)?;
+    let sims = Venue::ALL.into_iter().filter(|v| settings.venue(*v).mode == VenueMode::Sim).count();
+    let speed = if sims == Venue::ALL.len() {
+        settings.sim.speed
+    } else {
+        if sims > 0 && settings.sim.speed != 1 {
+            tracing::warn!(speed = settings.sim.speed, "a real venue is configured: the simulator runs in real time");
+        }
+        1
+    };
     // A compressed clock resumes where the journaled simulators left off, never before.
     let resume = journals.values().filter_map(|(_, saved)| saved.as_ref().map(|s| s.synced_ms)).max();
-    let clock = SimClock::scaled_from(wall_clock_ms().max(resume.unwrap_or(0)), speed);
+    let clock = if sims > 0 {
+        Clock::with_venue(TimeSource::scaled_from(Clock::system().wall_ms().max(resume.unwrap_or(0)), speed))
+    } else {
+        Clock::system()
+    };
+    let mut out = Venues { all: Vec::new(), clock: clock.clone(), sims: Vec::new(), tasks: Vec::new() };
+    let mut history = None;
     for venue in Venue::ALL {
         let vs = settings.venue(venue);
         match (venue, vs.mode) {
@@ -59,7 +75,7 @@ pub fn build(settings: &Settings, speed: u32, cancel: &CancellationToken) -> Res
                     starting_balance: settings.sim.starting_balance,
                     faults: settings.sim.faults.clone(),
                 };
-                let sim = SimVenue::new(venue, history.clone(), clock.clone(), config);
+                let sim = SimVenue::new(venue, history.clone(), clock.venue_source().clone(), config);
                 if let Some((path, saved)) = journals.remove(&venue) {
                     sim.resume_from(path.clone(), saved).map_err(|e| journal_error(venue, &path, e))?;
                 }

@@ -56,8 +56,6 @@ async fn hold_positions(r: &axum::Router) {
     p["exit_below_apr"] = json!("-1");
     p["stop_loss_pct"] = json!("1");
     p["take_profit_pct"] = json!("10");
-    // A tick of the compressed clock is a minute of market time.
-    p["stale_after_ms"] = json!(600_000);
     p["slice_pause_ms"] = json!(0);
     // A loaded machine lags the compressed clock: IOC legs get room to fill.
     p["slippage_cap_bps"] = json!(200);

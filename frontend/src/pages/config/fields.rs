@@ -65,7 +65,7 @@ pub const SECTIONS: [(&str, &[&str]); 4] = [
         &["target_notional", "leverage_binance", "leverage_lighter", "max_notional_per_symbol", "max_notional_total"],
     ),
     ("Execution", &["slices", "max_slice_notional", "slice_pause_ms", "slippage_cap_bps"]),
-    ("Risk", &["liquidation_buffer_pct", "imbalance_tolerance_pct", "stale_after_ms", "max_drawdown_pct"]),
+    ("Risk", &["liquidation_buffer_pct", "imbalance_tolerance_pct", "max_drawdown_pct"]),
 ];
 
 pub fn meta(field: &str) -> Meta {
@@ -92,7 +92,6 @@ pub fn meta(field: &str) -> Meta {
             m("Liquidation buffer", Unit::Fraction, "Act when a leg's mark is this close to liquidation.")
         }
         "imbalance_tolerance_pct" => m("Imbalance tolerance", Unit::Fraction, "Leg size difference before a repair."),
-        "stale_after_ms" => m("Stale data after", Unit::Ms, "Older market data blocks new opens."),
         "max_drawdown_pct" => m("Max drawdown", Unit::Fraction, "Drawdown from peak equity that trips the breaker."),
         _ => m("", Unit::None, ""),
     }

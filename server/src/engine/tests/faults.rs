@@ -92,21 +92,18 @@ async fn an_early_not_found_before_a_timed_out_send_is_not_an_answer() {
 }
 
 #[tokio::test]
-async fn a_disconnected_venue_blocks_opens_until_fresh() {
+async fn a_stale_venue_blocks_opens_until_fresh() {
     let mut h = Harness::new(HashMap::new()).await;
-    h.feed(crate::engine::EngineEvent::Venue(crate::venue::VenueEvent::Connection {
-        venue: Venue::Lighter,
-        connected: false,
-        time_ms: START,
-    }))
-    .await;
+    let stale = "lighter market data is stale or disconnected: its stream is down";
+    let verdict = |stale: Option<&str>| {
+        crate::engine::EngineEvent::Freshness(vec![app::market::Freshness {
+            venue: Venue::Lighter,
+            stale: stale.map(str::to_owned),
+        }])
+    };
+    h.feed(verdict(Some(stale))).await;
     let err = h.open("ETH", 3_000).await.unwrap_err();
-    assert!(err.contains("lighter market data is stale or disconnected"), "{err}");
-    h.feed(crate::engine::EngineEvent::Venue(crate::venue::VenueEvent::Connection {
-        venue: Venue::Lighter,
-        connected: true,
-        time_ms: START,
-    }))
-    .await;
+    assert!(err.contains(stale), "{err}");
+    h.feed(verdict(None)).await;
     assert!(h.open("ETH", 3_000).await.is_ok());
 }

@@ -77,13 +77,13 @@ async fn refusals_carry_their_reason() {
     h.command(Command::Resume).await.unwrap();
     let err = h.open("BTC", 100_000).await.unwrap_err();
     assert!(err.contains("per-symbol cap"), "{err}");
-    // Ten minutes without market data: stale.
-    h.clock().advance(600_000);
-    let now = h.clock().now_ms();
-    h.feed(crate::engine::EngineEvent::Timer { now_ms: now }).await;
+    // The market-data owner judges Binance's data stale: the refusal carries its reason.
+    let reason = "binance market data is stale or disconnected: no market update for over 30 s";
+    let verdict = app::market::Freshness { venue: app::Venue::Binance, stale: Some(reason.into()) };
+    h.feed(crate::engine::EngineEvent::Freshness(vec![verdict])).await;
     let err = h.open("BTC", 2_000).await.unwrap_err();
-    assert!(err.contains("stale"), "{err}");
-    assert!(h.engine.status().blocked.iter().any(|b| b.contains("stale")));
+    assert_eq!(err, format!("cannot open: {reason}"));
+    assert_eq!(h.engine.status().blocked, [reason]);
 }
 
 #[tokio::test]

@@ -67,6 +67,9 @@ impl Harness {
             let markets = h.venues[&v].markets().await.expect("markets");
             h.feed(EngineEvent::Markets(markets)).await;
         }
+        // The market-data owner's verdict, which the live runner gets from the collector.
+        let fresh = Venue::ALL.into_iter().map(app::market::Freshness::fresh).collect();
+        h.feed(EngineEvent::Freshness(fresh)).await;
         h.market_tick().await;
         h
     }
@@ -202,8 +205,28 @@ impl Harness {
         }
     }
 
+    /// The position as the engine shows it now, or, once the engine has let it go, as it was
+    /// last stored.
     pub fn position(&self, id: i64) -> PositionView {
-        self.engine.position(id).expect("position")
+        self.engine.position(id).or_else(|| self.stored_position(id)).expect("position")
+    }
+
+    /// The last view of the position among the outputs (what the runner stores).
+    pub fn stored_position(&self, id: i64) -> Option<PositionView> {
+        self.outputs.iter().rev().find_map(|o| match o {
+            Output::Position(p) if p.id == id => Some(p.clone()),
+            _ => None,
+        })
+    }
+
+    /// Every position ever opened: the engine's working set, and the stored view of those it
+    /// has let go.
+    pub fn all_positions(&self) -> Vec<PositionView> {
+        let mut ids: Vec<i64> =
+            self.outputs.iter().filter_map(|o| if let Output::Position(p) = o { Some(p.id) } else { None }).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter().map(|id| self.position(id)).collect()
     }
 
     /// One slice of a 4-slice execution, as the executor rounds it (up, to the common step).

@@ -70,7 +70,7 @@ async fn close(h: &mut Harness, id: PositionId, percent: Decimal) {
 /// Funding as `GET /api/v1/pnl` totals it: every position's breakdown, added.
 fn reported_funding(h: &Harness) -> Decimal {
     let mut total = PnlBreakdown::default();
-    for p in h.engine.positions() {
+    for p in h.all_positions() {
         total.add(&p.pnl);
     }
     total.funding_settled

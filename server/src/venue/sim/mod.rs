@@ -51,6 +51,8 @@ pub struct SimVenue {
     started: Instant,
     inner: Mutex<Inner>,
     events: broadcast::Sender<VenueEvent>,
+    /// A fault on demand: the market-data stream stays open but sends nothing.
+    stalled: std::sync::atomic::AtomicBool,
 }
 
 impl SimVenue {
@@ -72,6 +74,7 @@ impl SimVenue {
             started: Instant::now(),
             inner: Mutex::new(inner),
             events,
+            stalled: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -182,13 +185,19 @@ impl SimVenue {
         }
     }
 
+    /// Stall (or resume) the market-data stream: the venue keeps trading and settling, but
+    /// publishes no funding, marks or books, as a real venue's feed sometimes goes quiet.
+    pub fn stall_market_data(&self, stalled: bool) {
+        self.stalled.store(stalled, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// One publication of market data for every symbol, as a venue's streams would push it.
     pub fn tick(&self) {
         let t = self.clock.now_ms();
-        let disconnected = self.disconnected();
+        let quiet = self.disconnected() || self.stalled.load(std::sync::atomic::Ordering::SeqCst);
         let mut inner = self.lock();
         self.sync(&mut inner, t);
-        if disconnected {
+        if quiet {
             return;
         }
         let symbols: Vec<Symbol> = inner.market.markets().map(|m| m.symbol.clone()).collect();
