@@ -37,6 +37,11 @@ impl Notifier {
     pub fn subscribe(&self) -> broadcast::Receiver<Notification> {
         self.live.subscribe()
     }
+
+    /// How many live readers follow the notifications (open streams).
+    pub fn readers(&self) -> usize {
+        self.live.receiver_count()
+    }
 }
 
 /// The subscriber that stores notifications, until `cancel`; then what is queued is stored too.

@@ -55,6 +55,9 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     /// `sqlite://data/arb.db?mode=rwc` by default; `postgres://…` for larger installs.
     pub url: SecretString,
+    /// SQLite only: `normal` (a killed process loses nothing; a power cut may lose the last
+    /// transactions) or `full` (every commit waits for the disk). See `db::Durability`.
+    pub sqlite_durability: crate::db::Durability,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,6 +139,7 @@ static_dir = "dist"
 
 [database]
 url = "sqlite://data/arb.db?mode=rwc"
+sqlite_durability = "normal"
 
 [collector]
 funding_write_secs = 60

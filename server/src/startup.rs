@@ -93,7 +93,7 @@ async fn start_engine(
 
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
-    let db = db::connect(settings.database.url.expose_secret()).await?;
+    let db = db::connect_with(settings.database.url.expose_secret(), settings.database.sqlite_durability).await?;
     let shutdown = CancellationToken::new();
     let built = crate::venue::build::build(&settings, &shutdown)?;
     let (venues, sims, clock, mut tasks) = (built.all, built.sims, built.clock, built.tasks);

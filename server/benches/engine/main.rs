@@ -11,14 +11,18 @@
 //! events are timed. Criterion reports the mean; the pass after it prints p50/p99 over
 //! 500,000 events, split by kind and by whether orders came out.
 //!
-//! (b) Decision → both legs handed to the venues, through the real async `Runner` (SQLite
-//! file database, event log on disk, multi-threaded runtime): a Lighter funding event that
-//! makes the strategy open (or close) in one slice is published on the simulated venue; the
-//! decision instant is when the runner starts carrying out that event's outputs (its
-//! "Opening/Closing position" notification, caught by a tracing layer), and each leg's
-//! instant is when `place_order` is entered on a recording wrapper around the simulator.
+//! (b) Decision → both legs handed to the venues, through the real async `Runner` fed by the
+//! real collector (SQLite database, event log on disk, multi-threaded runtime): a Lighter
+//! funding event that makes the strategy open (or close) in one slice is published on the
+//! simulated venue. The decision instant is when `Engine::process` has returned outputs that
+//! include a send (the runner's `engine::decision` trace event), before they are stored; each
+//! leg's instant is when `place_order` is entered on a recording wrapper around the simulator.
+//! So "decision → both legs" includes the write-ahead transaction.
 //!
-//! Run: `cargo bench -p server --bench engine` (part (a) in `market`, part (b) in `runner`).
+//! (c) The cost of a market event with 10,000 finished positions behind the engine, let go of
+//! (as the engine does once they are stored) and, for comparison, held in its working set.
+//!
+//! Run: `cargo bench -p server --bench engine` (parts (a) and (c) in `market`, (b) in `runner`).
 
 use app::Venue;
 use criterion::Criterion;
@@ -50,5 +54,6 @@ fn main() {
     market::criterion_bench(&mut c);
     c.final_summary();
     market::percentiles();
+    market::history_cost();
     runner::decision_to_legs();
 }

@@ -1,12 +1,14 @@
 //! (a) Market event → decision: `Engine::process` timed on market events.
 
 use super::{START, percentile, sim_venues};
+use app::market::Freshness;
 use app::order::OrderRequest;
 use app::params::StrategyParams;
 use app::trading::{OpenPositionRequest, PositionStatus};
 use app::{FundingRate, SpreadDirection, Symbol, Usd, Venue};
 use criterion::Criterion;
 use rust_decimal::Decimal;
+use server::engine::position::Position;
 use server::engine::{Command, Engine, EngineEvent, Output, SendFailure};
 use server::venue::sim::{SimClock, SimVenue};
 use server::venue::{VenueClient, VenueError, VenueEvent};
@@ -23,6 +25,20 @@ const PHASE_TICKS: i64 = 8;
 /// Events per session; then the engine starts afresh, so closed positions do not pile up.
 const SESSION_EVENTS: usize = 25_000;
 const SAMPLES: usize = 500_000;
+/// Finished positions behind the engine in the history comparison.
+const HISTORY: i64 = 10_000;
+const HISTORY_SAMPLES: usize = 100_000;
+
+/// What lies behind the engine when a session starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Behind {
+    Nothing,
+    /// `HISTORY` positions closed long ago, restored and let go of (as after a restart).
+    Finished,
+    /// The same positions closed just now: still in the working set (what every finished
+    /// position cost before the engine let go of them).
+    Held,
+}
 
 fn failure(e: VenueError) -> SendFailure {
     match e {
@@ -61,7 +77,7 @@ struct Session {
 }
 
 impl Session {
-    fn new(rt: &Runtime) -> Self {
+    fn new(rt: &Runtime, behind: Behind) -> Self {
         let clock = SimClock::manual(START);
         let venues = sim_venues(&clock);
         let rx = Venue::ALL.iter().map(|v| venues[v].subscribe()).collect();
@@ -84,6 +100,12 @@ impl Session {
         for v in Venue::ALL {
             let markets = rt.block_on(s.venues[&v].markets()).expect("markets");
             s.feed(rt, EngineEvent::Markets(markets));
+        }
+        // The collector's verdict: both venues fresh.
+        s.feed(rt, EngineEvent::Freshness(Venue::ALL.into_iter().map(Freshness::fresh).collect()));
+        if behind != Behind::Nothing {
+            let closed_ms = if behind == Behind::Held { START } else { START - 30 * 24 * app::MS_PER_HOUR };
+            s.engine.restore(finished_positions(closed_ms), Vec::new());
         }
         s.run_ticks(rt, 2);
         for v in Venue::ALL {
@@ -218,22 +240,38 @@ struct Sample {
     decided: bool,
 }
 
+/// `HISTORY` closed positions (a year's trading at about one an hour), as stored for restarts.
+fn finished_positions(closed_ms: i64) -> Vec<serde_json::Value> {
+    let symbols = ["DOGE", "XRP", "ADA", "TON", "TIA", "SUI"];
+    (1..=HISTORY)
+        .map(|id| {
+            let symbol = Symbol::new(symbols[id as usize % symbols.len()]).expect("symbol");
+            let direction = SpreadDirection::LongLighterShortBinance;
+            let mut p = Position::new(id, symbol, direction, (3, 3), closed_ms - 24 * app::MS_PER_HOUR);
+            p.status = PositionStatus::Closed;
+            p.closed_ms = Some(closed_ms);
+            serde_json::json!({ "position": p, "execution": null })
+        })
+        .collect()
+}
+
 struct Workload {
     rt: Runtime,
     session: Session,
+    behind: Behind,
 }
 
 impl Workload {
-    fn new() -> Self {
+    fn new(behind: Behind) -> Self {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let session = Session::new(&rt);
-        Self { rt, session }
+        let session = Session::new(&rt, behind);
+        Self { rt, session, behind }
     }
 
     /// Process market events until one is timed; the untimed work around it is carried out.
     fn step(&mut self) -> Sample {
         if self.session.measured >= SESSION_EVENTS {
-            self.session = Session::new(&self.rt);
+            self.session = Session::new(&self.rt, self.behind);
         }
         let s = &mut self.session;
         loop {
@@ -275,7 +313,7 @@ fn print_row(label: &str, mut nanos: Vec<u64>) {
 }
 
 pub fn percentiles() {
-    let mut w = Workload::new();
+    let mut w = Workload::new(Behind::Nothing);
     let samples: Vec<Sample> = (0..SAMPLES).map(|_| w.step()).collect();
     println!("\nmarket event -> decision (Engine::process), {SAMPLES} events");
     println!("{:<26} {:>8} {:>9} {:>9} {:>9}", "", "events", "p50 µs", "p99 µs", "max µs");
@@ -289,8 +327,29 @@ pub fn percentiles() {
     print_row("  that sent nothing", rows(&|s| !s.sent));
 }
 
+/// The cost of a market event with nothing behind the engine, with `HISTORY` finished
+/// positions it has let go of, and with them held in its working set.
+pub fn history_cost() {
+    println!("\nmarket event cost against finished positions behind the engine, {HISTORY_SAMPLES} events each");
+    println!("{:<44} {:>9} {:>9} {:>9}", "", "mean µs", "p50 µs", "p99 µs");
+    let runs = [
+        (Behind::Nothing, "no finished positions"),
+        (Behind::Finished, "10,000 finished, let go (the engine now)"),
+        (Behind::Held, "10,000 finished, held (the engine before)"),
+    ];
+    for (behind, label) in runs {
+        let mut w = Workload::new(behind);
+        let mut nanos: Vec<u64> = (0..HISTORY_SAMPLES).map(|_| w.step().nanos).collect();
+        nanos.sort_unstable();
+        let us = |n: u64| n as f64 / 1000.0;
+        let mean = nanos.iter().sum::<u64>() as f64 / nanos.len() as f64 / 1000.0;
+        let (p50, p99) = (percentile(&nanos, 0.5), percentile(&nanos, 0.99));
+        println!("{label:<44} {mean:>9.2} {:>9.2} {:>9.2}", us(p50), us(p99));
+    }
+}
+
 pub fn criterion_bench(c: &mut Criterion) {
-    let mut w = Workload::new();
+    let mut w = Workload::new(Behind::Nothing);
     c.bench_function("engine_market_event", |b| {
         b.iter_custom(|iters| (0..iters).map(|_| Duration::from_nanos(w.step().nanos)).sum())
     });

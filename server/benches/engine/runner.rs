@@ -1,4 +1,5 @@
-//! (b) Decision → both legs handed to the venues, through the real `Runner`.
+//! (b) Decision → both legs handed to the venues, through the real `Runner` fed by the real
+//! collector (the market-data owner), as in production.
 
 use super::{START, percentile, sim_venues};
 use app::market::FundingSnapshot;
@@ -9,8 +10,13 @@ use app::trading::PositionStatus;
 use app::{ClientOrderId, FundingRate, Symbol, TimestampMs, Venue, VenueMode};
 use async_trait::async_trait;
 use rust_decimal::Decimal;
+use server::clock::Clock;
+use server::collector::{Collector, CollectorHandle};
+use server::db::Durability;
 use server::engine::Engine;
 use server::engine::event_log::EventLog;
+use server::notify::Notifier;
+use server::settings::CollectorSettings;
 use server::venue::sim::SimVenue;
 use server::venue::{DynVenue, VenueClient, VenueError, VenueEvent};
 use std::sync::{Arc, Mutex};
@@ -22,8 +28,9 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 const DECISIONS: usize = 1_000;
 const HOT: &str = "LINK";
 
-/// Instants at which the runner began carrying out an open or close decision: its
-/// "Opening position" / "Closing position" notification is the first output it handles.
+/// Instants at which the engine decided to send orders: the runner's `engine::decision` trace
+/// event, emitted as `Engine::process` returns outputs that include a send, before they are
+/// stored and carried out.
 static DECIDED: Mutex<Vec<Instant>> = Mutex::new(Vec::new());
 
 struct DecisionMarks;
@@ -31,21 +38,8 @@ struct DecisionMarks;
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for DecisionMarks {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         let at = Instant::now();
-        let mut title = TitleIsDecision(false);
-        event.record(&mut title);
-        if title.0 {
+        if event.metadata().target() == "engine::decision" {
             DECIDED.lock().unwrap_or_else(|e| e.into_inner()).push(at);
-        }
-    }
-}
-
-struct TitleIsDecision(bool);
-
-impl tracing::field::Visit for TitleIsDecision {
-    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "title" {
-            let title = format!("{value:?}");
-            self.0 = title.starts_with("Opening position") || title.starts_with("Closing position");
         }
     }
 }
@@ -145,14 +139,14 @@ impl VenueClient for Recording {
 
 /// Per decision: venue event → decision, decision → first leg, decision → both legs, first
 /// leg → second leg, and venue event → both legs, in nanoseconds.
-async fn measure(in_memory: bool) -> Vec<[u64; 5]> {
+async fn measure(db: Db) -> Vec<[u64; 5]> {
     let dir = tempfile::tempdir().expect("tmp");
-    let url = if in_memory {
-        "sqlite::memory:".to_owned()
-    } else {
-        format!("sqlite://{}/bench.db?mode=rwc", dir.path().display())
+    let url = match db {
+        Db::Memory => "sqlite::memory:".to_owned(),
+        Db::File(_) => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
     };
-    let db = server::db::connect(&url).await.expect("database");
+    let durability = if let Db::File(d) = db { d } else { Durability::Normal };
+    let db = server::db::connect_with(&url, durability).await.expect("database");
     let log = EventLog::create(&dir.path().join("events"), START).expect("event log");
     // The clock stands still: market data stays fresh, and no funding settles meanwhile.
     let clock = server::venue::sim::SimClock::manual(START);
@@ -172,8 +166,22 @@ async fn measure(in_memory: bool) -> Vec<[u64; 5]> {
         slices: 1,
         ..Default::default()
     };
-    let (runner, handle) = server::engine::run::runner(Engine::new(params, 1), venues, db, log);
+    let (runner, handle) = server::engine::run::runner(Engine::new(params, 1), venues.clone(), db.clone(), log);
+    let clock = Clock::with_venue(clock);
+    let runner = runner.with_clock(clock.clone());
+    let settings = CollectorSettings {
+        funding_write_secs: 60,
+        price_write_secs: 10,
+        retention_days: 7,
+        prune_every_secs: 3600,
+        // Only the crafted events flow once the market is set up: never judge it stale here.
+        stale_after_secs: 3_600,
+        rediscover_secs: 30,
+    };
+    let collector =
+        Collector::new(CollectorHandle::new(), venues, db, settings, clock, Notifier::new().0).feeding(handle.events());
     let cancel = CancellationToken::new();
+    let collecting = tokio::spawn(collector.run(cancel.clone()));
     let task = tokio::spawn(runner.run(cancel.clone()));
     let mut positions = handle.positions.subscribe();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -230,15 +238,28 @@ async fn measure(in_memory: bool) -> Vec<[u64; 5]> {
     }
     cancel.cancel();
     let _ = task.await;
+    let _ = collecting.await;
     out
+}
+
+#[derive(Clone, Copy)]
+enum Db {
+    File(Durability),
+    Memory,
 }
 
 pub fn decision_to_legs() {
     let subscriber = tracing_subscriber::registry().with(DecisionMarks);
     tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    for (in_memory, db) in [(false, "SQLite file"), (true, "SQLite in memory")] {
-        let samples = rt.block_on(measure(in_memory));
+    let runs = [
+        (Db::File(Durability::Normal), "SQLite file, WAL, synchronous=NORMAL (default)"),
+        (Db::File(Durability::Full), "SQLite file, WAL, synchronous=FULL"),
+        (Db::Memory, "SQLite in memory"),
+    ];
+    for (db, label) in runs {
+        let samples = rt.block_on(measure(db));
+        let db = label;
         println!("\ndecision -> both legs handed to the venues (Runner, {db}, event log), {DECISIONS} decisions");
         println!("{:<26} {:>9} {:>9} {:>9}", "", "p50 µs", "p99 µs", "max µs");
         let labels = [

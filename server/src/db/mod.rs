@@ -1,6 +1,7 @@
 //! Persistence: connecting (SQLite file by default, PostgreSQL by URL), migrating at start-up,
-//! and the queries, as functions taking a connection. Nothing here is on the hot path: the
-//! collector writes in batches on a timer.
+//! and the queries, as functions taking a connection. One write is on the hot path: the
+//! engine's write-ahead transaction before its orders are sent (`engine::persist`); the
+//! collector writes in batches beside its loop.
 
 pub mod audit;
 pub mod entities;
@@ -19,9 +20,32 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use std::time::Duration;
 
+/// How a SQLite file commits (PostgreSQL is configured on its server).
+///
+/// The file runs in WAL mode. With `Normal`, a commit writes the WAL but does not wait for
+/// the disk: a killed process loses nothing it committed (the operating system holds the
+/// write), while a power cut or kernel crash may lose the last transactions, never the file's
+/// consistency. With `Full` every commit waits for the disk too, at about a millisecond each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Durability {
+    #[default]
+    Normal,
+    Full,
+}
+
+/// Connections to a SQLite file: the engine's write-ahead commit need not wait behind a
+/// reader (WAL lets readers and one writer work at once).
+const SQLITE_POOL: u32 = 4;
+
+/// Connect with the default durability and bring the schema up to date.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    connect_with(url, Durability::default()).await
+}
+
 /// Connect and bring the schema up to date. For a `sqlite://path` URL the parent directory is
 /// created, so the default `./data/arb.db` works on a fresh clone.
-pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_with(url: &str, durability: Durability) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let file = path.split('?').next().unwrap_or_default();
         if let Some(dir) = std::path::Path::new(file).parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -33,6 +57,15 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if url.starts_with("sqlite:") && url.contains(":memory:") {
         // Every pooled connection to :memory: would be its own empty database.
         options.max_connections(1).min_connections(1);
+    } else if url.starts_with("sqlite:") {
+        use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+        let synchronous = match durability {
+            Durability::Normal => SqliteSynchronous::Normal,
+            Durability::Full => SqliteSynchronous::Full,
+        };
+        options
+            .max_connections(SQLITE_POOL)
+            .map_sqlx_sqlite_opts(move |o| o.journal_mode(SqliteJournalMode::Wal).synchronous(synchronous));
     }
     let db = Database::connect(options).await?;
     Migrator::up(&db, None).await?;

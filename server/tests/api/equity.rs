@@ -26,7 +26,7 @@ async fn equity_per_day_per_venue_with_total() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let day = &today[0];
-    assert_eq!(day["day_ms"].as_i64(), Some(day_start(t.running.state.now_ms())), "{today}");
+    assert_eq!(day["day_ms"].as_i64(), Some(day_start(t.running.state.clock.venue_ms())), "{today}");
     assert_eq!((day["total"].clone(), day["venues"][0]["venue"].clone()), (json!("50000"), json!("binance")));
     assert_eq!(
         (day["venues"][1]["equity"].clone(), day["venues"][1]["unrealised"].clone()),
@@ -34,7 +34,7 @@ async fn equity_per_day_per_venue_with_total() {
     );
 
     // Two earlier days, one with only Binance, read back in a window.
-    let d0 = day_start(t.running.state.now_ms()) - 3 * MS_PER_DAY;
+    let d0 = day_start(t.running.state.clock.venue_ms()) - 3 * MS_PER_DAY;
     let row = |venue, equity, wallet| VenueEquity {
         venue,
         equity: Usd(equity),

@@ -6,9 +6,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderValue, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use server::api::{AppState, app};
+use server::api::app;
 use server::settings::Settings;
 use server::startup::{self, Running};
+use server::state::AppState;
 use std::collections::HashMap;
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -88,7 +89,7 @@ pub const PASSWORD: &str = "test-password-123";
 
 /// Create `viewer`, `trader` and `admin2` (plus the bootstrap `admin`) with tokens.
 pub async fn users(state: &AppState) -> TestUsers {
-    let now = server::venue::sim::clock::wall_clock_ms();
+    let now = state.clock.wall_ms();
     let mut tokens = Vec::new();
     for (name, role) in [("viewer", Role::Viewer), ("trader", Role::Trader), ("admin2", Role::Admin)] {
         if server::db::users::find(&state.db, name).await.unwrap().is_none() {

@@ -124,7 +124,7 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind(self.addr).await.expect("bind the test port");
         let running = startup::start(settings, listener).await.expect("server start");
         running.state.collector.wait_ready().await;
-        let now = server::venue::sim::clock::wall_clock_ms();
+        let now = running.state.clock.wall_ms();
         for (name, password, role) in [TRADER, VIEWER] {
             if server::db::users::find(&running.state.db, name).await.expect("users").is_none() {
                 server::auth::create_user(&running.state.db, name, password, role, now).await.expect("test user");

@@ -69,7 +69,7 @@ struct Api {
 
 impl Api {
     async fn new(running: &server::startup::Running) -> Api {
-        let now = server::venue::sim::clock::wall_clock_ms();
+        let now = running.state.clock.wall_ms();
         let (token, _) = server::auth::issue_token(&running.state.db, "e2e", Role::Admin, "admin", now, None)
             .await
             .expect("admin token");

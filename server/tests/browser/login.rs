@@ -5,13 +5,13 @@
 use crate::harness::*;
 use crate::session::*;
 use fantoccini::Client;
-use server::api::AppState;
+use server::state::AppState;
 use std::time::Duration;
 
-/// Stream sessions the server holds (each subscribes to the engine's broadcasts).
+/// Stream sessions the server holds (each subscribes to the engine's or the notifier's broadcast).
 fn streams(state: &AppState) -> usize {
     let e = &state.engine;
-    e.positions.receiver_count() + e.orders.receiver_count() + e.notifications.receiver_count()
+    e.positions.receiver_count() + e.orders.receiver_count() + state.notifier.readers()
 }
 
 async fn streams_become(state: &AppState, want: usize, what: &str) {
