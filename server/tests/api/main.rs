@@ -3,6 +3,7 @@
 
 mod config;
 mod equity;
+mod freshness;
 mod helpers;
 mod history;
 mod persistence;
