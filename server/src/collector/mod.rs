@@ -272,7 +272,8 @@ impl Collector {
     /// `/status` reads them, so that no reader sees a verdict the engine has not queued.
     async fn judge(&mut self) {
         let now = self.clock.wall_ms();
-        let changed = self.handle.read(|s| s.changed_verdicts(&self.policy, now));
+        let policy = self.policy;
+        let changed = self.handle.read(|s| s.changed_verdicts(|v, h| policy.judge(v, h, now)));
         if changed.is_empty() {
             return;
         }

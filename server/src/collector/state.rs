@@ -1,7 +1,6 @@
 //! The latest market state of every venue, held in memory for the API and the board stream.
 //! Pure: events in, changed board rows out.
 
-use super::freshness::FreshnessPolicy;
 use crate::venue::VenueEvent;
 use app::api::{FundingBoard, FundingRow, SymbolInfo, VenueFunding, VenueStatus};
 use app::market::{Freshness, FundingSnapshot, MarkPrice, TopOfBook};
@@ -90,11 +89,11 @@ impl MarketState {
         h.received_ms = Some(h.received_ms.map_or(received_ms, |old| old.max(received_ms)));
     }
 
-    /// The policy's verdict on every venue whose verdict differs from the stored one.
-    pub fn changed_verdicts(&self, policy: &FreshnessPolicy, now: TimestampMs) -> Vec<Freshness> {
+    /// `judge`'s verdict on every venue whose verdict differs from the stored one.
+    pub fn changed_verdicts(&self, judge: impl Fn(Venue, &VenueHealth) -> Freshness) -> Vec<Freshness> {
         self.venues
             .iter()
-            .map(|(v, h)| (h, policy.judge(*v, h, now)))
+            .map(|(v, h)| (h, judge(*v, h)))
             .filter(|(h, verdict)| h.verdict.as_ref() != Some(verdict))
             .map(|(_, verdict)| verdict)
             .collect()
@@ -197,21 +196,22 @@ mod tests {
 
     #[test]
     fn status_shows_the_stored_verdict_and_wall_ages() {
-        let policy = FreshnessPolicy { stale_after_ms: 30_000 };
+        let policy = super::super::freshness::FreshnessPolicy { stale_after_ms: 30_000 };
+        let at = |now| move |v, h: &VenueHealth| policy.judge(v, h, now);
         let mut s = MarketState::default();
         s.add_venue(Venue::Binance, VenueMode::Sim);
         s.list_symbols(Venue::Binance, [Symbol::new("ETH").unwrap()]);
         // Venue time an hour on (a compressed simulator), received at wall time 1 s.
         s.apply(&snap(Venue::Binance, dec!(0.0001), FundingInterval::EIGHT_HOURS, 3_600_000), 1_000);
-        let changed = s.changed_verdicts(&policy, 2_000);
+        let changed = s.changed_verdicts(at(2_000));
         assert_eq!(changed, vec![Freshness::fresh(Venue::Binance)]);
         assert!(!s.venue_status(2_000)[0].connected, "not stored yet: status shows what the engine was told");
         s.set_verdicts(&changed);
-        assert!(s.changed_verdicts(&policy, 2_000).is_empty());
+        assert!(s.changed_verdicts(at(2_000)).is_empty());
         let row = &s.venue_status(2_000)[0];
         assert!(row.connected && row.stale_reason.is_none());
         assert_eq!((row.data_age_ms, row.last_update_ms), (Some(1_000), Some(3_600_000)));
-        let stale = s.changed_verdicts(&policy, 60_000);
+        let stale = s.changed_verdicts(at(60_000));
         assert!(stale[0].stale.as_deref().unwrap().contains("no market update for over 30 s"));
     }
 }

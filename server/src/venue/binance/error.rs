@@ -112,12 +112,6 @@ impl BinanceError {
     }
 }
 
-impl From<super::parse::ParseError> for BinanceError {
-    fn from(e: super::parse::ParseError) -> Self {
-        BinanceError::Decode(e.to_string())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,6 +24,13 @@ pub enum ParseError {
     Invalid { field: &'static str, message: String },
 }
 
+/// A response we could not read is the venue's garbage, not our refusal: decode error.
+impl From<ParseError> for super::error::BinanceError {
+    fn from(e: ParseError) -> Self {
+        super::error::BinanceError::Decode(e.to_string())
+    }
+}
+
 pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> ParseError {
     ParseError::Invalid { field, message: message.into() }
 }
