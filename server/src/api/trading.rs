@@ -49,12 +49,13 @@ async fn positions(State(s): State<AppState>) -> Json<Vec<PositionView>> {
     Json(s.engine.read(|v| v.positions.values().cloned().collect()))
 }
 
+/// From the engine while it holds the position, else as last stored (it has been let go).
 async fn position(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<PositionView>, ApiError> {
     let id: PositionId = id.parse().map_err(|_| ApiError::field("id", "position id must be a number"))?;
-    s.engine
-        .read(|v| v.positions.get(&id).cloned())
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no position {id}")))
+    if let Some(p) = s.engine.read(|v| v.positions.get(&id).cloned()) {
+        return Ok(Json(p));
+    }
+    db::trading::position(&s.db, id).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("no position {id}")))
 }
 
 async fn orders(State(s): State<AppState>) -> Json<Vec<OrderView>> {
@@ -63,7 +64,10 @@ async fn orders(State(s): State<AppState>) -> Json<Vec<OrderView>> {
 
 async fn order(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
     let id = ClientOrderId::new(&id).map_err(|e| ApiError::field("id", e.to_string()))?;
-    s.engine.read(|v| v.orders.get(&id).cloned()).map(Json).ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
+    if let Some(o) = s.engine.read(|v| v.orders.get(&id).cloned()) {
+        return Ok(Json(o));
+    }
+    db::trading::order(&s.db, id.as_str()).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
 }
 
 /// Record a trading command in the audit log with its acknowledgement or refusal.
