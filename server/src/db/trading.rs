@@ -28,7 +28,7 @@ pub async fn upsert_position(
     now: TimestampMs,
 ) -> Result<(), DbErr> {
     let model = position::ActiveModel {
-        id: Set(view.id),
+        id: Set(view.id.get()),
         symbol: Set(view.symbol.to_string()),
         status: Set(status_text(&view.status)),
         opened_ms: Set(view.opened_ms),
@@ -54,7 +54,7 @@ pub async fn upsert_position(
 pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result<(), DbErr> {
     let model = order::ActiveModel {
         client_order_id: Set(view.client_order_id.to_string()),
-        position_id: Set(view.position_id),
+        position_id: Set(view.position_id.get()),
         venue: Set(view.venue.to_string()),
         symbol: Set(view.symbol.to_string()),
         status: Set(status_text(&view.status)),

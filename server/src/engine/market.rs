@@ -5,7 +5,7 @@ use crate::venue::VenueEvent;
 use app::market::{FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
-use app::{Symbol, TimestampMs, Usd, Venue};
+use app::{Price, Symbol, TimestampMs, Usd, Venue};
 use std::collections::{BTreeMap, HashMap};
 
 /// How far a book may trail the mark before orders are priced from the mark instead.
@@ -55,8 +55,8 @@ impl MarketCache {
         self.connected.entry(venue).or_insert(true);
     }
 
-    pub fn mark(&self, venue: Venue, symbol: &Symbol) -> Option<rust_decimal::Decimal> {
-        self.marks.get(&(venue, symbol.clone())).map(|m| m.mark.0)
+    pub fn mark(&self, venue: Venue, symbol: &Symbol) -> Option<Price> {
+        self.marks.get(&(venue, symbol.clone())).map(|m| m.mark)
     }
 
     /// Venues whose data is older than `stale_ms` at `now`, or whose stream is down.

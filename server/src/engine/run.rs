@@ -7,7 +7,7 @@ use super::{Command, Engine, EngineEvent, Output, Refusal, SendFailure, VenueSna
 use crate::db;
 use crate::venue::{DynVenue, VenueError, VenueEvent};
 use app::reconcile::ReconcileReport;
-use app::trading::{CommandAck, EngineStatus, Notification, Opportunity, OrderView, PositionView};
+use app::trading::{CommandAck, EngineStatus, Notification, Opportunity, OrderView, PositionId, PositionView};
 use app::{ClientOrderId, Symbol, TimestampMs, Venue};
 use sea_orm::DatabaseConnection;
 use std::collections::{BTreeMap, HashMap};
@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 /// What readers see: refreshed after every event.
 #[derive(Debug, Clone, Default)]
 pub struct EngineView {
-    pub positions: BTreeMap<i64, PositionView>,
+    pub positions: BTreeMap<PositionId, PositionView>,
     pub orders: BTreeMap<ClientOrderId, OrderView>,
     pub status: Option<EngineStatus>,
     pub opportunities: Vec<Opportunity>,

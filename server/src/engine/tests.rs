@@ -8,3 +8,4 @@ mod history;
 mod preview;
 mod reconcile;
 mod replay;
+mod stored;

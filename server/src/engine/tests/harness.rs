@@ -7,8 +7,8 @@ use crate::venue::sim::history::History;
 use crate::venue::sim::{SimClock, SimConfig, SimVenue};
 use crate::venue::{VenueClient, VenueError, VenueEvent};
 use app::params::StrategyParams;
-use app::trading::{CommandAck, OpenPositionRequest, PositionView};
-use app::{ClientOrderId, SpreadDirection, Symbol, Usd, Venue};
+use app::trading::{CommandAck, OpenPositionRequest, PositionId, PositionView};
+use app::{ClientOrderId, Qty, SpreadDirection, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -202,23 +202,23 @@ impl Harness {
         }
     }
 
-    pub fn position(&self, id: i64) -> PositionView {
+    pub fn position(&self, id: PositionId) -> PositionView {
         self.engine.position(id).expect("position")
     }
 
     /// One slice of a 4-slice execution, as the executor rounds it (up, to the common step).
-    pub fn slice_bound(&self, id: i64) -> Decimal {
+    pub fn slice_bound(&self, id: PositionId) -> Qty {
         let step = self.engine.step(id);
-        let target = self.position(id).target_qty.0;
-        (app::market::round_down_to(target / Decimal::from(4), step) + step).max(step)
+        let target = self.position(id).target_qty;
+        ((target / Decimal::from(4)).round_down_to(step) + step).max(step)
     }
 
     /// Largest leg difference seen in any position view emitted so far.
-    pub fn max_naked(&self) -> Decimal {
+    pub fn max_naked(&self) -> Qty {
         self.outputs
             .iter()
             .filter_map(|o| match o {
-                Output::Position(p) => Some((p.legs[0].qty.0.abs() - p.legs[1].qty.0.abs()).abs()),
+                Output::Position(p) => Some((p.legs[0].qty.abs() - p.legs[1].qty.abs()).abs()),
                 _ => None,
             })
             .max()
