@@ -2,8 +2,9 @@
 //! can show each message beside its field; stored versioned in the database.
 //!
 //! Shares of a whole (take-profit, stop-loss, liquidation buffer, imbalance tolerance,
-//! drawdown) are [`Fraction`]s: 0.2 means 20 %. They were stored and sent as `*_pct` before
-//! version 2 of the names; those names are still read (serde aliases), never written.
+//! drawdown) are [`Fraction`]s: 0.2 means 20 %. Earlier builds named them `*_pct` although
+//! they held fractions; versions stored then, and requests still using those names, are read
+//! through serde aliases. Only the new names are written.
 
 use crate::TimestampMs;
 use crate::fraction::Fraction;
@@ -120,7 +121,7 @@ impl StrategyParams {
         );
         check(
             &mut e,
-            self.take_profit > f0 && self.take_profit.value() <= Decimal::TEN,
+            self.take_profit > f0 && self.take_profit <= Fraction::from_percent(1000),
             "take_profit",
             "must be above 0 and at most 10 (1000 %)",
         );

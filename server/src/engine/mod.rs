@@ -222,7 +222,7 @@ impl Engine {
             .filter(|x| x.symbol == p.symbol && x.opened_ms <= p.time_ms)
             .max_by_key(|x| (x.opened_ms, x.id))
         else {
-            let (venue, symbol, amount) = (p.venue, &p.symbol, p.amount.0);
+            let (venue, symbol, amount) = (p.venue, &p.symbol, p.amount);
             tracing::warn!(%venue, %symbol, %amount, "funding payment for no position of ours");
             return;
         };

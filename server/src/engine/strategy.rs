@@ -96,13 +96,13 @@ impl Engine {
             slippage_cap_bps: p.slippage_cap_bps,
         };
         let plan = preview(&req, &qb, &ql);
-        if plan.notional.0.is_zero() {
+        if plan.notional.is_zero() {
             return None;
         }
         // Crossing half the spread on each leg, on the way in and out.
-        let half_spread = |q: &app::sizing::LegQuote| (q.ask.0 - q.bid.0) / Decimal::TWO / q.mark.0;
+        let half_spread = |q: &app::sizing::LegQuote| (q.ask - q.bid) / Decimal::TWO / q.mark;
         let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
-        let costs = plan.round_trip_fees.0 / plan.notional.0 + slippage;
+        let costs = plan.round_trip_fees / plan.notional + slippage;
         let horizon = Decimal::from(p.horizon_hours.max(1));
         let net_per_hour = spread.per_hour - costs / horizon;
         Some(Opportunity {
