@@ -5,7 +5,6 @@
 use super::executor::ExecKind;
 use super::position::Position;
 use super::{Command, Engine, Output, Refusal};
-use app::market::round_down_to;
 use app::sizing::{OpenRequest, preview};
 use app::trading::{CloseAllRequest, CommandAck, Level, OpenPositionRequest, PositionId, PositionStatus};
 use app::{Qty, Usd};
@@ -147,7 +146,7 @@ impl Engine {
         let goal = if percent == Decimal::ONE_HUNDRED {
             Qty::ZERO
         } else {
-            size - Qty(round_down_to((size * percent / Decimal::ONE_HUNDRED).value(), step.value()))
+            size - (size * percent / Decimal::ONE_HUNDRED).round_down_to(step)
         };
         if goal >= size && !size.is_zero() {
             return Err(Refusal(format!("{percent}% of {size} is below one step ({step})")));
