@@ -7,6 +7,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod equity;
+pub mod fraction;
 pub mod funding;
 pub mod history;
 pub mod ids;
@@ -21,6 +22,7 @@ pub mod symbols;
 pub mod trading;
 pub mod ws;
 
+pub use fraction::Fraction;
 pub use funding::{FundingInterval, FundingRate, Spread, SpreadDirection};
 pub use ids::{ClientOrderId, IdError, Symbol, Venue, VenueMode};
 pub use money::{Price, Qty, Usd};

@@ -6,8 +6,12 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::{Add, Mul, Neg, Sub};
+use std::iter::Sum;
+use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
 
+// Any decimal is a valid price, quantity or amount somewhere (a signed position, a price
+// difference, a loss), so the constructors are public and unchecked; positivity is checked
+// where it is required (an order's quantity in the risk gate, a venue's filters).
 macro_rules! decimal_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -25,6 +29,16 @@ macro_rules! decimal_newtype {
             }
             pub fn is_zero(self) -> bool {
                 self.0.is_zero()
+            }
+            pub fn abs(self) -> Self {
+                Self(self.0.abs())
+            }
+            /// True for zero too (as for `Decimal`): a sign test, not a "greater than zero".
+            pub fn is_sign_positive(self) -> bool {
+                self.0.is_sign_positive()
+            }
+            pub fn round_dp(self, dp: u32) -> Self {
+                Self(self.0.round_dp(dp))
             }
         }
 
@@ -54,10 +68,58 @@ macro_rules! decimal_newtype {
             }
         }
 
+        impl AddAssign for $name {
+            fn add_assign(&mut self, rhs: Self) {
+                self.0 += rhs.0;
+            }
+        }
+
+        impl SubAssign for $name {
+            fn sub_assign(&mut self, rhs: Self) {
+                self.0 -= rhs.0;
+            }
+        }
+
         impl Neg for $name {
             type Output = Self;
             fn neg(self) -> Self {
                 Self(-self.0)
+            }
+        }
+
+        impl Sum for $name {
+            fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+                Self(iter.map(|x| x.0).sum())
+            }
+        }
+
+        /// Scaling by a plain number (a fraction, a sign, a count) keeps the unit.
+        impl Mul<Decimal> for $name {
+            type Output = Self;
+            fn mul(self, rhs: Decimal) -> Self {
+                Self(self.0 * rhs)
+            }
+        }
+
+        impl Mul<$name> for Decimal {
+            type Output = $name;
+            fn mul(self, rhs: $name) -> $name {
+                $name(self * rhs.0)
+            }
+        }
+
+        impl Div<Decimal> for $name {
+            type Output = Self;
+            fn div(self, rhs: Decimal) -> Self {
+                Self(self.0 / rhs)
+            }
+        }
+
+        /// Two amounts of one unit give a plain ratio.
+        impl Div for $name {
+            type Output = Decimal;
+            fn div(self, rhs: Self) -> Decimal {
+                self.0 / rhs.0
             }
         }
     };
@@ -65,6 +127,7 @@ macro_rules! decimal_newtype {
 
 decimal_newtype!(
     /// A price in the quote currency (USDT on Binance, USDC on Lighter; both treated as USD).
+    /// Also a difference of two prices (mark - entry), which may be negative.
     Price
 );
 decimal_newtype!(
@@ -72,9 +135,16 @@ decimal_newtype!(
     Qty
 );
 decimal_newtype!(
-    /// An amount of money in USD (quote currency).
+    /// An amount of money in USD (quote currency): notionals, fees, funding and P&L.
     Usd
 );
+
+impl Qty {
+    /// Truncated toward zero to a multiple of `step` (a zero step leaves it unchanged).
+    pub fn round_down_to(self, step: Qty) -> Qty {
+        Qty(crate::market::round_down_to(self.0, step.0))
+    }
+}
 
 impl Mul<Price> for Qty {
     type Output = Usd;
@@ -83,9 +153,26 @@ impl Mul<Price> for Qty {
     }
 }
 
-impl std::iter::Sum for Usd {
-    fn sum<I: Iterator<Item = Usd>>(iter: I) -> Usd {
-        Usd(iter.map(|u| u.0).sum())
+impl Mul<Qty> for Price {
+    type Output = Usd;
+    fn mul(self, rhs: Qty) -> Usd {
+        Usd(self.0 * rhs.0)
+    }
+}
+
+/// A notional over the quantity it bought: the average price.
+impl Div<Qty> for Usd {
+    type Output = Price;
+    fn div(self, rhs: Qty) -> Price {
+        Price(self.0 / rhs.0)
+    }
+}
+
+/// A notional at a price: the quantity it buys.
+impl Div<Price> for Usd {
+    type Output = Qty;
+    fn div(self, rhs: Price) -> Qty {
+        Qty(self.0 / rhs.0)
     }
 }
 
@@ -106,5 +193,17 @@ mod tests {
     #[test]
     fn qty_times_price_is_usd() {
         assert_eq!(Qty(dec!(0.5)) * Price(dec!(60000.10)), Usd(dec!(30000.050)));
+        assert_eq!(Price(dec!(60000.10)) * Qty(dec!(0.5)), Usd(dec!(30000.050)));
+    }
+
+    #[test]
+    fn units_divide_back() {
+        assert_eq!(Usd(dec!(300)) / Qty(dec!(4)), Price(dec!(75)));
+        assert_eq!(Usd(dec!(300)) / Price(dec!(75)), Qty(dec!(4)));
+        assert_eq!(Usd(dec!(3)) / Usd(dec!(12)), dec!(0.25));
+        assert_eq!(Qty(dec!(-2)) * dec!(0.5), Qty(dec!(-1)));
+        assert_eq!(dec!(-1) * Qty(dec!(2)), Qty(dec!(-2)));
+        let total: Qty = [Qty(dec!(1)), Qty(dec!(-3))].into_iter().sum();
+        assert_eq!(total.abs(), Qty(dec!(2)));
     }
 }

@@ -1,7 +1,14 @@
 //! Strategy parameters: what an admin tunes. Validated field by field so the API and the form
 //! can show each message beside its field; stored versioned in the database.
+//!
+//! Shares of a whole (take-profit, stop-loss, liquidation buffer, imbalance tolerance,
+//! drawdown) are [`Fraction`]s: 0.2 means 20 %. Earlier builds named them `*_pct` although
+//! they held fractions; versions stored then, and requests still using those names, are read
+//! through serde aliases. Only the new names are written.
 
 use crate::TimestampMs;
+use crate::fraction::Fraction;
+use crate::money::Usd;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -19,26 +26,31 @@ pub struct StrategyParams {
     /// Exit when the spread in the held direction falls below this APR (reversal).
     pub exit_below_apr: Decimal,
     /// Take profit / stop loss as fractions of the position's margin (0.2 = +20 %).
-    pub take_profit_pct: Decimal,
-    pub stop_loss_pct: Decimal,
+    #[serde(alias = "take_profit_pct")]
+    pub take_profit: Fraction,
+    #[serde(alias = "stop_loss_pct")]
+    pub stop_loss: Fraction,
     pub max_holding_hours: u32,
-    pub target_notional: Decimal,
+    pub target_notional: Usd,
     pub leverage_binance: u32,
     pub leverage_lighter: u32,
-    pub max_notional_per_symbol: Decimal,
-    pub max_notional_total: Decimal,
+    pub max_notional_per_symbol: Usd,
+    pub max_notional_total: Usd,
     pub slices: u32,
     /// Largest notional one slice may carry (0 = no limit beyond `slices`).
-    pub max_slice_notional: Decimal,
+    pub max_slice_notional: Usd,
     pub slice_pause_ms: u64,
     /// Worst price an IOC leg accepts, in basis points from the touch.
     pub slippage_cap_bps: u32,
     /// Act when a leg's mark is within this fraction of its liquidation price (0.05 = 5 %).
-    pub liquidation_buffer_pct: Decimal,
+    #[serde(alias = "liquidation_buffer_pct")]
+    pub liquidation_buffer: Fraction,
     /// Legs may differ by at most this fraction of the position before a repair.
-    pub imbalance_tolerance_pct: Decimal,
+    #[serde(alias = "imbalance_tolerance_pct")]
+    pub imbalance_tolerance: Fraction,
     /// Portfolio drawdown from peak equity that trips the breaker (0.1 = 10 %).
-    pub max_drawdown_pct: Decimal,
+    #[serde(alias = "max_drawdown_pct")]
+    pub max_drawdown: Fraction,
 }
 
 impl Default for StrategyParams {
@@ -49,21 +61,21 @@ impl Default for StrategyParams {
             entry_confirmations: 3,
             horizon_hours: 72,
             exit_below_apr: Decimal::ZERO,
-            take_profit_pct: Decimal::new(20, 2),
-            stop_loss_pct: Decimal::new(20, 2),
+            take_profit: Fraction::from_percent(20),
+            stop_loss: Fraction::from_percent(20),
             max_holding_hours: 24 * 14,
-            target_notional: Decimal::from(1_000),
+            target_notional: Usd(Decimal::from(1_000)),
             leverage_binance: 3,
             leverage_lighter: 3,
-            max_notional_per_symbol: Decimal::from(10_000),
-            max_notional_total: Decimal::from(50_000),
+            max_notional_per_symbol: Usd(Decimal::from(10_000)),
+            max_notional_total: Usd(Decimal::from(50_000)),
             slices: 4,
-            max_slice_notional: Decimal::ZERO,
+            max_slice_notional: Usd::ZERO,
             slice_pause_ms: 500,
             slippage_cap_bps: 20,
-            liquidation_buffer_pct: Decimal::new(5, 2),
-            imbalance_tolerance_pct: Decimal::new(1, 2),
-            max_drawdown_pct: Decimal::new(10, 2),
+            liquidation_buffer: Fraction::from_percent(5),
+            imbalance_tolerance: Fraction::from_percent(1),
+            max_drawdown: Fraction::from_percent(10),
         }
     }
 }
@@ -87,6 +99,9 @@ impl StrategyParams {
         let mut e = Vec::new();
         let zero = Decimal::ZERO;
         let one = Decimal::ONE;
+        // Fractions are never negative (their type refuses it); these are the upper bounds
+        // and the ones that must not be zero.
+        let (f0, f1) = (Fraction::ZERO, Fraction::ONE);
         check(
             &mut e,
             self.entry_min_apr >= zero && self.entry_min_apr <= Decimal::from(10),
@@ -103,18 +118,18 @@ impl StrategyParams {
         );
         check(
             &mut e,
-            self.take_profit_pct > zero && self.take_profit_pct <= Decimal::from(10),
-            "take_profit_pct",
+            self.take_profit > f0 && self.take_profit <= Fraction::from_percent(1000),
+            "take_profit",
             "must be above 0 and at most 10 (1000 %)",
         );
         check(
             &mut e,
-            self.stop_loss_pct > zero && self.stop_loss_pct <= one,
-            "stop_loss_pct",
+            self.stop_loss > f0 && self.stop_loss <= f1,
+            "stop_loss",
             "must be above 0 and at most 1 (100 % of margin)",
         );
         check(&mut e, (1..=24 * 365).contains(&self.max_holding_hours), "max_holding_hours", "must be 1 to 8760 hours");
-        check(&mut e, self.target_notional > zero, "target_notional", "must be positive");
+        check(&mut e, self.target_notional > Usd::ZERO, "target_notional", "must be positive");
         check(&mut e, (1..=50).contains(&self.leverage_binance), "leverage_binance", "must be 1 to 50");
         check(&mut e, (1..=50).contains(&self.leverage_lighter), "leverage_lighter", "must be 1 to 50");
         check(
@@ -130,25 +145,20 @@ impl StrategyParams {
             "must be at least the per-symbol cap",
         );
         check(&mut e, (1..=100).contains(&self.slices), "slices", "must be 1 to 100");
-        check(&mut e, self.max_slice_notional >= zero, "max_slice_notional", "must be 0 (no limit) or positive");
+        check(&mut e, self.max_slice_notional >= Usd::ZERO, "max_slice_notional", "must be 0 (no limit) or positive");
         check(&mut e, self.slice_pause_ms <= 600_000, "slice_pause_ms", "must be at most 600000 ms");
         check(&mut e, (1..=1000).contains(&self.slippage_cap_bps), "slippage_cap_bps", "must be 1 to 1000 bps");
         check(
             &mut e,
-            self.liquidation_buffer_pct > zero && self.liquidation_buffer_pct < one,
-            "liquidation_buffer_pct",
+            self.liquidation_buffer > f0 && self.liquidation_buffer < f1,
+            "liquidation_buffer",
             "must be between 0 and 1",
         );
+        check(&mut e, self.imbalance_tolerance < f1, "imbalance_tolerance", "must be at least 0 and below 1");
         check(
             &mut e,
-            self.imbalance_tolerance_pct >= zero && self.imbalance_tolerance_pct < one,
-            "imbalance_tolerance_pct",
-            "must be at least 0 and below 1",
-        );
-        check(
-            &mut e,
-            self.max_drawdown_pct > zero && self.max_drawdown_pct <= one,
-            "max_drawdown_pct",
+            self.max_drawdown > f0 && self.max_drawdown <= f1,
+            "max_drawdown",
             "must be above 0 and at most 1",
         );
         if e.is_empty() { Ok(()) } else { Err(e) }
@@ -163,8 +173,8 @@ pub const FIELDS: [&str; 20] = [
     "entry_confirmations",
     "horizon_hours",
     "exit_below_apr",
-    "take_profit_pct",
-    "stop_loss_pct",
+    "take_profit",
+    "stop_loss",
     "max_holding_hours",
     "target_notional",
     "leverage_binance",
@@ -175,9 +185,9 @@ pub const FIELDS: [&str; 20] = [
     "max_slice_notional",
     "slice_pause_ms",
     "slippage_cap_bps",
-    "liquidation_buffer_pct",
-    "imbalance_tolerance_pct",
-    "max_drawdown_pct",
+    "liquidation_buffer",
+    "imbalance_tolerance",
+    "max_drawdown",
 ];
 
 /// `GET`/`PUT /api/v1/config`: the parameters in effect and their version.
@@ -260,10 +270,60 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_each_bad_field_is_named() {
         assert_eq!(StrategyParams::default().validate(), Ok(()));
-        let bad =
-            StrategyParams { slices: 0, leverage_lighter: 99, stop_loss_pct: Decimal::ZERO, ..Default::default() };
+        let bad = StrategyParams { slices: 0, leverage_lighter: 99, stop_loss: Fraction::ZERO, ..Default::default() };
         let fields: Vec<String> = bad.validate().unwrap_err().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["stop_loss_pct", "leverage_lighter", "slices"]);
+        assert_eq!(fields, ["stop_loss", "leverage_lighter", "slices"]);
+    }
+
+    /// A version stored before the fractions lost their `_pct` names, as the database holds it.
+    const STORED_WITH_PCT_NAMES: &str = r#"{"auto_open":true,"entry_min_apr":"0.15","entry_confirmations":3,
+        "horizon_hours":72,"exit_below_apr":"0","take_profit_pct":"0.25","stop_loss_pct":"0.3",
+        "max_holding_hours":336,"target_notional":"1000","leverage_binance":3,"leverage_lighter":3,
+        "max_notional_per_symbol":"10000","max_notional_total":"50000","slices":4,
+        "max_slice_notional":"0","slice_pause_ms":500,"slippage_cap_bps":20,
+        "liquidation_buffer_pct":"0.06","imbalance_tolerance_pct":"0.02","stale_after_ms":30000,
+        "max_drawdown_pct":"0.12"}"#;
+
+    #[test]
+    fn versions_stored_with_the_pct_names_still_load_and_are_written_with_the_new_ones() {
+        let p: StrategyParams = serde_json::from_str(STORED_WITH_PCT_NAMES).unwrap();
+        let want = StrategyParams {
+            auto_open: true,
+            take_profit: Fraction::from_percent(25),
+            stop_loss: Fraction::from_percent(30),
+            liquidation_buffer: Fraction::from_percent(6),
+            imbalance_tolerance: Fraction::from_percent(2),
+            max_drawdown: Fraction::from_percent(12),
+            ..Default::default()
+        };
+        assert_eq!(p, want);
+        let written = serde_json::to_string(&p).unwrap();
+        assert!(!written.contains("_pct"), "{written}");
+        assert!(written.contains(r#""stop_loss":"0.3""#), "{written}");
+    }
+
+    #[test]
+    fn a_negative_fraction_is_refused_on_the_way_in() {
+        let text = STORED_WITH_PCT_NAMES.replace(r#""stop_loss_pct":"0.3""#, r#""stop_loss":"-0.3""#);
+        let e = serde_json::from_str::<StrategyParams>(&text).unwrap_err().to_string();
+        assert!(e.contains("must not be negative"), "{e}");
+    }
+
+    #[test]
+    fn the_defaults_serialise_as_before_the_types() {
+        let v = serde_json::to_value(StrategyParams::default()).unwrap();
+        let cases = [
+            ("take_profit", "0.20"),
+            ("stop_loss", "0.20"),
+            ("liquidation_buffer", "0.05"),
+            ("imbalance_tolerance", "0.01"),
+            ("max_drawdown", "0.10"),
+            ("target_notional", "1000"),
+            ("max_slice_notional", "0"),
+        ];
+        for (field, text) in cases {
+            assert_eq!(v[field], text, "{field}");
+        }
     }
 
     #[test]
@@ -294,7 +354,7 @@ mod tests {
             (
                 "bool, integers and a decimal, in declaration order",
                 StrategyParams {
-                    max_drawdown_pct: Decimal::new(5, 2),
+                    max_drawdown: Fraction::from_percent(5),
                     slices: 8,
                     auto_open: true,
                     slice_pause_ms: 0,
@@ -304,7 +364,7 @@ mod tests {
                     change("auto_open", "false", "true"),
                     change("slices", "4", "8"),
                     change("slice_pause_ms", "500", "0"),
-                    change("max_drawdown_pct", "0.1", "0.05"),
+                    change("max_drawdown", "0.1", "0.05"),
                 ],
             ),
             (

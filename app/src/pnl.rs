@@ -6,27 +6,30 @@
 
 use crate::TimestampMs;
 use crate::funding::FundingRate;
+use crate::money::{Price, Qty, Usd};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// One leg's running account. Quantities are signed: positive long.
+/// One leg's running account. Quantities are signed: positive long. Every field is plain
+/// data that any value can take (a flat leg has entry 0; P&L and funding take either sign),
+/// so the fields are public.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegLedger {
-    pub qty: Decimal,
+    pub qty: Qty,
     /// Average entry price of the open quantity.
-    pub entry: Decimal,
+    pub entry: Price,
     /// Price P&L realised by reducing fills.
-    pub realized: Decimal,
+    pub realized: Usd,
     /// Fees paid (positive).
-    pub fees: Decimal,
+    pub fees: Usd,
     /// Settled funding received (negative when paid).
-    pub funding: Decimal,
+    pub funding: Usd,
 }
 
 impl LegLedger {
     /// Apply a fill of `signed_qty` at `price`: average in when growing, realise when reducing,
     /// re-enter at the fill price when the position flips.
-    pub fn apply_fill(&mut self, signed_qty: Decimal, price: Decimal, fee: Decimal) {
+    pub fn apply_fill(&mut self, signed_qty: Qty, price: Price, fee: Usd) {
         self.fees += fee;
         let new_qty = self.qty + signed_qty;
         if self.qty.is_zero() || self.qty.is_sign_positive() == signed_qty.is_sign_positive() {
@@ -41,28 +44,33 @@ impl LegLedger {
         }
         self.qty = new_qty;
         if self.qty.is_zero() {
-            self.entry = Decimal::ZERO;
+            self.entry = Price::ZERO;
         }
     }
 
-    pub fn apply_funding(&mut self, amount: Decimal) {
+    pub fn apply_funding(&mut self, amount: Usd) {
         self.funding += amount;
     }
 
-    pub fn unrealized(&self, mark: Decimal) -> Decimal {
+    pub fn unrealized(&self, mark: Price) -> Usd {
         self.qty * (mark - self.entry)
+    }
+
+    /// Open quantity at `price`, unsigned: what the leg is worth (its notional).
+    pub fn notional(&self, price: Price) -> Usd {
+        self.qty.abs() * price
     }
 }
 
 /// Funding this leg has earned since its last settlement, at the current predicted rate,
 /// pro rata. Positive when the leg will receive.
 pub fn funding_estimate(
-    qty: Decimal,
-    mark: Decimal,
+    qty: Qty,
+    mark: Price,
     predicted: FundingRate,
     last_settlement_ms: TimestampMs,
     now_ms: TimestampMs,
-) -> Decimal {
+) -> Usd {
     let elapsed_h = Decimal::from((now_ms - last_settlement_ms).max(0)) / Decimal::from(crate::MS_PER_HOUR);
     let elapsed_h = elapsed_h.min(Decimal::from(predicted.interval.hours()));
     -(qty * mark * predicted.per_hour() * elapsed_h)
@@ -71,22 +79,23 @@ pub fn funding_estimate(
 /// The split every position, symbol, strategy and day is reported in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlBreakdown {
-    pub price_realized: Decimal,
-    pub price_unrealized: Decimal,
-    pub funding_settled: Decimal,
+    pub price_realized: Usd,
+    pub price_unrealized: Usd,
+    pub funding_settled: Usd,
     /// Accrued since each leg's last settlement; not yet money, shown apart from `net`.
-    pub funding_estimate: Decimal,
-    pub fees: Decimal,
+    pub funding_estimate: Usd,
+    pub fees: Usd,
     /// Realised + unrealised price P&L + settled funding - fees.
-    pub net: Decimal,
+    pub net: Usd,
 }
 
 impl PnlBreakdown {
-    pub fn from_legs<'a>(legs: impl IntoIterator<Item = (&'a LegLedger, Decimal, Decimal)>) -> Self {
+    /// Each leg with its mark and its funding estimate.
+    pub fn from_legs<'a>(legs: impl IntoIterator<Item = (&'a LegLedger, Price, Usd)>) -> Self {
         let mut b = PnlBreakdown::default();
         for (leg, mark, estimate) in legs {
             b.price_realized += leg.realized;
-            b.price_unrealized += if leg.qty.is_zero() { Decimal::ZERO } else { leg.unrealized(mark) };
+            b.price_unrealized += if leg.qty.is_zero() { Usd::ZERO } else { leg.unrealized(mark) };
             b.funding_settled += leg.funding;
             b.funding_estimate += estimate;
             b.fees += leg.fees;
@@ -104,7 +113,7 @@ impl PnlBreakdown {
         self.net += other.net;
     }
 
-    pub fn realized(&self) -> Decimal {
+    pub fn realized(&self) -> Usd {
         self.price_realized + self.funding_settled - self.fees
     }
 }

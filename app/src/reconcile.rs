@@ -3,7 +3,7 @@
 
 use crate::TimestampMs;
 use crate::ids::{ClientOrderId, Symbol, Venue};
-use rust_decimal::Decimal;
+use crate::money::Qty;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,8 +30,8 @@ pub struct Difference {
     pub symbol: Option<Symbol>,
     pub order: Option<ClientOrderId>,
     /// Signed quantities (positive long) where a position is concerned.
-    pub ours: Option<Decimal>,
-    pub theirs: Option<Decimal>,
+    pub ours: Option<Qty>,
+    pub theirs: Option<Qty>,
     /// What was done: adopted the venue's size, queried the order, alert only, …
     pub action: String,
 }

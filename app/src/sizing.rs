@@ -82,9 +82,9 @@ pub fn legs_of(direction: SpreadDirection) -> (Venue, Venue) {
 /// One slice of an execution that moves the legs by `distance`: rounded up to the step so
 /// that `slices` slices cover it (the last one carries the remainder), and at least one step.
 /// The executor slices with it and the preview shows it.
-pub fn slice_qty(distance: Decimal, slices: u32, step: Decimal) -> Decimal {
+pub fn slice_qty(distance: Qty, slices: u32, step: Qty) -> Qty {
     let n = Decimal::from(slices.max(1));
-    let down = round_down_to(distance / n, step);
+    let down = (distance / n).round_down_to(step);
     if down * n < distance { down + step } else { down }.max(step)
 }
 
@@ -111,7 +111,7 @@ pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Ope
         let needed = (notional / req.max_slice_notional.0).ceil();
         slices = slices.max(u32::try_from(needed.mantissa().max(1)).unwrap_or(u32::MAX).min(1000));
     }
-    let slice_qty = if qty.is_zero() { Decimal::ZERO } else { slice_qty(qty, slices, step) };
+    let slice_qty = if qty.is_zero() { Decimal::ZERO } else { slice_qty(Qty(qty), slices, Qty(step)).value() };
     // The last slice carries the remainder: the one the venues' minimums bind on.
     let smallest = match qty.checked_rem(slice_qty) {
         Some(rem) if !rem.is_zero() => rem,

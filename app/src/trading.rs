@@ -10,8 +10,57 @@ use crate::params::FieldError;
 use crate::pnl::PnlBreakdown;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
-pub type PositionId = i64;
+/// Our number for a position, handed out by the engine in order (1, 2, …). On the wire and in
+/// the database it is a plain integer, as before it had a type of its own. Any integer is a
+/// well-formed id: whether the position exists is the lookup's answer (a 404), so the
+/// constructor is not checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PositionId(i64);
+
+impl PositionId {
+    pub const fn new(id: i64) -> Self {
+        Self(id)
+    }
+
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+
+    /// The id the engine hands out after this one.
+    pub const fn next(self) -> Self {
+        Self(self.0 + 1)
+    }
+}
+
+impl From<i64> for PositionId {
+    fn from(id: i64) -> Self {
+        Self(id)
+    }
+}
+
+impl From<PositionId> for i64 {
+    fn from(id: PositionId) -> i64 {
+        id.0
+    }
+}
+
+impl fmt::Display for PositionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// From a path segment (`/positions/{id}`) or a form's value.
+impl FromStr for PositionId {
+    type Err = std::num::ParseIntError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.parse().map(Self)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -143,7 +192,7 @@ impl OpenPositionRequest {
     /// server to say.)
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if self.notional.0 <= Decimal::ZERO {
+        if self.notional <= Usd::ZERO {
             errors.push(FieldError { field: "notional".into(), message: "must be positive".into() });
         }
         range(&mut errors, "leverage_binance", self.leverage_binance, LEVERAGE);
@@ -229,4 +278,22 @@ pub struct Opportunity {
     pub confirmations: u32,
     /// False when the symbol rules exclude it: still ranked, never opened.
     pub trading: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_id_is_a_plain_number_on_the_wire_and_in_paths() {
+        let id = PositionId::new(42);
+        assert_eq!(serde_json::to_string(&id).unwrap(), "42");
+        assert_eq!(serde_json::from_str::<PositionId>("42").unwrap(), id);
+        assert!(serde_json::from_str::<PositionId>("\"42\"").is_err());
+        assert_eq!((id.to_string(), "42".parse::<PositionId>()), ("42".to_owned(), Ok(id)));
+        assert!("4x".parse::<PositionId>().is_err());
+        assert_eq!(id.next(), PositionId::new(43));
+        let ack = CommandAck { positions: vec![id], message: String::new() };
+        assert_eq!(serde_json::to_value(ack).unwrap()["positions"], serde_json::json!([42]));
+    }
 }

@@ -14,7 +14,7 @@ fn fill(t: i64, realized: Decimal, fee: Decimal) -> FillRecord {
     FillRecord {
         client_order_id: ClientOrderId::new("arb1-1-b-o1").unwrap(),
         filled_qty: Qty(dec!(1)),
-        position_id: 1,
+        position_id: PositionId::new(1),
         venue: Venue::Binance,
         symbol: Symbol::new("ETH").unwrap(),
         side: Side::Buy,
@@ -31,7 +31,7 @@ fn payment(t: i64, amount: Decimal) -> FundingRecord {
     FundingRecord {
         venue: Venue::Lighter,
         payment_id: format!("p{t}"),
-        position_id: 1,
+        position_id: PositionId::new(1),
         symbol: Symbol::new("ETH").unwrap(),
         rate: FundingRate::new(dec!(-0.0000125), FundingInterval::HOURLY),
         position_qty: Qty(dec!(-1)),
@@ -96,7 +96,7 @@ fn csv_is_exact_quoted_and_keyed_by_row_id() {
     let mut p = fill(DAY0, dec!(0), dec!(0));
     p.client_order_id = ClientOrderId::new("a").unwrap();
     let closed = ClosedPosition {
-        id: 7,
+        id: PositionId::new(7),
         strategy: "funding-spread".into(),
         symbol: Symbol::new("BTC").unwrap(),
         direction: crate::SpreadDirection::LongBinanceShortLighter,

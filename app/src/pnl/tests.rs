@@ -1,4 +1,5 @@
-//! Table-driven P&L checks against hand computations.
+//! Table-driven P&L checks against hand computations. The tables hold plain decimals, as
+//! worked on paper; each row is typed as it goes in.
 
 use super::*;
 use crate::funding::FundingInterval;
@@ -32,18 +33,20 @@ fn fills_table() {
     for (fills, (qty, entry, realized, fees)) in &cases {
         let mut l = LegLedger::default();
         for (q, p, f) in fills.iter() {
-            l.apply_fill(*q, *p, *f);
+            l.apply_fill(Qty(*q), Price(*p), Usd(*f));
         }
-        assert_eq!((l.qty, l.entry, l.realized, l.fees), (*qty, *entry, *realized, *fees), "{fills:?}");
+        let want = (Qty(*qty), Price(*entry), Usd(*realized), Usd(*fees));
+        assert_eq!((l.qty, l.entry, l.realized, l.fees), want, "{fills:?}");
     }
 }
 
 #[test]
 fn unrealized_both_signs() {
-    let long = LegLedger { qty: dec!(2), entry: dec!(100), ..Default::default() };
-    let short = LegLedger { qty: dec!(-2), entry: dec!(100), ..Default::default() };
-    assert_eq!(long.unrealized(dec!(103)), dec!(6));
-    assert_eq!(short.unrealized(dec!(103)), dec!(-6));
+    let long = LegLedger { qty: Qty(dec!(2)), entry: Price(dec!(100)), ..Default::default() };
+    let short = LegLedger { qty: Qty(dec!(-2)), entry: Price(dec!(100)), ..Default::default() };
+    assert_eq!(long.unrealized(Price(dec!(103))), Usd(dec!(6)));
+    assert_eq!(short.unrealized(Price(dec!(103))), Usd(dec!(-6)));
+    assert_eq!(short.notional(Price(dec!(103))), Usd(dec!(206)));
 }
 
 #[test]
@@ -60,7 +63,7 @@ fn funding_estimate_table() {
         (dec!(-1), dec!(1000), r1, 0, dec!(0)),
     ];
     for (qty, mark, rate, hours, want) in cases {
-        assert_eq!(funding_estimate(qty, mark, rate, 0, h(hours)), want, "{qty} {rate:?} {hours}h");
+        assert_eq!(funding_estimate(Qty(qty), Price(mark), rate, 0, h(hours)), Usd(want), "{qty} {rate:?} {hours}h");
     }
 }
 
@@ -69,44 +72,69 @@ fn hourly_and_eight_hour_legs_do_not_flip_sign_between_settlements() {
     // Short Binance (8 h, +0.0008 / 8 h = 0.0001/h) and long Lighter (1 h, 0.00002/h), 1 unit at 1000.
     let b_rate = FundingRate::new(dec!(0.0008), FundingInterval::EIGHT_HOURS);
     let l_rate = FundingRate::new(dec!(0.00002), FundingInterval::HOURLY);
-    let mut b = LegLedger { qty: dec!(-1), entry: dec!(1000), ..Default::default() };
-    let mut l = LegLedger { qty: dec!(1), entry: dec!(1000), ..Default::default() };
+    let mark = Price(dec!(1000));
+    let mut b = LegLedger { qty: Qty(dec!(-1)), entry: mark, ..Default::default() };
+    let mut l = LegLedger { qty: Qty(dec!(1)), entry: mark, ..Default::default() };
     let mut last_b = 0;
     for hour in 1..=16i64 {
         let now = hour * crate::MS_PER_HOUR;
         // Lighter settles every hour: the long pays 0.02.
-        l.apply_funding(l_rate.payment(crate::Qty(l.qty), crate::Price(dec!(1000))).0);
+        l.apply_funding(l_rate.payment(l.qty, mark));
         if hour % 8 == 0 {
-            b.apply_funding(b_rate.payment(crate::Qty(b.qty), crate::Price(dec!(1000))).0);
+            b.apply_funding(b_rate.payment(b.qty, mark));
             last_b = now;
         }
-        let est_b = funding_estimate(b.qty, dec!(1000), b_rate, last_b, now);
+        let est_b = funding_estimate(b.qty, mark, b_rate, last_b, now);
         let total = b.funding + l.funding + est_b;
         // Hand figure: the pair earns (0.0001 - 0.00002) x 1000 = 0.08 per hour.
-        assert_eq!(total, dec!(0.08) * Decimal::from(hour), "hour {hour}");
-        assert!(total > Decimal::ZERO);
+        assert_eq!(total, Usd(dec!(0.08) * Decimal::from(hour)), "hour {hour}");
+        assert!(total > Usd::ZERO);
     }
-    assert_eq!(b.funding, dec!(1.6));
-    assert_eq!(l.funding, dec!(-0.32));
+    assert_eq!(b.funding, Usd(dec!(1.6)));
+    assert_eq!(l.funding, Usd(dec!(-0.32)));
 }
 
 #[test]
 fn breakdown_with_partial_close() {
+    let fill = |l: &mut LegLedger, q, p, f| l.apply_fill(Qty(q), Price(p), Usd(f));
     let mut b = LegLedger::default();
     let mut l = LegLedger::default();
-    b.apply_fill(dec!(-2), dec!(100), dec!(0.1)); // short Binance 2 @ 100, taker 0.05 %
-    l.apply_fill(dec!(2), dec!(100.5), dec!(0)); // long Lighter 2 @ 100.5, no fee
-    b.apply_funding(dec!(0.4));
+    fill(&mut b, dec!(-2), dec!(100), dec!(0.1)); // short Binance 2 @ 100, taker 0.05 %
+    fill(&mut l, dec!(2), dec!(100.5), dec!(0)); // long Lighter 2 @ 100.5, no fee
+    b.apply_funding(Usd(dec!(0.4)));
     // Close 50 %: buy 1 @ 98 on Binance (+2), sell 1 @ 98.2 on Lighter (-2.3).
-    b.apply_fill(dec!(1), dec!(98), dec!(0.049));
-    l.apply_fill(dec!(-1), dec!(98.2), dec!(0));
-    let p = PnlBreakdown::from_legs([(&b, dec!(99), dec!(0.05)), (&l, dec!(99.1), dec!(-0.01))]);
-    assert_eq!(p.price_realized, dec!(-0.3));
-    // Unrealised: short 1 from 100 at 99 = +1; long 1 from 100.5 at 99.1 = -1.4.
-    assert_eq!(p.price_unrealized, dec!(-0.4));
-    assert_eq!(p.fees, dec!(0.149));
-    assert_eq!(p.funding_settled, dec!(0.4));
-    assert_eq!(p.funding_estimate, dec!(0.04));
-    assert_eq!(p.net, dec!(-0.3) + dec!(-0.4) + dec!(0.4) - dec!(0.149));
-    assert_eq!(p.realized(), dec!(-0.3) + dec!(0.4) - dec!(0.149));
+    fill(&mut b, dec!(1), dec!(98), dec!(0.049));
+    fill(&mut l, dec!(-1), dec!(98.2), dec!(0));
+    let p =
+        PnlBreakdown::from_legs([(&b, Price(dec!(99)), Usd(dec!(0.05))), (&l, Price(dec!(99.1)), Usd(dec!(-0.01)))]);
+    // (figure, got, hand-computed)
+    let cases = [
+        ("price realised", p.price_realized, dec!(-0.3)),
+        // Unrealised: short 1 from 100 at 99 = +1; long 1 from 100.5 at 99.1 = -1.4.
+        ("price unrealised", p.price_unrealized, dec!(-0.4)),
+        ("fees", p.fees, dec!(0.149)),
+        ("funding settled", p.funding_settled, dec!(0.4)),
+        ("funding estimate", p.funding_estimate, dec!(0.04)),
+        ("net", p.net, dec!(-0.3) + dec!(-0.4) + dec!(0.4) - dec!(0.149)),
+        ("realised", p.realized(), dec!(-0.3) + dec!(0.4) - dec!(0.149)),
+    ];
+    for (what, got, want) in cases {
+        assert_eq!(got, Usd(want), "{what}");
+    }
+}
+
+/// The ledger and the breakdown are stored (inside positions) and sent as JSON: the typed
+/// fields must read and write exactly the decimal strings the `Decimal` fields did.
+#[test]
+fn ledger_and_breakdown_json_are_unchanged() {
+    let old = r#"{"qty":"-0.50","entry":"60000.1","realized":"1.25","fees":"0.030","funding":"-0.002"}"#;
+    let l: LegLedger = serde_json::from_str(old).unwrap();
+    assert_eq!((l.qty, l.entry, l.fees), (Qty(dec!(-0.50)), Price(dec!(60000.1)), Usd(dec!(0.030))));
+    assert_eq!(serde_json::to_string(&l).unwrap(), old);
+    let b = PnlBreakdown { net: Usd(dec!(-1.5)), fees: Usd(dec!(0.25)), ..Default::default() };
+    let text = serde_json::to_string(&b).unwrap();
+    assert_eq!(
+        text,
+        r#"{"price_realized":"0","price_unrealized":"0","funding_settled":"0","funding_estimate":"0","fees":"0.25","net":"-1.5"}"#
+    );
 }

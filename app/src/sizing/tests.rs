@@ -103,9 +103,9 @@ fn a_slice_cap_adds_slices() {
 
 #[test]
 fn slices_round_up_and_the_remainder_binds_the_minimum() {
-    assert_eq!(slice_qty(dec!(1.0), 3, dec!(0.01)), dec!(0.34));
-    assert_eq!(slice_qty(dec!(1.2), 3, dec!(0.01)), dec!(0.40));
-    assert_eq!(slice_qty(dec!(0.001), 4, dec!(0.001)), dec!(0.001));
+    assert_eq!(slice_qty(Qty(dec!(1.0)), 3, Qty(dec!(0.01))), Qty(dec!(0.34)));
+    assert_eq!(slice_qty(Qty(dec!(1.2)), 3, Qty(dec!(0.01))), Qty(dec!(0.40)));
+    assert_eq!(slice_qty(Qty(dec!(0.001)), 4, Qty(dec!(0.001))), Qty(dec!(0.001)));
     // 0.007 in four: 0.002 x 3 + 0.001; the 0.001 is what the minimum sees.
     let (b, l) = pair();
     let mut b = b;

@@ -5,7 +5,7 @@
 
 use crate::format;
 use app::history::{ClosedPosition, FillRecord, FundingRecord, HistoryList, Page};
-use app::trading::OrderView;
+use app::trading::{OrderView, PositionId};
 use app::{Price, Qty, SpreadDirection, Usd, Venue};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -113,11 +113,11 @@ fn held(from: i64, to: Option<i64>) -> String {
 }
 
 /// A position's id as a button that narrows every list to that position.
-fn position_cell(col: &'static str, id: i64, pick: Callback<i64>) -> impl IntoView {
+fn position_cell(col: &'static str, id: PositionId, pick: Callback<PositionId>) -> impl IntoView {
     view! {
         <td data-col=col class="num">
-            <button type="button" class="link" data-position=id title="Only this position"
-                on:click=move |_| pick.run(id)>{id}</button>
+            <button type="button" class="link" data-position=id.to_string() title="Only this position"
+                on:click=move |_| pick.run(id)>{id.to_string()}</button>
         </td>
     }
 }
@@ -141,7 +141,7 @@ const POSITION_COLS: [(&str, &str); 11] = [
     ("net", "Net"),
 ];
 
-fn position_row(p: ClosedPosition, pick: Callback<i64>) -> impl IntoView {
+fn position_row(p: ClosedPosition, pick: Callback<PositionId>) -> impl IntoView {
     view! {
         <tr data-row-id=p.id.to_string() title=p.note.clone().unwrap_or_default()>
             {position_cell("id", p.id, pick)}
@@ -173,7 +173,7 @@ const ORDER_COLS: [(&str, &str); 11] = [
     ("fee", "Fee"),
 ];
 
-fn order_row(o: OrderView, pick: Callback<i64>) -> impl IntoView {
+fn order_row(o: OrderView, pick: Callback<PositionId>) -> impl IntoView {
     let (row_id, id) = (o.client_order_id.to_string(), o.client_order_id.to_string());
     view! {
         <tr data-row-id=row_id title=o.error.clone().unwrap_or_default()>
@@ -206,7 +206,7 @@ const FILL_COLS: [(&str, &str); 11] = [
     ("client_order_id", "Order"),
 ];
 
-fn fill_row(f: FillRecord, pick: Callback<i64>) -> impl IntoView {
+fn fill_row(f: FillRecord, pick: Callback<PositionId>) -> impl IntoView {
     view! {
         <tr data-row-id=f.row_id()>
             <td data-col="time" class="num">{time_text(f.time_ms)}</td>
@@ -235,7 +235,7 @@ const FUNDING_COLS: [(&str, &str); 8] = [
     ("amount", "Amount"),
 ];
 
-fn funding_row(p: FundingRecord, pick: Callback<i64>) -> impl IntoView {
+fn funding_row(p: FundingRecord, pick: Callback<PositionId>) -> impl IntoView {
     let rate = format!("{} / {}", format::percent_signed(p.rate.rate, 4), format::interval(p.rate.interval));
     view! {
         <tr data-row-id=p.row_id() title=format!("payment {}", p.payment_id)>
@@ -257,7 +257,7 @@ fn empty(cols: usize) -> impl IntoView {
 
 /// The table of one page; `pick` is called with a position id the user selects.
 #[component]
-pub fn HistoryTable(rows: Rows, pick: Callback<i64>) -> impl IntoView {
+pub fn HistoryTable(rows: Rows, pick: Callback<PositionId>) -> impl IntoView {
     let list = rows.list().as_str();
     let n = rows.len();
     let (head, body) = match rows {

@@ -10,6 +10,7 @@ use crate::components::history_table::{HistoryTable, Rows, signed_usd};
 use crate::components::pnl_bars::PnlBars;
 use crate::components::pnl_chart::PnlChart;
 use app::history::{Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, PnlSeries};
+use app::trading::PositionId;
 use filters::{Criteria, Filters};
 use leptos::prelude::*;
 
@@ -56,7 +57,7 @@ pub fn HistoryPage() -> impl IntoView {
         cursors.set(Vec::new());
     });
     // A position picked in a table: its fills (or, from fills, keep the list).
-    let pick = Callback::new(move |id: i64| {
+    let pick = Callback::new(move |id: PositionId| {
         criteria.update(|c| c.position_id = Some(id));
         cursors.set(Vec::new());
         if tab.get_untracked() == HistoryList::Positions {

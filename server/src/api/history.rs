@@ -8,12 +8,12 @@ use crate::db;
 use crate::db::history::{Cursor, Filter, Rows};
 use crate::error::ApiError;
 use crate::state::AppState;
+use app::TimestampMs;
 use app::history::{
     Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, OpenPnl, Page, PnlQuery, PnlSeries,
     pnl_series,
 };
 use app::trading::{OrderStatus, PositionStatus};
-use app::{TimestampMs, Usd};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -178,8 +178,8 @@ async fn pnl(
         let mut open = OpenPnl::default();
         for p in v.positions.values().filter(|p| p.status.is_active() && symbol.is_none_or(|s| *s == p.symbol)) {
             open.positions += 1;
-            open.unrealized = open.unrealized + Usd(p.pnl.price_unrealized);
-            open.funding_estimate = open.funding_estimate + Usd(p.pnl.funding_estimate);
+            open.unrealized += p.pnl.price_unrealized;
+            open.funding_estimate += p.pnl.funding_estimate;
         }
         open
     });

@@ -50,7 +50,7 @@ pub async fn insert(db: &impl ConnectionTrait, f: &FillRecord) -> Result<(), DbE
     let model = entity::ActiveModel {
         client_order_id: Set(f.client_order_id.to_string()),
         filled_qty: Set(f.filled_qty.0.normalize().to_string()),
-        position_id: Set(f.position_id),
+        position_id: Set(f.position_id.get()),
         venue: Set(f.venue.to_string()),
         symbol: Set(f.symbol.to_string()),
         side: Set(text(&f.side)),
@@ -72,7 +72,7 @@ fn record(m: &entity::Model) -> Result<FillRecord, DbErr> {
     Ok(FillRecord {
         client_order_id: id,
         filled_qty: Qty(decimal(&m.filled_qty)?),
-        position_id: m.position_id,
+        position_id: m.position_id.into(),
         venue: parse_text(&m.venue)?,
         symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
         side: parse_text(&m.side)?,
@@ -133,7 +133,7 @@ pub async fn peak_long_qty(
     if views.is_empty() {
         return Ok(HashMap::new());
     }
-    let ids: Vec<PositionId> = views.iter().map(|v| v.id).collect();
+    let ids: Vec<i64> = views.iter().map(|v| v.id.get()).collect();
     let rows = Fills::find().filter(Column::PositionId.is_in(ids)).order_by_asc(Column::Id).all(db).await?;
     let long_venue: HashMap<PositionId, app::Venue> = views.iter().map(|v| (v.id, legs_of(v.direction).0)).collect();
     let mut running: HashMap<PositionId, (Decimal, Decimal)> = HashMap::new();

@@ -41,7 +41,7 @@ impl<K: fmt::Display> fmt::Display for Cursor<K> {
 pub struct Filter<K> {
     pub symbol: Option<Symbol>,
     pub venue: Option<Venue>,
-    pub position_id: Option<i64>,
+    pub position_id: Option<app::trading::PositionId>,
     /// Stored status text (`closed`, `filled`, …).
     pub status: Option<String>,
     pub from_ms: Option<TimestampMs>,
@@ -105,7 +105,7 @@ where
         q = q.filter(c.eq(v.as_str()));
     }
     if let (Some(id), Some(c)) = (f.position_id, cols.position_id) {
-        q = q.filter(c.eq(id));
+        q = q.filter(c.eq(id.get()));
     }
     if let (Some(s), Some(c)) = (&f.status, cols.status) {
         q = q.filter(c.eq(s.as_str()));
@@ -173,10 +173,10 @@ pub async fn closed_positions(db: &impl ConnectionTrait, f: &Filter<i64>) -> Res
             status: v.status,
             opened_ms: v.opened_ms,
             closed_ms: v.closed_ms,
-            price_pnl: app::Usd(v.pnl.price_realized + v.pnl.price_unrealized),
-            funding: app::Usd(v.pnl.funding_settled),
-            fees: app::Usd(v.pnl.fees),
-            net: app::Usd(v.pnl.net),
+            price_pnl: v.pnl.price_realized + v.pnl.price_unrealized,
+            funding: v.pnl.funding_settled,
+            fees: v.pnl.fees,
+            net: v.pnl.net,
             note: v.note,
         })
         .collect();

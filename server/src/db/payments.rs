@@ -40,7 +40,7 @@ pub async fn insert(db: &impl ConnectionTrait, p: &FundingRecord) -> Result<(), 
     let model = entity::ActiveModel {
         venue: Set(p.venue.to_string()),
         payment_id: Set(p.payment_id.clone()),
-        position_id: Set(p.position_id),
+        position_id: Set(p.position_id.get()),
         symbol: Set(p.symbol.to_string()),
         rate: Set(p.rate.rate.to_string()),
         interval_hours: Set(p.rate.interval.hours() as i32),
@@ -61,7 +61,7 @@ fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
     Ok(FundingRecord {
         venue: parse_text(&m.venue)?,
         payment_id: m.payment_id.clone(),
-        position_id: m.position_id,
+        position_id: m.position_id.into(),
         symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
         rate: FundingRate::new(decimal(&m.rate)?, interval),
         position_qty: Qty(decimal(&m.position_qty)?),

@@ -4,7 +4,7 @@
 use super::entities::{notification, order, position, strategy_params};
 use app::TimestampMs;
 use app::params::StrategyParams;
-use app::trading::{Notification, OrderView, PositionView};
+use app::trading::{Notification, OrderView, PositionId, PositionView};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
@@ -28,7 +28,7 @@ pub async fn upsert_position(
     now: TimestampMs,
 ) -> Result<(), DbErr> {
     let model = position::ActiveModel {
-        id: Set(view.id),
+        id: Set(view.id.get()),
         symbol: Set(view.symbol.to_string()),
         status: Set(status_text(&view.status)),
         opened_ms: Set(view.opened_ms),
@@ -54,7 +54,7 @@ pub async fn upsert_position(
 pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result<(), DbErr> {
     let model = order::ActiveModel {
         client_order_id: Set(view.client_order_id.to_string()),
-        position_id: Set(view.position_id),
+        position_id: Set(view.position_id.get()),
         venue: Set(view.venue.to_string()),
         symbol: Set(view.symbol.to_string()),
         status: Set(status_text(&view.status)),
@@ -115,14 +115,14 @@ pub async fn working_set(
 }
 
 /// The highest position id ever stored (0 on a fresh database).
-pub async fn last_position_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+pub async fn last_position_id(db: &impl ConnectionTrait) -> Result<PositionId, DbErr> {
     let row = position::Entity::find().order_by_desc(position::Column::Id).one(db).await?;
-    Ok(row.map_or(0, |r| r.id))
+    Ok(PositionId::new(row.map_or(0, |r| r.id)))
 }
 
 /// One stored position's view (the engine may have let it go).
-pub async fn position(db: &impl ConnectionTrait, id: i64) -> Result<Option<PositionView>, DbErr> {
-    position::Entity::find_by_id(id).one(db).await?.map(|r| parse(&r.view)).transpose()
+pub async fn position(db: &impl ConnectionTrait, id: PositionId) -> Result<Option<PositionView>, DbErr> {
+    position::Entity::find_by_id(id.get()).one(db).await?.map(|r| parse(&r.view)).transpose()
 }
 
 /// One stored order's view.

@@ -5,10 +5,9 @@
 use super::executor::ExecKind;
 use super::position::Position;
 use super::{Command, Engine, Output, Refusal};
-use app::Usd;
-use app::market::round_down_to;
 use app::sizing::{OpenRequest, preview};
 use app::trading::{CloseAllRequest, CommandAck, Level, OpenPositionRequest, PositionId, PositionStatus};
+use app::{Qty, Usd};
 use rust_decimal::Decimal;
 
 impl Engine {
@@ -98,19 +97,19 @@ impl Engine {
             direction: req.direction,
             notional: req.notional,
             slices: req.slices.unwrap_or(self.params.slices),
-            max_slice_notional: Usd(self.params.max_slice_notional),
+            max_slice_notional: self.params.max_slice_notional,
             slippage_cap_bps: req.slippage_cap_bps.unwrap_or(self.params.slippage_cap_bps),
         };
         let plan = preview(&sizing, &qb, &ql);
         let exposure = self.exposure(&req.symbol);
         self.risk.approve_open(&self.market, &self.params, &plan, &req.symbol, exposure)?;
         let id = self.next_position_id;
-        self.next_position_id += 1;
+        self.next_position_id = id.next();
         let mut pos = Position::new(id, req.symbol.clone(), req.direction, (lev_b, lev_l), self.now_ms);
-        pos.target_qty = plan.qty.0;
+        pos.target_qty = plan.qty;
         self.positions.insert(id, pos);
         self.dirty_positions.insert(id);
-        self.start_execution(id, ExecKind::Open, plan.qty.0, plan.slices, sizing.slippage_cap_bps);
+        self.start_execution(id, ExecKind::Open, plan.qty, plan.slices, sizing.slippage_cap_bps);
         self.notify(
             Level::Info,
             format!("Opening position {id}"),
@@ -145,9 +144,9 @@ impl Engine {
         let (a, b) = pos.sizes();
         let size = a.max(b);
         let goal = if percent == Decimal::ONE_HUNDRED {
-            Decimal::ZERO
+            Qty::ZERO
         } else {
-            size - round_down_to(size * percent / Decimal::ONE_HUNDRED, step)
+            size - (size * percent / Decimal::ONE_HUNDRED).round_down_to(step)
         };
         if goal >= size && !size.is_zero() {
             return Err(Refusal(format!("{percent}% of {size} is below one step ({step})")));
@@ -175,8 +174,8 @@ impl Engine {
     }
 
     /// Notional already held on `symbol` and in total (at entry), for the caps.
-    fn exposure(&self, symbol: &app::Symbol) -> (Decimal, Decimal) {
-        let notional = |p: &Position| p.legs[0].ledger.qty.abs() * p.legs[0].ledger.entry;
+    fn exposure(&self, symbol: &app::Symbol) -> (Usd, Usd) {
+        let notional = |p: &Position| p.legs[0].ledger.notional(p.legs[0].ledger.entry);
         let active = self.positions.values().filter(|p| p.status.is_active());
         let total = active.clone().map(notional).sum();
         let on_symbol = active.filter(|p| &p.symbol == symbol).map(notional).sum();

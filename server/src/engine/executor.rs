@@ -10,7 +10,6 @@ use app::order::{OrderRequest, OrderType, Side, TimeInForce};
 use app::sizing::limit_price;
 use app::trading::{Level, OrderPurpose, PositionId, PositionStatus};
 use app::{ClientOrderId, Qty, TimestampMs, Venue};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 const MAX_REPAIRS: u32 = 3;
@@ -28,8 +27,8 @@ pub struct Execution {
     /// Which execution of the position this is; part of every client order id.
     pub seq: u32,
     /// The absolute quantity both legs end at.
-    pub goal: Decimal,
-    pub slice_qty: Decimal,
+    pub goal: Qty,
+    pub slice_qty: Qty,
     pub slice_no: u32,
     pub next_at: TimestampMs,
     pub pause_ms: i64,
@@ -40,18 +39,11 @@ pub struct Execution {
     pub failed_slices: u32,
     /// Leg sizes when the current slice went out; compared once the legs are equal again
     /// (after any repair or unwind) to tell a slice that made no progress.
-    pub slice_start: Option<(Decimal, Decimal)>,
+    pub slice_start: Option<(Qty, Qty)>,
 }
 
 impl Engine {
-    pub(super) fn start_execution(
-        &mut self,
-        pid: PositionId,
-        kind: ExecKind,
-        goal: Decimal,
-        slices: u32,
-        cap_bps: u32,
-    ) {
+    pub(super) fn start_execution(&mut self, pid: PositionId, kind: ExecKind, goal: Qty, slices: u32, cap_bps: u32) {
         let step = self.step(pid);
         let Some(pos) = self.positions.get_mut(&pid) else { return };
         let (a, _) = pos.sizes();
@@ -79,12 +71,10 @@ impl Engine {
     }
 
     /// The coarser of the two venues' steps: one quantity valid on both legs.
-    pub(super) fn step(&self, pid: PositionId) -> Decimal {
-        let Some(pos) = self.positions.get(&pid) else { return Decimal::ONE };
-        let s = |v: Venue| {
-            self.market.markets.get(&(v, pos.symbol.clone())).map_or(Decimal::ZERO, |m| m.filters.step_size.0)
-        };
-        common_step(s(Venue::Binance), s(Venue::Lighter))
+    pub(super) fn step(&self, pid: PositionId) -> Qty {
+        let Some(pos) = self.positions.get(&pid) else { return Qty(rust_decimal::Decimal::ONE) };
+        let s = |v: Venue| self.market.markets.get(&(v, pos.symbol.clone())).map_or(Qty::ZERO, |m| m.filters.step_size);
+        Qty(common_step(s(Venue::Binance).value(), s(Venue::Lighter).value()))
     }
 
     pub(super) fn drive_all(&mut self, out: &mut Vec<Output>) {
@@ -142,7 +132,7 @@ impl Engine {
     }
 
     /// The slice and its repairs are done and the legs are equal: did it move toward the goal?
-    fn finish_slice(&mut self, pid: PositionId, size: Decimal) {
+    fn finish_slice(&mut self, pid: PositionId, size: Qty) {
         let Some(e) = self.executions.get_mut(&pid) else { return };
         let Some((start, _)) = e.slice_start.take() else { return };
         e.repairs = 0;
@@ -160,14 +150,7 @@ impl Engine {
     }
 
     /// Legs differ: top up the lagging leg; after three tries trim the leading leg instead.
-    fn repair(
-        &mut self,
-        pid: PositionId,
-        exec: &super::executor::Execution,
-        a: Decimal,
-        b: Decimal,
-        out: &mut Vec<Output>,
-    ) {
+    fn repair(&mut self, pid: PositionId, exec: &super::executor::Execution, a: Qty, b: Qty, out: &mut Vec<Output>) {
         let Some(pos) = self.positions.get(&pid) else { return };
         let (long_v, short_v) = (pos.legs[0].venue, pos.legs[1].venue);
         let diff = (a - b).abs();
@@ -223,7 +206,7 @@ impl Engine {
         self.notify(Level::Info, format!("Position {pid} {what}"), format!("legs at {a} each"), out);
     }
 
-    fn abort(&mut self, pid: PositionId, kind: ExecKind, size: Decimal, out: &mut Vec<Output>) {
+    fn abort(&mut self, pid: PositionId, kind: ExecKind, size: Qty, out: &mut Vec<Output>) {
         self.executions.remove(&pid);
         let Some(pos) = self.positions.get_mut(&pid) else { return };
         let note = format!(
@@ -251,7 +234,7 @@ impl Engine {
         pid: PositionId,
         venue: Venue,
         side: Side,
-        qty: Decimal,
+        qty: Qty,
         reduce_only: bool,
         purpose: OrderPurpose,
         cap_bps: u32,
@@ -284,7 +267,7 @@ impl Engine {
             client_order_id: id.clone(),
             symbol,
             side,
-            qty: Qty(qty),
+            qty,
             order_type: if price.is_some() { OrderType::Limit } else { OrderType::Market },
             price,
             time_in_force: TimeInForce::Ioc,

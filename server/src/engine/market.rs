@@ -8,7 +8,7 @@ use crate::venue::VenueEvent;
 use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
-use app::{Symbol, Usd, Venue};
+use app::{Price, Symbol, Usd, Venue};
 use std::collections::{BTreeMap, HashMap};
 
 /// How far a book may trail the mark before orders are priced from the mark instead.
@@ -58,8 +58,8 @@ impl MarketCache {
             .collect()
     }
 
-    pub fn mark(&self, venue: Venue, symbol: &Symbol) -> Option<rust_decimal::Decimal> {
-        self.marks.get(&(venue, symbol.clone())).map(|m| m.mark.0)
+    pub fn mark(&self, venue: Venue, symbol: &Symbol) -> Option<Price> {
+        self.marks.get(&(venue, symbol.clone())).map(|m| m.mark)
     }
 
     /// Everything the sizing calculator needs for one leg, if the venue quotes the symbol.

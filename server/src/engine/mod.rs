@@ -30,7 +30,7 @@ use app::params::StrategyParams;
 use app::sizing::LegQuote;
 use app::symbols::SymbolRules;
 use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
-use app::{ClientOrderId, Price, Qty, Symbol, TimestampMs, Usd};
+use app::{ClientOrderId, Qty, Symbol, TimestampMs, Usd};
 pub use event::{Command, EngineEvent, Output, SendFailure, VenueSnapshot};
 use executor::Execution;
 pub use handle::{EngineHandle, EngineView};
@@ -97,7 +97,7 @@ impl Engine {
             signals: Signals::default(),
             last_query: HashMap::new(),
             awaiting_send: std::collections::HashSet::new(),
-            next_position_id: 1,
+            next_position_id: PositionId::new(1),
             now_ms: 0,
             dirty_positions: BTreeSet::new(),
             dirty_orders: BTreeSet::new(),
@@ -180,24 +180,22 @@ impl Engine {
     fn apply_report(&mut self, r: &OrderReport, out: &mut Vec<Output>) {
         let now = self.now_ms.max(r.time_ms);
         let Some(order) = self.orders.get_mut(&r.client_order_id) else { return };
-        let (old_qty, old_avg, old_fee) =
-            (order.view.filled_qty.0, order.view.avg_price.map(|p| p.0), order.view.fee.0);
+        let (old_qty, old_avg, old_fee) = (order.view.filled_qty, order.view.avg_price, order.view.fee);
         if let Err(e) = order.apply_report(r, now) {
             tracing::warn!(id = %r.client_order_id, error = %e, "ignoring an out-of-order report");
             return;
         }
         self.dirty_orders.insert(r.client_order_id.clone());
-        let (new_qty, new_avg, new_fee) =
-            (order.view.filled_qty.0, order.view.avg_price.map(|p| p.0), order.view.fee.0);
+        let (new_qty, new_avg, new_fee) = (order.view.filled_qty, order.view.avg_price, order.view.fee);
         let delta = new_qty - old_qty;
-        if delta <= Decimal::ZERO {
+        if delta <= Qty::ZERO {
             return;
         }
         let notional = new_avg.unwrap_or_default() * new_qty - old_avg.unwrap_or_default() * old_qty;
         let price = notional / delta;
         let fee = new_fee - old_fee;
         let (pid, venue, side) = (order.view.position_id, order.view.venue, order.view.side);
-        let mut realized = Decimal::ZERO;
+        let mut realized = Usd::ZERO;
         if let Some(pos) = self.positions.get_mut(&pid) {
             let ledger = &mut pos.leg_mut(venue).ledger;
             let before = ledger.realized;
@@ -207,16 +205,16 @@ impl Engine {
         }
         out.push(Output::Fill(FillRecord {
             client_order_id: order.view.client_order_id.clone(),
-            filled_qty: Qty(new_qty),
+            filled_qty: new_qty,
             position_id: pid,
             venue,
             symbol: order.view.symbol.clone(),
             side,
             purpose: order.view.purpose,
-            qty: Qty(delta),
-            price: Price(price),
-            fee: Usd(fee),
-            realized_pnl: Usd(realized),
+            qty: delta,
+            price,
+            fee,
+            realized_pnl: realized,
             time_ms: if r.time_ms > 0 { r.time_ms } else { now },
         }));
     }
@@ -233,7 +231,7 @@ impl Engine {
             .filter(|x| x.symbol == p.symbol && x.opened_ms <= p.time_ms)
             .max_by_key(|x| (x.opened_ms, x.id))
         else {
-            let (venue, symbol, amount) = (p.venue, &p.symbol, p.amount.0);
+            let (venue, symbol, amount) = (p.venue, &p.symbol, p.amount);
             tracing::warn!(%venue, %symbol, %amount, "funding payment for no position of ours");
             return;
         };
@@ -243,7 +241,7 @@ impl Engine {
         if p.time_ms <= leg.last_funding_ms {
             return;
         }
-        leg.ledger.apply_funding(p.amount.0);
+        leg.ledger.apply_funding(p.amount);
         leg.last_funding_ms = p.time_ms;
         self.dirty_positions.insert(pos.id);
         out.push(Output::FundingBooked(FundingRecord {
@@ -366,7 +364,7 @@ impl Engine {
         for value in states {
             match serde_json::from_value::<PositionState>(value) {
                 Ok(s) => {
-                    self.next_position_id = self.next_position_id.max(s.position.id + 1);
+                    self.next_position_id = self.next_position_id.max(s.position.id.next());
                     if let Some(e) = s.execution {
                         self.executions.insert(s.position.id, e);
                     }
@@ -383,7 +381,7 @@ impl Engine {
     /// Never hand out a position id at or below `last`: ids number client order ids, and the
     /// database holds positions the working set has let go of.
     pub fn reserve_position_ids(&mut self, last: PositionId) {
-        self.next_position_id = self.next_position_id.max(last + 1);
+        self.next_position_id = self.next_position_id.max(last.next());
     }
 
     /// The stored symbol rules, at start-up (version 0 is the built-in default: all trade).

@@ -4,7 +4,6 @@
 use app::order::{OrderReport, VenueOrderStatus};
 use app::trading::{OrderPurpose, OrderStatus, OrderView, PositionId};
 use app::{ClientOrderId, Price, Qty, Symbol, TimestampMs, Usd, Venue};
-use rust_decimal::Decimal;
 
 /// What happened to an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +75,7 @@ impl Order {
         venue: Venue,
         symbol: Symbol,
         side: app::order::Side,
-        qty: Decimal,
+        qty: Qty,
         limit_price: Option<Price>,
         reduce_only: bool,
         purpose: OrderPurpose,
@@ -90,7 +89,7 @@ impl Order {
                 venue,
                 symbol,
                 side,
-                qty: Qty(qty),
+                qty,
                 limit_price,
                 reduce_only,
                 purpose,
@@ -115,7 +114,7 @@ impl Order {
     /// Take the venue's report: status through the table, cumulative quantities never shrink.
     pub fn apply_report(&mut self, r: &OrderReport, now: TimestampMs) -> Result<(), TransitionError> {
         self.apply(OrderEvent::Report(r.status), now)?;
-        if r.filled_qty.0 >= self.view.filled_qty.0 {
+        if r.filled_qty >= self.view.filled_qty {
             self.view.filled_qty = r.filled_qty;
             self.view.avg_price = r.avg_price.or(self.view.avg_price);
             self.view.fee = r.fee;

@@ -28,7 +28,7 @@ pub struct Position {
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
-    pub target_qty: Decimal,
+    pub target_qty: Qty,
     pub legs: [Leg; 2],
     pub opened_ms: TimestampMs,
     pub closed_ms: Option<TimestampMs>,
@@ -55,7 +55,7 @@ impl Position {
             symbol,
             direction,
             status: PositionStatus::Opening,
-            target_qty: Decimal::ZERO,
+            target_qty: Qty::ZERO,
             legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)],
             opened_ms: now,
             closed_ms: None,
@@ -73,16 +73,16 @@ impl Position {
     }
 
     /// Absolute open quantity of each leg, long leg first.
-    pub fn sizes(&self) -> (Decimal, Decimal) {
+    pub fn sizes(&self) -> (Qty, Qty) {
         (self.legs[0].ledger.qty.abs(), self.legs[1].ledger.qty.abs())
     }
 
-    pub fn margin(&self, market: &MarketCache) -> Decimal {
+    pub fn margin(&self, market: &MarketCache) -> Usd {
         self.legs
             .iter()
             .map(|l| {
                 let mark = market.mark(l.venue, &self.symbol).unwrap_or(l.ledger.entry);
-                l.ledger.qty.abs() * mark / Decimal::from(l.leverage.max(1))
+                l.ledger.notional(mark) / Decimal::from(l.leverage.max(1))
             })
             .sum()
     }
@@ -101,7 +101,7 @@ impl Position {
             .funding
             .get(&(l.venue, self.symbol.clone()))
             .filter(|_| self.status.is_active())
-            .map_or(Decimal::ZERO, |f| funding_estimate(l.ledger.qty, mark, f.predicted, l.last_funding_ms, now));
+            .map_or(Usd::ZERO, |f| funding_estimate(l.ledger.qty, mark, f.predicted, l.last_funding_ms, now));
         PnlBreakdown::from_legs([(&l.ledger, mark, estimate)])
     }
 
@@ -117,15 +117,15 @@ impl Position {
                     .filter(|p| !p.qty.is_zero())
                     .and_then(|p| p.liquidation_price);
                 let distance = match (mark, liq) {
-                    (Some(m), Some(q)) if m > Decimal::ZERO => Some(((m - q.0).abs() / m).round_dp(6)),
+                    (Some(m), Some(q)) if m > Price::ZERO => Some(((m - q).abs() / m).round_dp(6)),
                     _ => None,
                 };
                 LegView {
                     venue: l.venue,
                     side: l.side,
-                    qty: Qty(l.ledger.qty),
-                    entry_price: Price(l.ledger.entry),
-                    mark_price: mark.map(Price),
+                    qty: l.ledger.qty,
+                    entry_price: l.ledger.entry,
+                    mark_price: mark,
                     liquidation_price: liq,
                     liquidation_distance: distance,
                     pnl: self.leg_pnl(l, market, now),
@@ -138,10 +138,10 @@ impl Position {
             symbol: self.symbol.clone(),
             direction: self.direction,
             status: self.status,
-            target_qty: Qty(self.target_qty),
+            target_qty: self.target_qty,
             legs,
             pnl: self.pnl(market, now),
-            margin: Usd(self.margin(market)),
+            margin: self.margin(market),
             opened_ms: self.opened_ms,
             closed_ms: self.closed_ms,
             note: self.note.clone(),

@@ -9,8 +9,7 @@ use super::event::{Output, VenueSnapshot};
 use super::executor::ExecKind;
 use app::reconcile::{Difference, DifferenceKind, ReconcileReport, VenueCheck};
 use app::trading::{Level, OrderStatus, PositionId};
-use app::{Symbol, Venue};
-use rust_decimal::Decimal;
+use app::{Qty, Symbol, Usd, Venue};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Engine {
@@ -91,12 +90,12 @@ impl Engine {
             })
             .map(|o| o.view.symbol.clone())
             .collect();
-        let mut ours: BTreeMap<Symbol, Decimal> = BTreeMap::new();
+        let mut ours: BTreeMap<Symbol, Qty> = BTreeMap::new();
         for p in self.positions.values().filter(|p| p.status.is_active()) {
             *ours.entry(p.symbol.clone()).or_default() += p.leg(venue).ledger.qty;
         }
-        let theirs: BTreeMap<Symbol, Decimal> =
-            positions.iter().filter(|p| !p.qty.0.is_zero()).map(|p| (p.symbol.clone(), p.qty.0)).collect();
+        let theirs: BTreeMap<Symbol, Qty> =
+            positions.iter().filter(|p| !p.qty.is_zero()).map(|p| (p.symbol.clone(), p.qty)).collect();
         let symbols: BTreeSet<Symbol> = ours.keys().chain(theirs.keys()).cloned().collect();
         for symbol in symbols.iter().filter(|s| !pending.contains(*s)) {
             let (o, t) =
@@ -140,7 +139,7 @@ impl Engine {
                     symbol: Some(o.symbol.clone()),
                     order: Some(o.client_order_id.clone()),
                     ours: None,
-                    theirs: Some(o.qty.0 - o.filled_qty.0),
+                    theirs: Some(o.qty - o.filled_qty),
                     action,
                 });
             }
@@ -177,7 +176,7 @@ impl Engine {
     /// The venue's size wins. With exactly one position of ours on the symbol, its leg takes
     /// the venue's size (booked at the mark, no fee) and the executor trims the other leg back
     /// to hedged. Anything else is for the operator.
-    fn adopt(&mut self, venue: Venue, symbol: &Symbol, ours: Decimal, theirs: Decimal) -> String {
+    fn adopt(&mut self, venue: Venue, symbol: &Symbol, ours: Qty, theirs: Qty) -> String {
         let ids: Vec<PositionId> =
             self.positions.values().filter(|p| p.status.is_active() && &p.symbol == symbol).map(|p| p.id).collect();
         let [pid] = ids[..] else {
@@ -191,7 +190,7 @@ impl Engine {
         let Some(pos) = self.positions.get_mut(&pid) else { return "position vanished".into() };
         let leg = pos.leg_mut(venue);
         let price = price.unwrap_or(leg.ledger.entry);
-        leg.ledger.apply_fill(theirs - ours, price, Decimal::ZERO);
+        leg.ledger.apply_fill(theirs - ours, price, Usd::ZERO);
         pos.note = Some(format!("{venue} leg set to the venue's size {theirs} by reconciliation"));
         self.dirty_positions.insert(pid);
         let (a, b) = pos.sizes();

@@ -8,7 +8,7 @@ use app::params::StrategyParams;
 use app::pnl::PnlBreakdown;
 use app::sizing::OpenPreview;
 use app::trading::{Level, Notification};
-use app::{Symbol, TimestampMs};
+use app::{Price, Symbol, TimestampMs, Usd};
 use rust_decimal::Decimal;
 
 /// Why the engine or the risk manager said no. Shown by the API and the UI as is.
@@ -63,7 +63,7 @@ impl RiskState {
         params: &StrategyParams,
         preview: &OpenPreview,
         symbol: &Symbol,
-        open_notional: (Decimal, Decimal),
+        open_notional: (Usd, Usd),
     ) -> Result<(), Refusal> {
         if let Some(reason) = self.blocked(market).into_iter().next() {
             return Err(Refusal(format!("cannot open: {reason}")));
@@ -72,18 +72,18 @@ impl RiskState {
             return Err(Refusal(format!("pre-flight failed: {reason}")));
         }
         let (symbol_open, total_open) = open_notional;
-        if symbol_open + preview.notional.0 > params.max_notional_per_symbol {
+        if symbol_open + preview.notional > params.max_notional_per_symbol {
             return Err(Refusal(format!(
                 "cap: {symbol} would hold {} USD, above the per-symbol cap of {} USD",
-                (symbol_open + preview.notional.0).round_dp(2),
-                params.max_notional_per_symbol
+                (symbol_open + preview.notional).value().round_dp(2),
+                params.max_notional_per_symbol.value()
             )));
         }
-        if total_open + preview.notional.0 > params.max_notional_total {
+        if total_open + preview.notional > params.max_notional_total {
             return Err(Refusal(format!(
                 "cap: total exposure would be {} USD, above the cap of {} USD",
-                (total_open + preview.notional.0).round_dp(2),
-                params.max_notional_total
+                (total_open + preview.notional).value().round_dp(2),
+                params.max_notional_total.value()
             )));
         }
         Ok(())
@@ -94,7 +94,7 @@ impl RiskState {
         if self.killed && !order.reduce_only {
             return Err(Refusal("kill switch is on: only reducing orders may be sent".into()));
         }
-        if order.qty.0 <= Decimal::ZERO {
+        if order.qty <= app::Qty::ZERO {
             return Err(Refusal("order quantity must be positive".into()));
         }
         Ok(RiskApproved(order))
@@ -112,7 +112,7 @@ impl RiskState {
             return None;
         }
         let drawdown = (self.peak_equity - equity) / self.peak_equity;
-        (drawdown >= params.max_drawdown_pct).then(|| {
+        (drawdown >= params.max_drawdown).then(|| {
             self.breaker = true;
             Notification {
                 level: Level::Critical,
@@ -134,24 +134,25 @@ impl RiskState {
 pub fn exit_reason(
     pos: &Position,
     pnl: &PnlBreakdown,
-    margin: Decimal,
+    margin: Usd,
     market: &MarketCache,
     params: &StrategyParams,
     now: TimestampMs,
 ) -> Option<String> {
-    if margin > Decimal::ZERO {
+    if margin > Usd::ZERO {
+        // Net P&L as a share of margin: negative for a loss.
         let ratio = pnl.net / margin;
-        if ratio <= -params.stop_loss_pct {
+        if -ratio >= params.stop_loss {
             return Some(format!(
                 "stop-loss: net {} is {}% of margin",
-                pnl.net.round_dp(2),
+                pnl.net.value().round_dp(2),
                 (ratio * Decimal::ONE_HUNDRED).round_dp(2)
             ));
         }
-        if ratio >= params.take_profit_pct {
+        if ratio >= params.take_profit {
             return Some(format!(
                 "take-profit: net {} is {}% of margin",
-                pnl.net.round_dp(2),
+                pnl.net.value().round_dp(2),
                 (ratio * Decimal::ONE_HUNDRED).round_dp(2)
             ));
         }
@@ -163,11 +164,12 @@ pub fn exit_reason(
         else {
             continue;
         };
-        if mark > Decimal::ZERO && (mark - liq.0).abs() / mark <= params.liquidation_buffer_pct {
+        if mark > Price::ZERO && (mark - liq).abs() / mark <= params.liquidation_buffer {
             return Some(format!(
-                "liquidation buffer: {} mark {mark} is within {}% of liquidation {}",
+                "liquidation buffer: {} mark {} is within {}% of liquidation {}",
                 leg.venue,
-                params.liquidation_buffer_pct * Decimal::ONE_HUNDRED,
+                mark.value(),
+                params.liquidation_buffer.percent(),
                 liq
             ));
         }

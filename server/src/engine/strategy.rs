@@ -7,7 +7,7 @@ use super::risk::exit_reason;
 use super::{Engine, Output};
 use app::sizing::{OpenRequest, preview};
 use app::trading::{Level, OpenPositionRequest, Opportunity, PositionStatus};
-use app::{Spread, Symbol, Usd, Venue};
+use app::{Spread, Symbol, Venue};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -53,7 +53,7 @@ impl Engine {
             let req = OpenPositionRequest {
                 symbol: symbol.clone(),
                 direction: opp.direction,
-                notional: Usd(self.params.target_notional),
+                notional: self.params.target_notional,
                 leverage_binance: None,
                 leverage_lighter: None,
                 slices: None,
@@ -90,19 +90,19 @@ impl Engine {
         let spread = Spread::between(qb.rate, ql.rate);
         let req = OpenRequest {
             direction: spread.direction,
-            notional: Usd(p.target_notional),
+            notional: p.target_notional,
             slices: p.slices,
-            max_slice_notional: Usd(p.max_slice_notional),
+            max_slice_notional: p.max_slice_notional,
             slippage_cap_bps: p.slippage_cap_bps,
         };
         let plan = preview(&req, &qb, &ql);
-        if plan.notional.0.is_zero() {
+        if plan.notional.is_zero() {
             return None;
         }
         // Crossing half the spread on each leg, on the way in and out.
-        let half_spread = |q: &app::sizing::LegQuote| (q.ask.0 - q.bid.0) / Decimal::TWO / q.mark.0;
+        let half_spread = |q: &app::sizing::LegQuote| (q.ask - q.bid) / Decimal::TWO / q.mark;
         let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
-        let costs = plan.round_trip_fees.0 / plan.notional.0 + slippage;
+        let costs = plan.round_trip_fees / plan.notional + slippage;
         let horizon = Decimal::from(p.horizon_hours.max(1));
         let net_per_hour = spread.per_hour - costs / horizon;
         Some(Opportunity {

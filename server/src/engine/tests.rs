@@ -9,3 +9,4 @@ mod preview;
 mod reconcile;
 mod replay;
 mod retention;
+mod stored;

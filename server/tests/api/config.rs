@@ -1,7 +1,7 @@
 //! Strategy parameters over HTTP: the version history with each change's diff, and the venue
 //! latency figures in `GET /status`.
 
-use crate::helpers::{admin_app, call, spawn_app};
+use crate::helpers::{admin_app, call, spawn_app, start_in};
 use app::api::Status;
 use app::params::{ConfigBody, ParamChange, ParamsVersion};
 use axum::http::StatusCode;
@@ -84,6 +84,54 @@ async fn each_change_is_a_version_with_its_diff_newest_first() {
     );
     assert!(entries[2]["detail"].as_str().is_some_and(|d| d.contains("entry_min_apr")), "{}", entries[2]);
     t.running.stop().await;
+}
+
+/// The parameters that are shares lost their `_pct` names. Requests and stored versions that
+/// use the old names are still read (serde aliases); answers use the new ones; a negative share
+/// is refused by its type with a 400 naming the field.
+#[tokio::test]
+async fn fractions_are_still_read_under_their_old_pct_names() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let running = start_in(&dir, &[]).await;
+    let r = admin_app(&running.state).await;
+    let (_, cfg) = call(&r, "GET", "/api/v1/config", None).await;
+    let mut old = cfg["params"].clone();
+    let fields = old.as_object_mut().expect("params");
+    for f in ["take_profit", "stop_loss", "liquidation_buffer", "imbalance_tolerance", "max_drawdown"] {
+        let v = fields.remove(f).unwrap_or_else(|| panic!("{f} is served"));
+        fields.insert(format!("{f}_pct"), v);
+    }
+    old["stop_loss_pct"] = json!("0.3");
+    let (s, v) = call(&r, "PUT", "/api/v1/config", Some(old.clone())).await;
+    assert_eq!((s, v["version"].as_i64(), v["params"]["stop_loss"].as_str()), (StatusCode::OK, Some(2), Some("0.3")));
+    assert!(!v.to_string().contains("_pct"), "{v}");
+
+    let mut negative = cfg["params"].clone();
+    negative["max_drawdown"] = json!("-0.1");
+    let (s, e) = call(&r, "PUT", "/api/v1/config", Some(negative)).await;
+    assert_eq!((s, e["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("max_drawdown")), "{e}");
+    assert!(e["error"]["message"].as_str().is_some_and(|m| m.contains("must not be negative")), "{e}");
+
+    // A version the old code stored, with the old names in its JSON: read after a restart.
+    old["stop_loss_pct"] = json!("0.4");
+    use sea_orm::{EntityTrait, Set};
+    use server::db::entities::strategy_params;
+    let row = strategy_params::ActiveModel {
+        version: Set(3),
+        params: Set(old.to_string()),
+        created_ms: Set(running.state.clock.wall_ms()),
+        author: Set("old code".into()),
+    };
+    strategy_params::Entity::insert(row).exec(&running.state.db).await.expect("store an old-shape version");
+    running.stop().await;
+    let running = start_in(&dir, &[]).await;
+    let r = admin_app(&running.state).await;
+    let (_, cfg) = call(&r, "GET", "/api/v1/config", None).await;
+    assert_eq!((cfg["version"].as_i64(), cfg["params"]["stop_loss"].as_str()), (Some(3), Some("0.4")), "{cfg}");
+    let (_, st) = call(&r, "GET", "/api/v1/engine/status", None).await;
+    assert_eq!(st["params_version"], 3, "the engine restored the old-shape version: {st}");
+    assert_eq!(history(&r, "?limit=1").await[0].changes, [change("stop_loss", "0.3", "0.4")]);
+    running.stop().await;
 }
 
 #[tokio::test]

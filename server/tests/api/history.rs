@@ -6,7 +6,7 @@
 use crate::helpers::{call, router_with, spawn_app, users};
 use app::auth::Role;
 use app::history::{ClosedPosition, Csv, FillRecord, FundingRecord, Page, PnlSeries};
-use app::trading::{CommandAck, OrderStatus, OrderView, PositionStatus, PositionView};
+use app::trading::{CommandAck, OrderStatus, OrderView, PositionId, PositionStatus, PositionView};
 use app::{ClientOrderId, Price, Qty, Symbol, Usd, Venue};
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
@@ -54,8 +54,8 @@ async fn hold_positions(r: &axum::Router) {
     let (_, cfg) = call(r, "GET", "/api/v1/config", None).await;
     let mut p = cfg["params"].clone();
     p["exit_below_apr"] = json!("-1");
-    p["stop_loss_pct"] = json!("1");
-    p["take_profit_pct"] = json!("10");
+    p["stop_loss"] = json!("1");
+    p["take_profit"] = json!("10");
     p["slice_pause_ms"] = json!(0);
     // A loaded machine lags the compressed clock: IOC legs get room to fill.
     p["slippage_cap_bps"] = json!(200);
@@ -63,7 +63,7 @@ async fn hold_positions(r: &axum::Router) {
     assert_eq!(s, StatusCode::OK, "{v}");
 }
 
-async fn open(r: &axum::Router, symbol: &str) -> i64 {
+async fn open(r: &axum::Router, symbol: &str) -> PositionId {
     let body = json!({"symbol": symbol, "direction": "long_lighter_short_binance", "notional": "3000", "slices": 2});
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -133,7 +133,7 @@ async fn page_and_export<T: DeserializeOwned + PartialEq>(
 }
 
 /// A closed position once late reports have stopped changing it.
-async fn settled(r: &axum::Router, id: i64) -> PositionView {
+async fn settled(r: &axum::Router, id: PositionId) -> PositionView {
     let mut last: PositionView = get(r, &format!("/api/v1/positions/{id}")).await;
     for _ in 0..30 {
         tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -201,7 +201,7 @@ async fn lists_filters_cursors_exports_and_the_pnl_series() {
     assert_eq!((page.total, page.rows.len(), page.next_cursor.as_deref()), (1, 1, None));
     let row = &page.rows[0];
     assert_eq!((row.id, row.status, row.closed_ms), (eth, PositionStatus::Closed, closed.closed_ms));
-    assert_eq!(row.net.0, closed.pnl.net);
+    assert_eq!(row.net, closed.pnl.net);
     assert_eq!(row.net, row.price_pnl + row.funding - row.fees);
     assert!(row.peak_qty.is_some_and(|q| q.0 > Decimal::ZERO), "{row:?}");
     assert_eq!(held.status, PositionStatus::Open);
@@ -216,8 +216,8 @@ async fn lists_filters_cursors_exports_and_the_pnl_series() {
     assert_eq!(full.rows.iter().map(FillRecord::row_id).collect::<HashSet<_>>().len(), full.rows.len());
     let eth_fills: Page<FillRecord> = get(&r, &format!("/api/v1/history/fills?position_id={eth}&limit=500")).await;
     assert!(eth_fills.rows.len() >= 8, "two slices, two legs, open and close");
-    assert_eq!(eth_fills.rows.iter().map(|f| f.fee.0).sum::<Decimal>(), closed.pnl.fees);
-    assert_eq!(eth_fills.rows.iter().map(|f| f.realized_pnl.0).sum::<Decimal>(), closed.pnl.price_realized);
+    assert_eq!(eth_fills.rows.iter().map(|f| f.fee).sum::<Usd>(), closed.pnl.fees);
+    assert_eq!(eth_fills.rows.iter().map(|f| f.realized_pnl).sum::<Usd>(), closed.pnl.price_realized);
     let lighter: Page<FillRecord> = get(&r, "/api/v1/history/fills?venue=lighter&symbol=BTC&limit=500").await;
     assert!(!lighter.rows.is_empty() && lighter.rows.iter().all(|f| f.venue == Venue::Lighter && f.position_id == btc));
 
@@ -248,7 +248,7 @@ async fn lists_filters_cursors_exports_and_the_pnl_series() {
     // Funding payments: booked to the positions, as the ledgers hold them.
     let path = format!("/api/v1/history/funding?position_id={eth}&limit=500");
     let (pay, _, lines) = page_and_export::<FundingRecord>(&r, &path).await;
-    assert_eq!(pay.rows.iter().map(|p| p.amount.0).sum::<Decimal>(), closed.pnl.funding_settled);
+    assert_eq!(pay.rows.iter().map(|p| p.amount).sum::<Usd>(), closed.pnl.funding_settled);
     assert_eq!(lines, records(&pay.rows));
 
     // The series of ETH (closed: nothing more can happen to it) is exactly its records.
@@ -256,7 +256,7 @@ async fn lists_filters_cursors_exports_and_the_pnl_series() {
     assert_eq!(eth_series.total.fees.0, eth_fills.rows.iter().map(|f| f.fee.0).sum::<Decimal>());
     assert_eq!(eth_series.total.price.0, eth_fills.rows.iter().map(|f| f.realized_pnl.0).sum::<Decimal>());
     assert_eq!(eth_series.total.funding.0, pay.rows.iter().map(|p| p.amount.0).sum::<Decimal>());
-    assert_eq!(eth_series.total.net.0, closed.pnl.net, "a closed position's net is all realised");
+    assert_eq!(eth_series.total.net, closed.pnl.net, "a closed position's net is all realised");
     assert_eq!(eth_series.open.positions, 0);
     // Everything: bars per day add up to the total, the last point is the total, BTC apart.
     let series: PnlSeries = get(&r, "/api/v1/history/pnl").await;
@@ -280,7 +280,7 @@ async fn cursors_break_ties_and_bad_parameters_are_named() {
     let fill = |n: u32, time_ms: i64| FillRecord {
         client_order_id: ClientOrderId::new(&format!("seed-{n}")).unwrap(),
         filled_qty: Qty(Decimal::ONE),
-        position_id: 99,
+        position_id: PositionId::new(99),
         venue: if n.is_multiple_of(2) { Venue::Binance } else { Venue::Lighter },
         symbol: Symbol::new("SOL").unwrap(),
         side: app::order::Side::Buy,

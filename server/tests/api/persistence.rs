@@ -61,7 +61,7 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     let fill = |n: u32| FillRecord {
         client_order_id: app::ClientOrderId::new(&format!("p{pid}-{n}")).unwrap(),
         filled_qty: app::Qty(dec!(0.50)),
-        position_id: i64::from(pid),
+        position_id: i64::from(pid).into(),
         venue: Venue::Lighter,
         symbol: sym.clone(),
         side: app::order::Side::Sell,
@@ -97,7 +97,7 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     let payment = FundingRecord {
         venue: Venue::Binance,
         payment_id: format!("tran-{pid}"),
-        position_id: i64::from(pid),
+        position_id: i64::from(pid).into(),
         symbol: sym.clone(),
         rate: FundingRate::new(dec!(-0.00375), FundingInterval::EIGHT_HOURS),
         position_qty: app::Qty(dec!(-0.5)),

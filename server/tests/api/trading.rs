@@ -3,12 +3,12 @@
 
 use crate::helpers::{call, spawn_app};
 use app::api::ErrorBody;
-use app::trading::{CommandAck, PositionStatus, PositionView};
+use app::trading::{CommandAck, PositionId, PositionStatus, PositionView};
 use axum::http::StatusCode;
 use serde_json::json;
 use std::time::Duration;
 
-async fn wait_for_status(router: &axum::Router, id: i64, want: PositionStatus) -> PositionView {
+async fn wait_for_status(router: &axum::Router, id: PositionId, want: PositionStatus) -> PositionView {
     for _ in 0..200 {
         let (_, v) = call(router, "GET", &format!("/api/v1/positions/{id}"), None).await;
         if let Ok(p) = serde_json::from_value::<PositionView>(v)

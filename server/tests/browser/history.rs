@@ -126,8 +126,8 @@ impl Api {
 async fn hold(api: &Api) {
     let mut p = api.get("/config").await["params"].clone();
     p["exit_below_apr"] = json!("-1");
-    p["stop_loss_pct"] = json!("1");
-    p["take_profit_pct"] = json!("10");
+    p["stop_loss"] = json!("1");
+    p["take_profit"] = json!("10");
     p["slice_pause_ms"] = json!(0);
     // A loaded machine lags the compressed clock: IOC legs get room to fill.
     p["slippage_cap_bps"] = json!(200);

@@ -248,7 +248,7 @@ async fn trial(seed: u64) -> Result<(), String> {
     }
     let venue_fees: rust_decimal::Decimal =
         fills.iter().filter(|f| f.client_order_id.as_str().starts_with(&format!("arb{id}-"))).map(|f| f.fee.0).sum();
-    if p.pnl.fees != venue_fees {
+    if p.pnl.fees != app::Usd(venue_fees) {
         return Err(format!("seed {seed}: fees {} in P&L, {venue_fees} at the venues", p.pnl.fees));
     }
     history_matches(seed, &recorded.rows, &venue_filled, venue_fees)

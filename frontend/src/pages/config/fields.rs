@@ -55,8 +55,8 @@ pub const SECTIONS: [(&str, &[&str]); 4] = [
             "entry_confirmations",
             "horizon_hours",
             "exit_below_apr",
-            "take_profit_pct",
-            "stop_loss_pct",
+            "take_profit",
+            "stop_loss",
             "max_holding_hours",
         ],
     ),
@@ -65,7 +65,7 @@ pub const SECTIONS: [(&str, &[&str]); 4] = [
         &["target_notional", "leverage_binance", "leverage_lighter", "max_notional_per_symbol", "max_notional_total"],
     ),
     ("Execution", &["slices", "max_slice_notional", "slice_pause_ms", "slippage_cap_bps"]),
-    ("Risk", &["liquidation_buffer_pct", "imbalance_tolerance_pct", "max_drawdown_pct"]),
+    ("Risk", &["liquidation_buffer", "imbalance_tolerance", "max_drawdown"]),
 ];
 
 pub fn meta(field: &str) -> Meta {
@@ -76,8 +76,8 @@ pub fn meta(field: &str) -> Meta {
         "entry_confirmations" => m("Confirmations", Unit::Times, "Consecutive observations above the threshold."),
         "horizon_hours" => m("Horizon", Unit::Hours, "Hours of funding counted against round-trip fees."),
         "exit_below_apr" => m("Exit below (APR)", Unit::Fraction, "Close when the held spread falls below this."),
-        "take_profit_pct" => m("Take profit", Unit::Fraction, "Fraction of the position's margin."),
-        "stop_loss_pct" => m("Stop loss", Unit::Fraction, "Fraction of the position's margin."),
+        "take_profit" => m("Take profit", Unit::Fraction, "Net gain as a fraction of the position's margin."),
+        "stop_loss" => m("Stop loss", Unit::Fraction, "Net loss as a fraction of the position's margin."),
         "max_holding_hours" => m("Max holding time", Unit::Hours, "Close a position held longer than this."),
         "target_notional" => m("Target notional", Unit::Usd, "Size of an automatic open, per leg."),
         "leverage_binance" => m("Leverage Binance", Unit::Times, "1 to 50."),
@@ -88,11 +88,13 @@ pub fn meta(field: &str) -> Meta {
         "max_slice_notional" => m("Max slice notional", Unit::Usd, "0 = no limit beyond the slice count."),
         "slice_pause_ms" => m("Pause between slices", Unit::Ms, "At most 600000 ms."),
         "slippage_cap_bps" => m("Slippage cap", Unit::Bps, "Worst price an IOC leg accepts, from the touch."),
-        "liquidation_buffer_pct" => {
-            m("Liquidation buffer", Unit::Fraction, "Act when a leg's mark is this close to liquidation.")
+        "liquidation_buffer" => {
+            m("Liquidation buffer", Unit::Fraction, "Act when a leg's mark is this fraction of it from liquidation.")
         }
-        "imbalance_tolerance_pct" => m("Imbalance tolerance", Unit::Fraction, "Leg size difference before a repair."),
-        "max_drawdown_pct" => m("Max drawdown", Unit::Fraction, "Drawdown from peak equity that trips the breaker."),
+        "imbalance_tolerance" => {
+            m("Imbalance tolerance", Unit::Fraction, "Leg size difference, as a fraction, before a repair.")
+        }
+        "max_drawdown" => m("Max drawdown", Unit::Fraction, "Fraction of peak equity lost that trips the breaker."),
         _ => m("", Unit::None, ""),
     }
 }
@@ -148,10 +150,24 @@ pub fn parse(inputs: &[(&'static str, Kind, String)]) -> Result<StrategyParams, 
     if !errors.is_empty() {
         return Err(errors);
     }
-    let params: StrategyParams = serde_json::from_value(Value::Object(map))
-        .map_err(|e| vec![FieldError { field: String::new(), message: e.to_string() }])?;
+    let params: StrategyParams = serde_json::from_value(Value::Object(map.clone())).map_err(|e| {
+        vec![FieldError { field: field_refused_by_its_type(&map).unwrap_or_default(), message: e.to_string() }]
+    })?;
     params.validate()?;
     Ok(params)
+}
+
+/// A value its type refuses on the way in (a negative fraction) fails the whole map, and
+/// serde_json's error names no field: find it by trying each value alone in the defaults.
+fn field_refused_by_its_type(map: &Map<String, Value>) -> Option<String> {
+    let Ok(Value::Object(defaults)) = serde_json::to_value(StrategyParams::default()) else { return None };
+    map.iter()
+        .find(|(field, value)| {
+            let mut one = defaults.clone();
+            one.insert((*field).clone(), (*value).clone());
+            serde_json::from_value::<StrategyParams>(Value::Object(one)).is_err()
+        })
+        .map(|(field, _)| field.clone())
 }
 
 /// Errors keyed by field, for lookup beside each input.
@@ -199,6 +215,9 @@ mod tests {
             ("slices", "-3", "must not be negative"),
             ("slices", "99999999999", "too large"),
             ("slices", "0", "must be 1 to 100"),
+            ("stop_loss", "0", "must be above 0 and at most 1 (100 % of margin)"),
+            ("stop_loss", "-0.1", "must not be negative (a fraction: 0.2 = 20 %), got -0.1"),
+            ("max_drawdown", "1.5", "must be above 0 and at most 1"),
         ];
         for (field, text, message) in cases {
             let errors = parse(&with(field, text)).unwrap_err();

@@ -7,8 +7,8 @@ use crate::clock::ServerClock;
 use crate::components::money::UsdCell;
 use crate::format;
 use crate::streams::Streams;
-use app::Venue;
 use app::trading::{LegView, PositionId, PositionStatus, PositionView};
+use app::{Usd, Venue};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 
@@ -80,8 +80,8 @@ fn PositionRow(id: PositionId) -> impl IntoView {
     let streams = expect_context::<Streams>();
     let clock = expect_context::<ServerClock>();
     let pos = Memo::new(move |_| streams.positions.items().with(|m| m.get(&id).cloned()));
-    let field = move |f: fn(&PositionView) -> Decimal| {
-        Signal::derive(move || pos.with(|p| p.as_ref().map_or(Decimal::ZERO, f)))
+    let field = move |f: fn(&PositionView) -> Usd| {
+        Signal::derive(move || pos.with(|p| p.as_ref().map_or(Decimal::ZERO, |p| f(p).value())))
     };
     let symbol = move || pos.with(|p| p.as_ref().map(|p| p.symbol.to_string()).unwrap_or_default());
     let direction = move || pos.with(|p| p.as_ref().map(|p| p.direction.label()).unwrap_or_default());
@@ -98,7 +98,8 @@ fn PositionRow(id: PositionId) -> impl IntoView {
     let funding = field(|p| p.pnl.funding_settled);
     let funding_title = move || {
         pos.with(|p| {
-            p.as_ref().map(|p| format!("accrued since the last settlement: {}", format::usd(p.pnl.funding_estimate)))
+            p.as_ref()
+                .map(|p| format!("accrued since the last settlement: {}", format::usd(p.pnl.funding_estimate.value())))
         })
     };
     view! {

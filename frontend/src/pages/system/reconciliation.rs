@@ -134,13 +134,12 @@ fn difference(d: Difference) -> impl IntoView {
         DifferenceKind::Unreachable => "venue unreachable",
     };
     let subject = d.symbol.map(|s| s.to_string()).or(d.order.map(|o| o.to_string())).unwrap_or_default();
+    // A size as the venue states it: signed, to its own decimals.
+    let size =
+        |q: Option<app::Qty>| q.map(|q| format::signed(q.value(), q.value().scale())).unwrap_or_else(|| "—".into());
     let sizes = match (d.ours, d.theirs) {
         (None, None) => String::new(),
-        (ours, theirs) => format!(
-            " (ours {}, venue {})",
-            ours.map(|q| format::signed(q, q.scale())).unwrap_or_else(|| "—".into()),
-            theirs.map(|q| format::signed(q, q.scale())).unwrap_or_else(|| "—".into()),
-        ),
+        (ours, theirs) => format!(" (ours {}, venue {})", size(ours), size(theirs)),
     };
     view! {
         <li>

@@ -133,7 +133,7 @@ pub fn preview_for(req: &OpenPositionRequest, quotes: &[LegQuote], params: &Stra
         direction: req.direction,
         notional: req.notional,
         slices: req.slices.unwrap_or(params.slices),
-        max_slice_notional: Usd(params.max_slice_notional),
+        max_slice_notional: params.max_slice_notional,
         slippage_cap_bps: req.slippage_cap_bps.unwrap_or(params.slippage_cap_bps),
     };
     Some(preview(&sizing, &binance, &lighter))

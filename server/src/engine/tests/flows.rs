@@ -2,9 +2,9 @@
 
 use super::harness::*;
 use crate::engine::{Command, Engine, Output};
-use app::Venue;
 use app::symbols::{Pattern, SymbolRules};
 use app::trading::{CloseAllRequest, ClosePositionRequest, OrderPurpose, OrderStatus, PositionStatus};
+use app::{Usd, Venue};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use std::collections::HashMap;
@@ -35,8 +35,8 @@ async fn a_sliced_open_ends_hedged_at_the_target_in_four_slices() {
     let slice = h.slice_bound(id);
     assert!(h.max_naked() <= slice, "naked {} > slice {slice}", h.max_naked());
     // P&L: fees on Binance only; no funding yet.
-    assert!(p.pnl.fees > Decimal::ZERO);
-    assert_eq!(p.legs.iter().find(|l| l.venue == Venue::Lighter).unwrap().pnl.fees, Decimal::ZERO);
+    assert!(p.pnl.fees > Usd::ZERO);
+    assert_eq!(p.legs.iter().find(|l| l.venue == Venue::Lighter).unwrap().pnl.fees, Usd::ZERO);
 }
 
 #[tokio::test]
@@ -51,7 +51,7 @@ async fn close_half_then_close_all() {
     assert_eq!(half.status, PositionStatus::Open);
     assert!(half.legs[0].qty.0 < size && half.legs[0].qty.0 >= size / Decimal::TWO - dec!(0.1), "{:?}", half.legs);
     assert_eq!(half.legs[0].qty.0, -half.legs[1].qty.0);
-    assert!(half.pnl.price_realized != Decimal::ZERO || half.pnl.fees > Decimal::ZERO);
+    assert!(half.pnl.price_realized != Usd::ZERO || half.pnl.fees > Usd::ZERO);
 
     let ack = h.command(Command::CloseAll(CloseAllRequest::default())).await.unwrap();
     assert_eq!(ack.positions, vec![id]);
@@ -112,7 +112,7 @@ async fn replaying_the_log_reproduces_positions_and_pnl_exactly() {
     h.command(Command::Close(ClosePositionRequest { position_id: id, percent: dec!(40) })).await.unwrap();
     h.settle(20).await;
     let live = (h.engine.positions(), h.engine.orders());
-    assert!(live.0[0].pnl.funding_settled != Decimal::ZERO, "funding should have settled");
+    assert!(live.0[0].pnl.funding_settled != Usd::ZERO, "funding should have settled");
 
     let mut replay = Engine::new(held, 1);
     let mut replay_outputs = Vec::new();

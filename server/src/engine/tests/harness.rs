@@ -7,8 +7,8 @@ use crate::venue::sim::history::History;
 use crate::venue::sim::{SimClock, SimConfig, SimVenue};
 use crate::venue::{VenueClient, VenueError, VenueEvent};
 use app::params::StrategyParams;
-use app::trading::{CommandAck, OpenPositionRequest, PositionView};
-use app::{ClientOrderId, SpreadDirection, Symbol, Usd, Venue};
+use app::trading::{CommandAck, OpenPositionRequest, PositionId, PositionView};
+use app::{ClientOrderId, Qty, SpreadDirection, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -207,12 +207,12 @@ impl Harness {
 
     /// The position as the engine shows it now, or, once the engine has let it go, as it was
     /// last stored.
-    pub fn position(&self, id: i64) -> PositionView {
+    pub fn position(&self, id: PositionId) -> PositionView {
         self.engine.position(id).or_else(|| self.stored_position(id)).expect("position")
     }
 
     /// The last view of the position among the outputs (what the runner stores).
-    pub fn stored_position(&self, id: i64) -> Option<PositionView> {
+    pub fn stored_position(&self, id: PositionId) -> Option<PositionView> {
         self.outputs.iter().rev().find_map(|o| match o {
             Output::Position(p) if p.id == id => Some(p.clone()),
             _ => None,
@@ -222,7 +222,7 @@ impl Harness {
     /// Every position ever opened: the engine's working set, and the stored view of those it
     /// has let go.
     pub fn all_positions(&self) -> Vec<PositionView> {
-        let mut ids: Vec<i64> =
+        let mut ids: Vec<PositionId> =
             self.outputs.iter().filter_map(|o| if let Output::Position(p) = o { Some(p.id) } else { None }).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -230,18 +230,18 @@ impl Harness {
     }
 
     /// One slice of a 4-slice execution, as the executor rounds it (up, to the common step).
-    pub fn slice_bound(&self, id: i64) -> Decimal {
+    pub fn slice_bound(&self, id: PositionId) -> Qty {
         let step = self.engine.step(id);
-        let target = self.position(id).target_qty.0;
-        (app::market::round_down_to(target / Decimal::from(4), step) + step).max(step)
+        let target = self.position(id).target_qty;
+        ((target / Decimal::from(4)).round_down_to(step) + step).max(step)
     }
 
     /// Largest leg difference seen in any position view emitted so far.
-    pub fn max_naked(&self) -> Decimal {
+    pub fn max_naked(&self) -> Qty {
         self.outputs
             .iter()
             .filter_map(|o| match o {
-                Output::Position(p) => Some((p.legs[0].qty.0.abs() - p.legs[1].qty.0.abs()).abs()),
+                Output::Position(p) => Some((p.legs[0].qty.abs() - p.legs[1].qty.abs()).abs()),
                 _ => None,
             })
             .max()

@@ -8,15 +8,15 @@ use crate::engine::event_log::EventLog;
 use crate::engine::{Command, Engine, EngineEvent, Output, run};
 use crate::venue::VenueEvent;
 use app::history::{FillRecord, FundingRecord};
-use app::trading::{ClosePositionRequest, PositionStatus};
-use rust_decimal::Decimal;
+use app::trading::{ClosePositionRequest, PositionId, PositionStatus};
+use app::{Qty, Usd};
 use rust_decimal_macros::dec;
 use std::collections::{HashMap, HashSet};
 
 const HOUR: i64 = 3_600_000;
 
 /// Open ETH, hold it over three hourly settlements, close it.
-async fn session() -> (Harness, i64) {
+async fn session() -> (Harness, PositionId) {
     let mut h = Harness::new(HashMap::new()).await;
     let id = h.open("ETH", 4_000).await.expect("open").positions[0];
     h.settle(20).await;
@@ -53,14 +53,13 @@ async fn fills_and_payments_add_up_to_the_ledgers_and_are_booked_once() {
     assert!(p.len() >= 3, "three hourly settlements on Lighter: {p:?}");
 
     let pos = h.position(id);
-    let sum = |xs: &mut dyn Iterator<Item = Decimal>| xs.sum::<Decimal>();
-    assert_eq!(sum(&mut f.iter().map(|x| x.realized_pnl.0)), pos.pnl.price_realized);
-    assert_eq!(sum(&mut f.iter().map(|x| x.fee.0)), pos.pnl.fees);
-    assert_eq!(sum(&mut p.iter().map(|x| x.amount.0)), pos.pnl.funding_settled);
-    assert!(pos.pnl.funding_settled != Decimal::ZERO);
+    assert_eq!(f.iter().map(|x| x.realized_pnl).sum::<Usd>(), pos.pnl.price_realized);
+    assert_eq!(f.iter().map(|x| x.fee).sum::<Usd>(), pos.pnl.fees);
+    assert_eq!(p.iter().map(|x| x.amount).sum::<Usd>(), pos.pnl.funding_settled);
+    assert!(pos.pnl.funding_settled != Usd::ZERO);
     for o in h.engine.orders() {
         let mine: Vec<_> = f.iter().filter(|x| x.client_order_id == o.client_order_id).collect();
-        assert_eq!(sum(&mut mine.iter().map(|x| x.qty.0)), o.filled_qty.0, "{}", o.client_order_id);
+        assert_eq!(mine.iter().map(|x| x.qty).sum::<Qty>(), o.filled_qty, "{}", o.client_order_id);
         assert_eq!(mine.last().map(|x| x.filled_qty).unwrap_or_default(), o.filled_qty, "keyed by the cumulative qty");
         assert!(mine.iter().all(|x| x.purpose == o.purpose && x.side == o.side && x.position_id == id));
     }

@@ -32,7 +32,7 @@ async fn the_browser_preview_equals_what_the_engine_opens() {
             direction,
             notional: Usd(notional),
             slices,
-            max_slice_notional: Usd(params.max_slice_notional),
+            max_slice_notional: params.max_slice_notional,
             slippage_cap_bps: cap,
         };
         let shown = preview(&form, &quotes[0], &quotes[1]);

@@ -75,7 +75,7 @@ async fn the_venue_wins_both_ways_and_the_legs_are_trimmed_back_to_hedged() {
     let report = h.reconcile().await;
     let eth = report.differences.iter().find(|d| d.symbol.as_ref().is_some_and(|s| s.as_str() == "ETH")).unwrap();
     assert_eq!(eth.kind, DifferenceKind::SizeMismatch);
-    assert_eq!((eth.ours, eth.theirs), (Some(size), Some(size - cut)));
+    assert_eq!((eth.ours, eth.theirs), (Some(Qty(size)), Some(Qty(size - cut))));
     assert!(eth.action.contains("set to the venue's"), "{}", eth.action);
     let sol = report.differences.iter().find(|d| d.symbol.as_ref().is_some_and(|s| s.as_str() == "SOL")).unwrap();
     assert_eq!(sol.kind, DifferenceKind::VenueOnlyPosition);

@@ -8,7 +8,7 @@ use app::order::FundingPayment;
 use app::params::StrategyParams;
 use app::pnl::PnlBreakdown;
 use app::trading::{ClosePositionRequest, OpenPositionRequest, PositionId, PositionStatus};
-use app::{SpreadDirection, Symbol, Usd, Venue};
+use app::{Fraction, Qty, SpreadDirection, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use std::collections::HashMap;
@@ -21,10 +21,10 @@ const DAYS: i64 = 30;
 fn held() -> StrategyParams {
     StrategyParams {
         exit_below_apr: dec!(-1),
-        stop_loss_pct: dec!(1),
-        take_profit_pct: dec!(10),
+        stop_loss: Fraction::from_percent(100),
+        take_profit: Fraction::from_percent(1000),
         max_holding_hours: 24 * 60,
-        liquidation_buffer_pct: dec!(0.001),
+        liquidation_buffer: Fraction::new(dec!(0.001)).expect("a share"),
         slices: 1,
         ..params()
     }
@@ -68,7 +68,7 @@ async fn close(h: &mut Harness, id: PositionId, percent: Decimal) {
 }
 
 /// Funding as `GET /api/v1/pnl` totals it: every position's breakdown, added.
-fn reported_funding(h: &Harness) -> Decimal {
+fn reported_funding(h: &Harness) -> Usd {
     let mut total = PnlBreakdown::default();
     for p in h.all_positions() {
         total.add(&p.pnl);
@@ -85,9 +85,9 @@ async fn venue_payments(h: &Harness) -> Vec<FundingPayment> {
     all
 }
 
-fn paid(payments: &[FundingPayment], venue: Venue, symbol: &str) -> (Decimal, usize) {
+fn paid(payments: &[FundingPayment], venue: Venue, symbol: &str) -> (Usd, usize) {
     let mine: Vec<_> = payments.iter().filter(|p| p.venue == venue && p.symbol.as_str() == symbol).collect();
-    (mine.iter().map(|p| p.amount.0).sum(), mine.len())
+    (mine.iter().map(|p| p.amount).sum(), mine.len())
 }
 
 /// Three positions in both directions for 30 days, hour by hour: every payment the venues
@@ -99,7 +99,7 @@ async fn a_month_of_funding_matches_the_venues_payments_exactly() {
     let eth = open(&mut h, "ETH", SpreadDirection::LongLighterShortBinance).await;
     let tia = open(&mut h, "TIA", SpreadDirection::LongBinanceShortLighter).await;
     let btc = open(&mut h, "BTC", SpreadDirection::LongBinanceShortLighter).await;
-    let eth_size = h.position(eth).legs[0].qty.0;
+    let eth_size = h.position(eth).legs[0].qty;
 
     for hour in 1..=DAYS * 24 {
         h.advance(HOUR).await;
@@ -118,7 +118,7 @@ async fn a_month_of_funding_matches_the_venues_payments_exactly() {
     }
 
     let payments = venue_payments(&h).await;
-    let venue_total: Decimal = payments.iter().map(|p| p.amount.0).sum();
+    let venue_total: Usd = payments.iter().map(|p| p.amount).sum();
     let reported = reported_funding(&h);
 
     // Leg by leg first, so that a failure names the leg.
@@ -141,10 +141,10 @@ async fn a_month_of_funding_matches_the_venues_payments_exactly() {
     assert!(count(tia, HOUR) >= (DAYS * 24) as usize);
     assert!(paid(&payments, Venue::Lighter, "BTC").1 < (DAYS * 24) as usize, "BTC was closed on day 22");
     assert_eq!(h.position(btc).status, PositionStatus::Closed);
-    let eth_left = h.position(eth).legs[0].qty.0;
-    assert!(eth_left > Decimal::ZERO && eth_left < eth_size, "ETH was partly closed on day 15");
+    let eth_left = h.position(eth).legs[0].qty;
+    assert!(eth_left > Qty::ZERO && eth_left < eth_size, "ETH was partly closed on day 15");
 
-    assert_ne!(venue_total, Decimal::ZERO);
+    assert_ne!(venue_total, Usd::ZERO);
     assert_eq!(reported.round_dp(2), venue_total.round_dp(2), "to the cent");
     assert_eq!(reported, venue_total, "exactly");
 
@@ -159,8 +159,8 @@ async fn a_month_of_funding_matches_the_venues_payments_exactly() {
 }
 
 /// Funding as History lists it: every payment record the engine put out.
-fn recorded_funding(h: &Harness) -> Decimal {
-    h.outputs.iter().filter_map(|o| if let Output::FundingBooked(p) = o { Some(p.amount.0) } else { None }).sum()
+fn recorded_funding(h: &Harness) -> Usd {
+    h.outputs.iter().filter_map(|o| if let Output::FundingBooked(p) = o { Some(p.amount) } else { None }).sum()
 }
 
 /// The venues settle at the moment the engine closes: their payment events arrive after the
@@ -180,5 +180,5 @@ async fn a_payment_reported_after_its_leg_was_closed_is_still_booked() {
     for leg in &p.legs {
         assert_eq!(leg.pnl.funding_settled, paid(&payments, leg.venue, "BTC").0, "{}", leg.venue);
     }
-    assert_eq!(reported_funding(&h), payments.iter().map(|p| p.amount.0).sum::<Decimal>());
+    assert_eq!(reported_funding(&h), payments.iter().map(|p| p.amount).sum::<Usd>());
 }

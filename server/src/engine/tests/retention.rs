@@ -4,8 +4,9 @@
 use super::harness::{Harness, params};
 use crate::engine::Command;
 use crate::engine::retention::{KEEP_CLOSED_MS, KEEP_FINISHED_ORDERS_MS};
+use app::Fraction;
 use app::params::StrategyParams;
-use app::trading::{ClosePositionRequest, PositionStatus};
+use app::trading::{ClosePositionRequest, PositionId, PositionStatus};
 use rust_decimal_macros::dec;
 use std::collections::HashMap;
 
@@ -15,10 +16,10 @@ const MINUTE: i64 = 60_000;
 fn held() -> StrategyParams {
     StrategyParams {
         exit_below_apr: dec!(-1),
-        stop_loss_pct: dec!(1),
-        take_profit_pct: dec!(10),
+        stop_loss: Fraction::from_percent(100),
+        take_profit: Fraction::from_percent(1000),
         max_holding_hours: 24 * 60,
-        liquidation_buffer_pct: dec!(0.001),
+        liquidation_buffer: Fraction::new(dec!(0.001)).expect("a share"),
         ..params()
     }
 }
@@ -56,6 +57,6 @@ async fn finished_positions_and_orders_are_let_go_after_their_keeping_time() {
 #[test]
 fn a_restart_does_not_reuse_the_ids_of_positions_it_did_not_restore() {
     let mut engine = crate::engine::Engine::new(params(), 1);
-    engine.reserve_position_ids(41);
-    assert_eq!(engine.next_position_id, 42);
+    engine.reserve_position_ids(PositionId::new(41));
+    assert_eq!(engine.next_position_id, PositionId::new(42));
 }

@@ -200,17 +200,17 @@ impl SimExchange {
             return Err(reject("invalid_price", "a limit order needs a price"));
         }
         let mark = marks.get(&req.symbol).copied().unwrap_or_default();
-        let pos = self.position(&req.symbol);
+        let held = self.position(&req.symbol).qty.value();
         let signed = req.side.sign() * req.qty.0;
-        if req.reduce_only && (pos.qty.is_zero() || pos.qty.signum() == signed.signum() || req.qty.0 > pos.qty.abs()) {
+        if req.reduce_only && (held.is_zero() || held.signum() == signed.signum() || req.qty.0 > held.abs()) {
             return Err(reject("reduce_only_rejected", "reduce-only order would not reduce the position"));
         }
         if !req.reduce_only && req.qty.0 * mark < f.min_notional.0 {
             return Err(reject("min_notional", format!("notional below the minimum {}", f.min_notional)));
         }
-        let grows = (pos.qty + signed).abs() > pos.qty.abs();
+        let grows = (held + signed).abs() > held.abs();
         if grows {
-            let extra = ((pos.qty + signed).abs() - pos.qty.abs()) * mark / Decimal::from(self.leverage(&req.symbol));
+            let extra = ((held + signed).abs() - held.abs()) * mark / Decimal::from(self.leverage(&req.symbol));
             if extra > self.available(marks) {
                 return Err(reject("insufficient_margin", "margin is insufficient"));
             }
@@ -258,8 +258,8 @@ impl SimExchange {
         let pos = self.positions.entry(symbol.clone()).or_default();
         let realized_before = pos.realized;
         // Fees are charged to the wallet separately, in `fill`.
-        pos.apply_fill(signed_qty, price, Decimal::ZERO);
-        self.wallet += pos.realized - realized_before;
+        pos.apply_fill(Qty(signed_qty), Price(price), Usd::ZERO);
+        self.wallet += (pos.realized - realized_before).value();
     }
 
     /// Fill resting limit orders that the mark has crossed, as maker at their limit.
@@ -313,14 +313,14 @@ impl SimExchange {
         t: TimestampMs,
     ) -> Option<FundingPayment> {
         let pos = self.positions.get(symbol).filter(|p| !p.qty.is_zero())?.clone();
-        let amount = rate.payment(Qty(pos.qty), Price(mark));
+        let amount = rate.payment(pos.qty, Price(mark));
         self.wallet += amount.0;
         let payment = FundingPayment {
             venue: self.venue,
             symbol: symbol.clone(),
             payment_id: format!("{}-{}-{}", self.venue, symbol, t),
             rate,
-            position_qty: Qty(pos.qty),
+            position_qty: pos.qty,
             mark_price: Price(mark),
             amount,
             time_ms: t,
@@ -330,14 +330,15 @@ impl SimExchange {
     }
 
     fn unrealized(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
-        self.positions.iter().map(|(s, p)| p.qty * (marks.get(s).copied().unwrap_or(p.entry) - p.entry)).sum()
+        self.positions.iter().map(|(s, p)| p.unrealized(mark_or_entry(marks, s, p))).sum::<Usd>().value()
     }
 
     fn margin_used(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
         self.positions
             .iter()
-            .map(|(s, p)| p.qty.abs() * marks.get(s).copied().unwrap_or(p.entry) / Decimal::from(self.leverage(s)))
-            .sum()
+            .map(|(s, p)| p.notional(mark_or_entry(marks, s, p)) / Decimal::from(self.leverage(s)))
+            .sum::<Usd>()
+            .value()
     }
 
     fn available(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
@@ -366,26 +367,31 @@ impl SimExchange {
                 let lev = self.leverage(s);
                 let inv = Decimal::ONE / Decimal::from(lev);
                 let mmr = self.maintenance_rate;
-                let liq = if p.qty > Decimal::ZERO {
+                let liq = if p.qty > Qty::ZERO {
                     p.entry * (Decimal::ONE - inv) / (Decimal::ONE - mmr)
                 } else {
                     p.entry * (Decimal::ONE + inv) / (Decimal::ONE + mmr)
                 };
-                let mark = marks.get(s).copied().unwrap_or(p.entry);
+                let mark = mark_or_entry(marks, s, p);
                 VenuePosition {
                     venue: self.venue,
                     symbol: s.clone(),
-                    qty: Qty(p.qty),
-                    entry_price: Price(p.entry),
-                    mark_price: Price(mark),
-                    liquidation_price: Some(Price(liq.round_dp(8))),
-                    margin: Usd(p.qty.abs() * p.entry * inv),
+                    qty: p.qty,
+                    entry_price: p.entry,
+                    mark_price: mark,
+                    liquidation_price: Some(liq.round_dp(8)),
+                    margin: p.notional(p.entry) * inv,
                     leverage: lev,
-                    unrealized_pnl: Usd(p.qty * (mark - p.entry)),
+                    unrealized_pnl: p.unrealized(mark),
                 }
             })
             .collect()
     }
+}
+
+/// The symbol's mark, or the entry price where there is none yet.
+fn mark_or_entry(marks: &BTreeMap<Symbol, Decimal>, symbol: &Symbol, p: &SimPosition) -> Price {
+    marks.get(symbol).copied().map_or(p.entry, Price)
 }
 
 #[cfg(test)]

@@ -53,12 +53,12 @@ fn each_bad_field_gets_its_own_message() {
 
 #[test]
 fn close_form() {
-    let ok = CloseForm { position_id: Some(3), percent: "50".into() }.parse().unwrap();
-    assert_eq!((ok.position_id, ok.percent), (3, dec!(50)));
+    let ok = CloseForm { position_id: Some(PositionId::new(3)), percent: "50".into() }.parse().unwrap();
+    assert_eq!((ok.position_id, ok.percent), (PositionId::new(3), dec!(50)));
     let e = CloseForm { position_id: None, percent: "150".into() }.parse().unwrap_err();
     assert_eq!(e["position_id"], "choose a position");
     assert_eq!(e["percent"], "must be above 0 and at most 100");
-    let e = CloseForm { position_id: Some(1), percent: "0".into() }.parse().unwrap_err();
+    let e = CloseForm { position_id: Some(PositionId::new(1)), percent: "0".into() }.parse().unwrap_err();
     assert_eq!(e["percent"], "must be above 0 and at most 100");
 }
 

@@ -100,8 +100,7 @@ fn reducing_realises_pnl_and_flipping_reenters_at_the_fill() {
     x.place(&order("b", Side::Sell, dec!(2), None, TimeInForce::Ioc), &market(), &book(), &marks(dec!(100)), None, 2)
         .unwrap();
     let pos = x.position(&btc());
-    assert_eq!(pos.qty, dec!(-1));
-    assert_eq!(pos.entry, dec!(99.8));
+    assert_eq!((pos.qty, pos.entry), (Qty(dec!(-1)), Price(dec!(99.8))));
     // Fees: 100.1 x 0.0005 + (99.9 + 99.8) x 0.0005 = 0.05005 + 0.09985 = 0.1499.
     assert_eq!(x.balance(&marks(dec!(99.8)), 2).wallet, Usd(dec!(1000) - dec!(0.2) - dec!(0.1499)));
 }
