@@ -10,7 +10,6 @@ pub mod doctor;
 pub mod engine;
 pub mod equity;
 pub mod error;
-pub mod fake;
 pub mod health;
 pub mod settings;
 pub mod startup;
