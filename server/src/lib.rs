@@ -11,7 +11,6 @@ pub mod doctor;
 pub mod engine;
 pub mod equity;
 pub mod error;
-pub mod fake;
 pub mod health;
 pub mod notify;
 pub mod settings;

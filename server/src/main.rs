@@ -1,10 +1,9 @@
 //! The `server` binary: runs the platform (default), diagnoses the configured venues, or
-//! serves a local fake of a venue for manual trials.
+//! manages users. The venue fakes for manual trials are a separate binary (crate `fakes`).
 
 use anyhow::Context;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use server::settings::Settings;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
 
@@ -33,13 +32,6 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
-    /// Serve a local fake of a venue's wire protocol (REST + WebSocket) until Ctrl-C.
-    Fake {
-        #[arg(value_enum)]
-        venue: FakeVenue,
-        #[arg(long, default_value = "127.0.0.1:0")]
-        addr: SocketAddr,
-    },
 }
 
 #[derive(Subcommand)]
@@ -66,12 +58,6 @@ fn parse_role(s: &str) -> Result<app::auth::Role, String> {
     s.parse()
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum FakeVenue {
-    Binance,
-    Lighter,
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -81,9 +67,6 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Run);
-    if let Command::Fake { venue, addr } = command {
-        return fake(venue, addr).await;
-    }
     let settings = Settings::load(cli.config.as_deref(), cli.secrets.as_deref()).context("loading settings")?;
     match command {
         Command::Run => run(settings).await,
@@ -96,7 +79,6 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action } => user(settings, action).await,
-        Command::Fake { .. } => unreachable!("handled above"),
     }
 }
 
@@ -126,18 +108,5 @@ async fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
             server::auth::cli::reset_password(&db, &username, password_stdin).await
         }
         UserAction::List => server::auth::cli::list(&db).await,
-    }
-}
-
-async fn fake(venue: FakeVenue, addr: SocketAddr) -> anyhow::Result<()> {
-    let serve = async {
-        match venue {
-            FakeVenue::Binance => server::fake::binance::serve(addr).await,
-            FakeVenue::Lighter => server::fake::lighter::serve(addr).await,
-        }
-    };
-    tokio::select! {
-        r = serve => r.context("fake venue"),
-        _ = tokio::signal::ctrl_c() => Ok(()),
     }
 }

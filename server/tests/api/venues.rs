@@ -4,11 +4,11 @@
 use crate::helpers::{settings, spawn_app};
 use app::api::FundingBoard;
 use app::{Symbol, Venue};
+use fakes::binance::{FakeConfig as BinanceFakeConfig, FakeHandle, spawn as spawn_binance};
+use fakes::lighter::{DEMO_ACCOUNT, DEMO_API_KEY_INDEX, DEMO_PRIVATE_KEY, FakeConfig, FakeLighter};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
 use server::doctor::{self, Verdict};
-use server::fake::binance::{FakeConfig as BinanceFakeConfig, FakeHandle, spawn as spawn_binance};
-use server::fake::lighter::{DEMO_ACCOUNT, DEMO_API_KEY_INDEX, DEMO_PRIVATE_KEY, FakeConfig, FakeLighter};
 use std::time::{Duration, Instant};
 
 pub struct Fakes {
@@ -227,7 +227,7 @@ async fn a_venue_down_at_start_up_joins_the_board_when_it_comes_up() {
     wait_board(&http, &base, "Lighter alone", |b| rate(b, "BTC", Venue::Lighter).is_some()).await;
     assert!(rate(&board(&http, &base).await, "BTC", Venue::Binance).is_none(), "Binance is down");
 
-    let (_binance, _) = server::fake::binance::FakeBinance::start_at(BinanceFakeConfig::default(), addr).unwrap();
+    let (_binance, _) = fakes::binance::FakeBinance::start_at(BinanceFakeConfig::default(), addr).unwrap();
     wait_board(&http, &base, "Binance after it comes up", |b| rate(b, "BTC", Venue::Binance).is_some()).await;
     app.running.stop().await;
 }

@@ -25,7 +25,7 @@ where
 
 #[tokio::test]
 async fn raw_mode_with_streams_in_the_path_sends_bare_events() {
-    let (fake, _) = server::fake::binance::spawn(fake_config()).unwrap();
+    let (fake, _) = fakes::binance::spawn(fake_config()).unwrap();
     let url = format!("{}/market/ws/btcusdt@markPrice@1s", fake.ws_url());
     let (mut ws, _) = connect_async(url.as_str()).await.unwrap();
     let v = next_json(&mut ws).await;
@@ -37,7 +37,7 @@ async fn raw_mode_with_streams_in_the_path_sends_bare_events() {
 
 #[tokio::test]
 async fn raw_mode_subscribe_list_and_route_separation() {
-    let (fake, _) = server::fake::binance::spawn(fake_config()).unwrap();
+    let (fake, _) = fakes::binance::spawn(fake_config()).unwrap();
     let (mut ws, _) = connect_async(format!("{}/public/ws", fake.ws_url()).as_str()).await.unwrap();
     let sub = r#"{"method":"SUBSCRIBE","params":["ethusdt@bookTicker","ethusdt@markPrice@1s"],"id":7}"#;
     ws.send(Message::Text(sub.into())).await.unwrap();
@@ -73,7 +73,7 @@ async fn raw_mode_subscribe_list_and_route_separation() {
 
 #[tokio::test]
 async fn private_route_refuses_an_unknown_listen_key() {
-    let (fake, _) = server::fake::binance::spawn(fake_config()).unwrap();
+    let (fake, _) = fakes::binance::spawn(fake_config()).unwrap();
     let r = connect_async(format!("{}/private/ws?listenKey=nope", fake.ws_url()).as_str()).await;
     assert!(r.is_err());
     fake.shutdown();

@@ -3,8 +3,8 @@
 
 use app::order::{OrderRequest, OrderType, Side, TimeInForce};
 use app::{ClientOrderId, Price, Qty, Symbol, VenueMode};
+use fakes::binance::{FakeConfig, FakeHandle, spawn};
 use rust_decimal::Decimal;
-use server::fake::binance::{FakeConfig, FakeHandle, spawn};
 use server::venue::VenueEvent;
 use server::venue::binance::clock::LocalTime;
 use server::venue::binance::{BinanceConfig, BinanceVenue, StreamSelection, Tuning};

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use app::order::{Side, TimeInForce, VenueOrderStatus};
 use app::{Price, Qty};
-use server::fake::binance::AfterAccept;
+use fakes::binance::AfterAccept;
 use server::venue::{VenueClient, VenueError};
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! explicit error — before anything is sent — and opens no user stream.
 
 use crate::helpers::*;
-use server::fake::binance::WsRoute;
+use fakes::binance::WsRoute;
 use server::venue::binance::{BinanceVenue, StreamSelection};
 use server::venue::{VenueClient, VenueError};
 use std::time::Duration;

@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use app::order::Side;
 use app::{FundingInterval, Price, Usd};
-use server::fake::binance::{OrderEvents, WsRoute};
+use fakes::binance::{OrderEvents, WsRoute};
 use server::venue::binance::StreamSelection;
 use server::venue::{VenueClient, VenueEvent};
 use std::time::Duration;

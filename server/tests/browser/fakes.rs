@@ -2,9 +2,9 @@
 //! Lighter by configuration alone, and the SPA shows their rates and follows their changes.
 
 use crate::harness::*;
+use fakes::binance::{FakeConfig as BinanceFakeConfig, spawn as spawn_binance};
+use fakes::lighter::{FakeConfig, FakeLighter};
 use rust_decimal_macros::dec;
-use server::fake::binance::{FakeConfig as BinanceFakeConfig, spawn as spawn_binance};
-use server::fake::lighter::{FakeConfig, FakeLighter};
 use std::time::Duration;
 
 const ROWS: &str = "return Array.from(document.querySelectorAll('table#funding-board tr[data-symbol]')).map(r => r.dataset.symbol).sort().join(',');";

@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use app::order::{Side, VenueOrderStatus};
+use lighter_signer::tx::{CreateOrder, TxAttributes, order_type, time_in_force};
 use server::venue::lighter::rest::RestClient;
-use server::venue::lighter::signer::tx::{CreateOrder, TxAttributes, order_type, time_in_force};
 use server::venue::lighter::{LighterVenue, client_order_index};
 use server::venue::{VenueClient, VenueEvent};
 

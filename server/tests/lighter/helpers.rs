@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use app::order::{OrderRequest, OrderType, Side, TimeInForce};
 use app::{ClientOrderId, Price, Qty, Symbol, VenueMode};
+use fakes::lighter::{FakeAccount, FakeClock, FakeConfig, FakeLighter};
+use lighter_signer::LighterSigner;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
-use server::fake::lighter::{FakeAccount, FakeConfig, FakeLighter};
 use server::venue::VenueEvent;
 use server::venue::lighter::clock::Clock;
-use server::venue::lighter::signer::LighterSigner;
 use server::venue::lighter::{ApiKey, Backoff, LighterConfig, LighterVenue};
 use tokio::sync::broadcast;
 
@@ -52,7 +52,7 @@ pub fn fake_config() -> FakeConfig {
     let chain = FakeConfig::default().chain_id;
     let keys = KEYS.iter().map(|k| (*k, signer(*k, chain).public_key())).collect();
     FakeConfig {
-        clock: Clock::manual(T0),
+        clock: FakeClock::manual(T0),
         taker_bump: Duration::from_millis(30),
         maker_bump: Duration::from_millis(20),
         cancel_bump: Duration::from_millis(10),
@@ -74,7 +74,8 @@ pub fn connector_config(fake: &FakeLighter, keys: &[u8]) -> LighterConfig {
     c.rest_url = fake.rest_url();
     c.ws_url = fake.ws_url();
     c.chain_id = fake.chain_id();
-    c.clock = fake.clock().clone();
+    // The connector reads the fake's manual time, so advancing the fake moves both.
+    c.clock = fake.clock().manual_time().map_or(Clock::Wall, Clock::Manual);
     c.account_index = Some(ACCOUNT);
     c.api_keys = keys.iter().map(|k| ApiKey { index: *k, private_key: SecretString::from(key_hex(*k)) }).collect();
     c.requests_per_minute = None;

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use app::order::Side;
+use lighter_signer::tx::{CreateOrder, TxAttributes, TxHeader, order_type, time_in_force, tx_hash};
+use lighter_signer::{MAINNET_CHAIN_ID, tx_info};
 use serde_json::Value;
 use server::venue::VenueClient;
-use server::venue::lighter::signer::tx::{CreateOrder, TxAttributes, TxHeader, order_type, time_in_force, tx_hash};
-use server::venue::lighter::signer::{MAINNET_CHAIN_ID, tx_info};
 
 use crate::helpers::*;
 
@@ -121,27 +121,27 @@ async fn auth_tokens_are_verified() {
     assert_eq!(get(s.create_auth_token(now + 3600).expect("token")).await.0, 200);
     assert_eq!(get(s.create_auth_token(now - 1).expect("token")).await.1["code"], 20013, "expired");
     assert_eq!(get(s.create_auth_token(now + 9 * 3600).expect("token")).await.1["code"], 20013, "more than 8 h ahead");
-    let other =
-        server::venue::lighter::signer::LighterSigner::new(&key_hex(3), ACCOUNT + 1, 3, fake.chain_id()).expect("key");
+    let other = lighter_signer::LighterSigner::new(&key_hex(3), ACCOUNT + 1, 3, fake.chain_id()).expect("key");
     assert_eq!(get(other.create_auth_token(now + 60).expect("token")).await.1["code"], 20013, "another account");
     let no_auth = http.get(&url).send().await.expect("answers");
     assert_eq!(no_auth.status().as_u16(), 400);
     tokio::time::sleep(Duration::from_millis(1)).await;
 }
 
-/// The official signer's own output (lighter-sdk 1.1.8 `.so`, `tests/data`) is accepted by the
-/// fake with the same tx hash, and refused with 21121 when it was signed for the other chain.
+/// The official signer's own output (lighter-sdk 1.1.8 `.so`, `lighter-signer/tests/data`) is
+/// accepted by the fake with the same tx hash, and refused with 21121 when it was signed for
+/// the other chain.
 #[tokio::test]
 async fn the_official_signers_transactions_are_accepted() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lighter_signer_vectors.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../lighter-signer/tests/data/lighter_signer_vectors.json");
     let v: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("vector file")).expect("JSON");
     let account = v["account_index"].as_i64().expect("account");
     let key = v["api_key_index"].as_u64().expect("key") as u8;
-    let pk =
-        server::venue::lighter::signer::parse_public_key(v["public_key"].as_str().expect("pk")).expect("pk decodes");
+    let pk = lighter_signer::parse_public_key(v["public_key"].as_str().expect("pk")).expect("pk decodes");
     let mut config = fake_config();
-    config.clock = server::venue::lighter::clock::Clock::manual(1_795_375_000_000);
-    config.accounts.push(server::fake::lighter::FakeAccount {
+    config.clock = fakes::lighter::FakeClock::manual(1_795_375_000_000);
+    config.accounts.push(fakes::lighter::FakeAccount {
         index: account,
         collateral: rust_decimal::Decimal::from(10_000),
         keys: vec![(key, pk)],

@@ -1,6 +1,7 @@
-//! The connector's and the fake's clock: the wall clock in production, a manual clock in
-//! tests so that token lifetimes, `ExpiredAt` and hourly funding can be exercised without
-//! waiting. Both sides of a test share one manual clock.
+//! The connector's clock: the wall clock in production, a manual clock in tests so that
+//! token lifetimes, `ExpiredAt` and hourly funding can be exercised without waiting. A test
+//! shares one manual time with the Lighter fake by building `Clock::Manual` over the fake
+//! clock's cell (`fakes::lighter::FakeClock::manual_time`).
 
 use app::TimestampMs;
 use std::sync::Arc;

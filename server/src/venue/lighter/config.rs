@@ -10,7 +10,7 @@ use app::VenueMode;
 use secrecy::SecretString;
 
 use super::clock::Clock;
-use super::signer::{MAINNET_CHAIN_ID, TESTNET_CHAIN_ID};
+use lighter_signer::{MAINNET_CHAIN_ID, TESTNET_CHAIN_ID};
 
 pub const MAINNET_REST: &str = "https://mainnet.zklighter.elliot.ai";
 pub const MAINNET_WS: &str = "wss://mainnet.zklighter.elliot.ai/stream";

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::parse::LighterMarket;
-use super::signer::tx::{
+use lighter_signer::tx::{
     CreateOrder, MAX_BASE_AMOUNT, MAX_CLIENT_ORDER_INDEX, TxAttributes, order_type, time_in_force,
 };
 

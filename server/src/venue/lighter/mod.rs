@@ -1,5 +1,5 @@
 //! Lighter (zkLighter): the connector. `LighterVenue` implements `VenueClient` over the REST
-//! API and the `/stream` WebSocket, with the native signer for transactions.
+//! API and the `/stream` WebSocket, signing transactions with the `lighter-signer` crate.
 //!
 //! Layers: `wire` (JSON as sent), `parse` (→ domain types), `rest`/`ws` (stateless I/O and the
 //! feed protocol); `trading` and `account` hold the order and account flows, `shared` the state
@@ -14,7 +14,6 @@ pub mod encode;
 pub mod parse;
 pub mod rest;
 pub mod shared;
-pub mod signer;
 pub mod state;
 pub mod trading;
 pub mod wire;

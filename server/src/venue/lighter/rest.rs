@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 
 use super::config::{Backoff, LighterConfig};
-use super::signer::nonce::NextNonceSource;
 use super::wire;
+use lighter_signer::nonce::NextNonceSource;
 
 /// Venue codes the connector reacts to (reference §2.5, §2.7; 217xx are order validation).
 pub mod codes {

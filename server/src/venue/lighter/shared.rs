@@ -13,11 +13,11 @@ use super::clock::Clock;
 use super::config::LighterConfig;
 use super::parse::{self, LighterMarket, ParseError};
 use super::rest::{RestClient, RestError, codes};
-use super::signer::LighterSigner;
-use super::signer::auth::AuthTokenCache;
-use super::signer::nonce::NonceManager;
 use super::state::{Directory, Live};
 use crate::venue::{VenueError, VenueEvent};
+use lighter_signer::LighterSigner;
+use lighter_signer::auth::AuthTokenCache;
+use lighter_signer::nonce::NonceManager;
 
 pub const READ_ONLY: &str = "no API key configured: Lighter runs read-only";
 

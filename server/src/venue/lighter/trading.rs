@@ -19,9 +19,9 @@ use super::encode;
 use super::parse::{self, LighterMarket};
 use super::rest::{RestError, codes};
 use super::shared::{Shared, Trading, connectivity, fatal, is_credential_error, rejected, unknown};
-use super::signer::tx::{CancelOrder, TxAttributes};
-use super::signer::{LighterSigner, SignedTx, SignerError};
 use crate::venue::VenueError;
+use lighter_signer::tx::{CancelOrder, TxAttributes};
+use lighter_signer::{LighterSigner, SignedTx, SignerError};
 
 /// 21104 answers tolerated (each followed by a nonce re-read) before giving up.
 const NONCE_RETRIES: usize = 3;

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use rust_decimal::Decimal;
 
 use super::model::{Account, Book, FakeMarket, FakeOrder, FakePosition, FundingRow, PositionFundingRow, TradeRow};
-use crate::venue::lighter::signer::tx::{order_type, time_in_force};
+use lighter_signer::tx::{order_type, time_in_force};
 
 /// Order indexes start above 2⁴⁸, which is how CancelOrder tells them from client indexes.
 pub const FIRST_ORDER_INDEX: i64 = (1 << 48) + 1_000;

@@ -19,7 +19,7 @@ use super::FakeInner;
 use super::codes::{self, ApiError};
 use super::json as render;
 use super::tx;
-use crate::venue::lighter::signer::auth::{AuthToken, verify_auth_token};
+use lighter_signer::auth::{AuthToken, verify_auth_token};
 
 type Params = Query<HashMap<String, String>>;
 type Fake = State<Arc<FakeInner>>;

@@ -1,7 +1,7 @@
 //! A local fake of Binance USDⓈ-M futures: an axum server on loopback speaking the real paths,
 //! JSON shapes, error codes, signatures, weights and WebSocket routes, with a scripted market
-//! and injectable faults driven through [`FakeHandle`]. Tests call [`spawn`]; the CLI calls
-//! [`serve`] for manual trials.
+//! and injectable faults driven through [`FakeHandle`]. Tests call [`spawn`]; the `fakes`
+//! binary calls [`serve`] for manual trials.
 
 mod account_routes;
 pub mod clock;

@@ -6,13 +6,11 @@
 
 use std::path::PathBuf;
 
+use lighter_signer::auth::{AuthToken, auth_message_hash, verify_auth_token};
+use lighter_signer::tx::{CancelOrder, CreateOrder, L2Tx, TxAttributes, TxError, TxHeader, UpdateLeverage, tx_hash};
+use lighter_signer::tx_info::{self, WireTx};
+use lighter_signer::{LighterSigner, SignedTx, VerifyError, parse_public_key, verify};
 use serde_json::Value;
-use server::venue::lighter::signer::auth::{AuthToken, auth_message_hash, verify_auth_token};
-use server::venue::lighter::signer::tx::{
-    CancelOrder, CreateOrder, L2Tx, TxAttributes, TxError, TxHeader, UpdateLeverage, tx_hash,
-};
-use server::venue::lighter::signer::tx_info::{self, WireTx};
-use server::venue::lighter::signer::{LighterSigner, SignedTx, VerifyError, parse_public_key, verify};
 
 struct Vectors {
     private_key: String,
@@ -288,7 +286,7 @@ fn signer_vectors_validation_rejects_out_of_range_fields() {
     let signer = signer_for(&vs, v);
     let sign = |tx: CreateOrder| signer.sign_create_order(&tx, 5, 1_795_375_557_549).map(|_| ());
     let rejects = |tx: CreateOrder, want: TxError| match sign(tx) {
-        Err(server::venue::lighter::signer::SignerError::Tx(e)) => assert_eq!(e, want),
+        Err(lighter_signer::SignerError::Tx(e)) => assert_eq!(e, want),
         other => panic!("expected {want:?}, got {other:?}"),
     };
     sign(gtt).unwrap();
@@ -312,7 +310,7 @@ fn signer_vectors_validation_rejects_out_of_range_fields() {
     rejects(CreateOrder { market_index: 2048, reduce_only: 1, ..market }, TxError::ReduceOnly(1));
 
     let header_err = |nonce, expired_at| match signer.sign_create_order(&gtt, nonce, expired_at) {
-        Err(server::venue::lighter::signer::SignerError::Tx(e)) => e,
+        Err(lighter_signer::SignerError::Tx(e)) => e,
         other => panic!("expected a header error, got {other:?}"),
     };
     assert_eq!(header_err(-1, 1), TxError::Nonce(-1));

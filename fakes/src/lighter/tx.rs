@@ -12,11 +12,9 @@ use std::time::Duration;
 use super::FakeInner;
 use super::codes::{self, ApiError};
 use super::exchange::{NewOrder, TxRecord};
-use crate::venue::lighter::signer::tx::{
-    CreateOrder, L2Tx, TX_TYPE_CANCEL_ORDER, TX_TYPE_CREATE_ORDER, TxHeader, tx_hash,
-};
-use crate::venue::lighter::signer::tx_info::{ParsedTx, parse_cancel_order, parse_create_order};
-use crate::venue::lighter::signer::{MAINNET_CHAIN_ID, TESTNET_CHAIN_ID, verify};
+use lighter_signer::tx::{CreateOrder, L2Tx, TX_TYPE_CANCEL_ORDER, TX_TYPE_CREATE_ORDER, TxHeader, tx_hash};
+use lighter_signer::tx_info::{ParsedTx, parse_cancel_order, parse_create_order};
+use lighter_signer::{MAINNET_CHAIN_ID, TESTNET_CHAIN_ID, verify};
 
 pub struct Accepted {
     pub tx_hash: String,

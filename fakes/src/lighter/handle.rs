@@ -11,12 +11,12 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use tokio::sync::{broadcast, watch};
 
+use super::clock::FakeClock;
 use super::config::{FakeAccount, FakeConfig};
 use super::exchange::Exchange;
 use super::model::Account;
 use super::pushes::Push;
 use super::{FakeInner, Faults};
-use crate::venue::lighter::clock::Clock;
 
 /// Cheap to clone; every clone controls the same fake.
 #[derive(Clone)]
@@ -120,7 +120,7 @@ impl FakeLighter {
         format!("ws://{}/stream", self.addr)
     }
 
-    pub fn clock(&self) -> &Clock {
+    pub fn clock(&self) -> &FakeClock {
         &self.inner.config.clock
     }
 

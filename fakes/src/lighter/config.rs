@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use rust_decimal::Decimal;
 
+use super::clock::FakeClock;
 use super::model::FakeMarket;
-use crate::venue::lighter::clock::Clock;
-use crate::venue::lighter::signer::TESTNET_CHAIN_ID;
+use lighter_signer::TESTNET_CHAIN_ID;
 
-/// The account `server fake lighter` funds for manual trials. Its key is a throwaway from the
+/// The account `fakes lighter` funds for manual trials. Its key is a throwaway from the
 /// public signer test vectors (never a real key), printed so a client can be configured.
 pub const DEMO_ACCOUNT: i64 = 100_042;
 pub const DEMO_API_KEY_INDEX: u8 = 2;
@@ -27,7 +27,7 @@ pub struct FakeAccount {
 #[derive(Debug, Clone)]
 pub struct FakeConfig {
     pub chain_id: u32,
-    pub clock: Clock,
+    pub clock: FakeClock,
     pub taker_bump: Duration,
     pub maker_bump: Duration,
     pub cancel_bump: Duration,
@@ -59,13 +59,9 @@ pub fn ladder(
 impl FakeConfig {
     /// The standard profile plus the funded demo account (100,000 USDC, key slot 2).
     pub fn with_demo_account(mut self) -> Self {
-        let signer = crate::venue::lighter::signer::LighterSigner::new(
-            DEMO_PRIVATE_KEY,
-            DEMO_ACCOUNT,
-            DEMO_API_KEY_INDEX,
-            self.chain_id,
-        )
-        .expect("the demo key is a valid private key");
+        let signer =
+            lighter_signer::LighterSigner::new(DEMO_PRIVATE_KEY, DEMO_ACCOUNT, DEMO_API_KEY_INDEX, self.chain_id)
+                .expect("the demo key is a valid private key");
         self.accounts.push(FakeAccount {
             index: DEMO_ACCOUNT,
             collateral: Decimal::from(100_000),
@@ -91,7 +87,7 @@ impl Default for FakeConfig {
         let (sb, sa) = ladder(sol.mark, Decimal::new(10, 3), Decimal::new(100, 0), 5);
         Self {
             chain_id: TESTNET_CHAIN_ID,
-            clock: Clock::Wall,
+            clock: FakeClock::Wall,
             taker_bump: Duration::from_millis(300),
             maker_bump: Duration::from_millis(200),
             cancel_bump: Duration::from_millis(150),

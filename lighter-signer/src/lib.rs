@@ -1,6 +1,8 @@
 //! Native signer for Lighter (zkLighter) L2 transactions: Schnorr over ECgFp5 with Poseidon2
 //! over Goldilocks (§2.4), built on `goldilocks-crypto`/`poseidon-hash`. Holds the API key,
 //! turns tx fields into the signed `tx_info` + `tx_hash`, and verifies signatures. No I/O.
+//! A crate of its own because two sides use it: the server's Lighter connector signs with it
+//! and the Lighter fake (crate `fakes`) verifies with it.
 //!
 //! Submodules: `tx` (fields, rules, hashing), `tx_info` (wire JSON), `schnorr` (sign and
 //! verify), `auth` (auth tokens), `nonce` (per-key nonce streams).

@@ -5,8 +5,10 @@
 //! (429/23000 storms, 5xx after accept, delayed or lost account updates, dropped sockets,
 //! order-book gaps, garbage frames).
 //!
-//! `FakeLighter::start(config)` for tests; `serve(addr)` runs the standard profile by hand.
+//! `FakeLighter::start(config)` for tests; `serve(addr)` runs the standard profile by hand
+//! (`cargo run -p fakes -- lighter`).
 
+mod clock;
 pub mod codes;
 mod config;
 pub mod exchange;
@@ -27,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{broadcast, watch};
 
+pub use clock::FakeClock;
 pub use config::{DEMO_ACCOUNT, DEMO_API_KEY_INDEX, DEMO_PRIVATE_KEY, FakeAccount, FakeConfig};
 pub use handle::FakeLighter;
 pub use model::FakeMarket;

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::venue::lighter::signer::tx::TxError;
+use lighter_signer::tx::TxError;
 
 pub const INVALID_PARAM: i64 = 20001; // [verify]
 pub const INVALID_AUTH: i64 = 20013; // [verify]

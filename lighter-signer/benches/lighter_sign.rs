@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use server::venue::lighter::signer::tx::{CreateOrder, TxAttributes, tx_hash};
-use server::venue::lighter::signer::{LighterSigner, verify};
+use lighter_signer::tx::{CreateOrder, TxAttributes, tx_hash};
+use lighter_signer::{LighterSigner, verify};
 
 // Test-only key pair from the official signer vectors.
 const KEY: &str = "0x2b9c384d9f7b86e700196c1786c2e7b94593474573ea46c35b4f86c31531f79ac4b42b654fdf1d6e";

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::exchange::Exchange;
 use super::model::{FakeMarket, FakeOrder, FakePosition, PositionFundingRow, TradeRow};
-use crate::venue::lighter::signer::tx::{order_type, time_in_force};
+use lighter_signer::tx::{order_type, time_in_force};
 
 pub fn detail(m: &FakeMarket) -> Value {
     json!({
