@@ -33,13 +33,7 @@ impl MarketFilters {
     }
 }
 
-/// Truncate `value` toward zero to a multiple of `step` (a zero step leaves it unchanged).
-pub fn round_down_to(value: Decimal, step: Decimal) -> Decimal {
-    if step.is_zero() {
-        return value;
-    }
-    (value / step).trunc() * step
-}
+pub use crate::money::round_down_to;
 
 /// The smallest step that is a multiple of both venues' steps, so that one quantity is valid on
 /// both legs (0.001 and 0.01 give 0.01; 0.002 and 0.003 give 0.006).

@@ -142,7 +142,7 @@ decimal_newtype!(
 impl Qty {
     /// Truncated toward zero to a multiple of `step` (a zero step leaves it unchanged).
     pub fn round_down_to(self, step: Qty) -> Qty {
-        Qty(crate::market::round_down_to(self.0, step.0))
+        Qty(round_down_to(self.0, step.0))
     }
 }
 
@@ -174,6 +174,14 @@ impl Div<Price> for Usd {
     fn div(self, rhs: Price) -> Qty {
         Qty(self.0 / rhs.0)
     }
+}
+
+/// Truncate `value` toward zero to a multiple of `step` (a zero step leaves it unchanged).
+pub fn round_down_to(value: Decimal, step: Decimal) -> Decimal {
+    if step.is_zero() {
+        return value;
+    }
+    (value / step).trunc() * step
 }
 
 #[cfg(test)]

@@ -148,7 +148,7 @@ fn resolve(path: &ModPath, known: &BTreeMap<ModPath, String>) -> Option<ModPath>
 }
 
 /// The crates checked, from the workspace root.
-const CRATES: [&str; 3] = ["app", "frontend", "server"];
+const CRATES: [&str; 5] = ["app", "fakes", "frontend", "lighter-signer", "server"];
 
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
@@ -160,7 +160,7 @@ fn no_module_imports_one_that_imports_it_back() {
 /// Every edge between siblings of `src`'s modules that lies on a cycle, with its references.
 fn circles(name: &str, src: &Path) -> Vec<String> {
     let known = modules(src);
-    assert!(known.len() > 10, "the walk found {name}'s modules: {}", known.len());
+    assert!(known.len() > 5, "the walk found {name}'s modules: {}", known.len());
     // (parent, from child, to child) -> the references that make the edge.
     let mut edges: BTreeMap<(ModPath, String, String), Vec<String>> = BTreeMap::new();
     for (module, code) in &known {

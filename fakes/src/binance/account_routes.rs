@@ -2,9 +2,10 @@
 //! commission, orders (new/query/cancel/open), userTrades, income, and the listenKey calls.
 
 use super::core::Fake;
+use super::core::count_order;
 use super::error::ApiError;
-use super::gate::{Params, count_order};
 use super::matching::{self, OrderArgs};
+use super::params::Params;
 use super::render;
 use super::state::{Exchange, FakeOrder, HOUR_MS, Side};
 use serde_json::{Value, json};

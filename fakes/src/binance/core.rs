@@ -287,3 +287,12 @@ impl Fake {
         self.ex().wallet
     }
 }
+
+/// Count an accepted order against the ORDERS windows.
+pub fn count_order(fake: &Fake, now: i64) {
+    let mut c = fake.counters();
+    c.orders_10s.roll(now, 10_000);
+    c.orders_1m.roll(now, 60_000);
+    c.orders_10s.used += 1;
+    c.orders_1m.used += 1;
+}

@@ -5,6 +5,7 @@
 
 use super::core::{AfterAccept, Fake};
 use super::error::ApiError;
+use super::params::Params;
 use super::routes::{self, Security};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,38 +13,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 const MINUTE_MS: i64 = 60_000;
-
-/// Request parameters: query string and form body, the query winning on a clash.
-#[derive(Debug, Default)]
-pub struct Params(HashMap<String, String>);
-
-impl Params {
-    pub fn parse(query: &str, body: &[u8]) -> Self {
-        let mut map: HashMap<String, String> = url::form_urlencoded::parse(body).into_owned().collect();
-        map.extend(url::form_urlencoded::parse(query.as_bytes()).into_owned());
-        Self(map)
-    }
-
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str).filter(|v| !v.is_empty())
-    }
-
-    pub fn required(&self, key: &str) -> Result<&str, ApiError> {
-        self.get(key).ok_or_else(|| ApiError::mandatory(key))
-    }
-
-    pub fn decimal(&self, key: &str) -> Result<Option<rust_decimal::Decimal>, ApiError> {
-        self.get(key).map(|v| v.parse().map_err(|_| ApiError::illegal(key))).transpose()
-    }
-
-    pub fn int(&self, key: &str) -> Result<Option<i64>, ApiError> {
-        self.get(key).map(|v| v.parse().map_err(|_| ApiError::illegal(key))).transpose()
-    }
-}
 
 pub async fn rest_entry(
     State(fake): State<Arc<Fake>>,
@@ -242,13 +214,4 @@ fn authenticate(
         return Err(ApiError::new(-1021, "Timestamp for this request is outside of the recvWindow."));
     }
     Ok(())
-}
-
-/// Count an accepted order against the ORDERS windows.
-pub fn count_order(fake: &Fake, now: i64) {
-    let mut c = fake.counters();
-    c.orders_10s.roll(now, 10_000);
-    c.orders_1m.roll(now, MINUTE_MS);
-    c.orders_10s.used += 1;
-    c.orders_1m.used += 1;
 }

@@ -3,7 +3,7 @@
 
 use super::core::Fake;
 use super::error::ApiError;
-use super::gate::Params;
+use super::params::Params;
 use super::render;
 use serde_json::{Value, json};
 

@@ -13,6 +13,7 @@ mod gate;
 mod handle;
 mod market_routes;
 mod matching;
+mod params;
 mod render;
 mod routes;
 pub mod state;

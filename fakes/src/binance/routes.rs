@@ -3,7 +3,7 @@
 
 use super::core::Fake;
 use super::error::ApiError;
-use super::gate::Params;
+use super::params::Params;
 use super::{account_routes as acct, market_routes as mkt};
 use axum::http::Method;
 use serde_json::Value;

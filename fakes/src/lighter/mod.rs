@@ -8,6 +8,7 @@
 //! `FakeLighter::start(config)` for tests; `serve(addr)` runs the standard profile by hand
 //! (`cargo run -p fakes -- lighter`).
 
+mod auth;
 mod clock;
 pub mod codes;
 mod config;

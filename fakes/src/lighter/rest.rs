@@ -16,10 +16,10 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::FakeInner;
+use super::auth::authorize;
 use super::codes::{self, ApiError};
 use super::json as render;
 use super::tx;
-use lighter_signer::auth::{AuthToken, verify_auth_token};
 
 type Params = Query<HashMap<String, String>>;
 type Fake = State<Arc<FakeInner>>;
@@ -79,25 +79,6 @@ fn opt<T: FromStr>(q: &HashMap<String, String>, name: &str) -> Result<Option<T>,
     q.get(name)
         .map(|v| v.parse().map_err(|_| ApiError::new(codes::INVALID_PARAM, format!("invalid {name}"))))
         .transpose()
-}
-
-/// Verifies the token's signature against the key it names, its time window, and that it
-/// belongs to `account`.
-pub(super) fn authorize(fake: &FakeInner, token: Option<&str>, account: i64) -> Result<(), ApiError> {
-    let bad = |m: String| ApiError::new(codes::INVALID_AUTH, m);
-    let token = token.ok_or_else(|| bad("auth token required".into()))?;
-    let parsed = AuthToken::parse(token).map_err(|e| bad(e.to_string()))?;
-    let pk = fake
-        .lock()
-        .accounts
-        .get(&parsed.account_index)
-        .and_then(|a| a.keys.get(&parsed.api_key_index).copied())
-        .ok_or_else(|| bad("auth token for an unknown api key".into()))?;
-    verify_auth_token(token, &pk, fake.config.clock.now_s()).map_err(|e| bad(e.to_string()))?;
-    if parsed.account_index != account {
-        return Err(bad("auth token is for another account".into()));
-    }
-    Ok(())
 }
 
 fn token<'a>(headers: &'a HeaderMap, q: &'a HashMap<String, String>) -> Option<&'a str> {

@@ -55,13 +55,13 @@ fn subscribe(fake: &FakeInner, channel: &str, auth: Option<&str>) -> Result<(Str
         [kind @ ("account_all" | "account_all_orders" | "account_all_positions" | "account_all_trades"), a] => {
             let a = num(a).ok_or_else(invalid)?;
             if *kind != "account_all" {
-                super::rest::authorize(fake, auth, a).map_err(|e| error_frame(codes::INVALID_AUTH, &e.message))?;
+                super::auth::authorize(fake, auth, a).map_err(|e| error_frame(codes::INVALID_AUTH, &e.message))?;
             }
             Ok((fake.lock().account_snapshot(kind, &colon, a, None), None))
         }
         ["account_orders", m, a] => {
             let (m, a) = (num(m).and_then(|m| i16::try_from(m).ok()).ok_or_else(invalid)?, num(a).ok_or_else(invalid)?);
-            super::rest::authorize(fake, auth, a).map_err(|e| error_frame(codes::INVALID_AUTH, &e.message))?;
+            super::auth::authorize(fake, auth, a).map_err(|e| error_frame(codes::INVALID_AUTH, &e.message))?;
             Ok((fake.lock().account_snapshot("account_orders", &colon, a, Some(m)), None))
         }
         _ => Err(invalid()),
