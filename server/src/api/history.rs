@@ -6,14 +6,14 @@
 
 use super::AppState;
 use crate::db;
-use crate::db::history::{Cursor, Filter, Rows};
+use crate::db::page::{Cursor, Filter, Rows};
 use crate::error::ApiError;
 use app::history::{
     Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, OpenPnl, Page, PnlQuery, PnlSeries,
     pnl_series,
 };
-use app::trading::{OrderStatus, PositionStatus};
-use app::{TimestampMs, Usd};
+use app::trading::{OrderStatus, PositionStatus, PositionView};
+use app::{Symbol, TimestampMs, Usd};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -174,14 +174,23 @@ async fn pnl(
     }
     let fills = db::fills::between(&s.db, symbol, from, to).await?;
     let payments = db::payments::between(&s.db, symbol, from, to).await?;
-    let open = s.engine.read(|v| {
-        let mut open = OpenPnl::default();
-        for p in v.positions.values().filter(|p| p.status.is_active() && symbol.is_none_or(|s| *s == p.symbol)) {
-            open.positions += 1;
-            open.unrealized = open.unrealized + Usd(p.pnl.price_unrealized);
-            open.funding_estimate = open.funding_estimate + Usd(p.pnl.funding_estimate);
-        }
-        open
-    });
+    let mut open = OpenPnl::default();
+    for p in active_positions(&s, symbol) {
+        open.positions += 1;
+        open.unrealized = open.unrealized + Usd(p.pnl.price_unrealized);
+        open.funding_estimate = open.funding_estimate + Usd(p.pnl.funding_estimate);
+    }
     Ok(Json(pnl_series(&fills, &payments, from, to, open)))
+}
+
+/// The positions not yet finished (of `symbol`, if given), as the engine holds them now: their
+/// unrealised P&L moves with every mark, so the stored copy would be behind.
+pub(super) fn active_positions(s: &AppState, symbol: Option<&Symbol>) -> Vec<PositionView> {
+    s.engine.read(|v| {
+        v.positions
+            .values()
+            .filter(|p| p.status.is_active() && symbol.is_none_or(|s| *s == p.symbol))
+            .cloned()
+            .collect()
+    })
 }

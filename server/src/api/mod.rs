@@ -8,6 +8,7 @@ mod config;
 mod equity;
 mod funding;
 mod history;
+mod legacy;
 mod quotes;
 mod streams;
 mod symbols;
@@ -61,6 +62,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(symbols::router())
         .merge(equity::router())
         .merge(history::router())
+        .merge(legacy::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())

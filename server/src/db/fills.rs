@@ -1,7 +1,8 @@
 //! Fills as the engine booked them to legs: stored once per (client order id, cumulative
 //! filled quantity), listed for History, summed for the P&L series.
 
-use super::history::{Columns, Filter, Rows, decimal, page, parse_text};
+use super::columns::{decimal, parse_text, text};
+use super::page::{self, Columns, Filter, Rows};
 use app::history::FillRecord;
 use app::sizing::legs_of;
 use app::trading::{PositionId, PositionView};
@@ -40,10 +41,6 @@ pub mod entity {
 }
 
 use entity::{Column, Entity as Fills};
-
-fn text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
 
 /// Store a fill; one already stored (same order, same cumulative quantity) is left as is.
 pub async fn insert(db: &impl ConnectionTrait, f: &FillRecord) -> Result<(), DbErr> {
@@ -98,7 +95,7 @@ fn columns() -> Columns<Column> {
 
 /// One page of fills, newest first; the cursor key is the row id.
 pub async fn list(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<FillRecord>, DbErr> {
-    page(db, Fills::find(), columns(), f).await?.map(record)
+    page::page(db, Fills::find(), columns(), f).await?.map(record)
 }
 
 /// Every fill in `[from, to]` (of `symbol`, if given), oldest first.
@@ -108,20 +105,12 @@ pub async fn between(
     from_ms: TimestampMs,
     to_ms: TimestampMs,
 ) -> Result<Vec<FillRecord>, DbErr> {
-    let mut q = Fills::find().filter(Column::TimeMs.between(from_ms, to_ms));
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
-    }
-    q.order_by_asc(Column::TimeMs).order_by_asc(Column::Id).all(db).await?.iter().map(record).collect()
+    page::between::<Fills>(db, &columns(), symbol, from_ms, to_ms).await?.iter().map(record).collect()
 }
 
 /// The time of the first fill (of `symbol`, if given).
 pub async fn first_time(db: &impl ConnectionTrait, symbol: Option<&Symbol>) -> Result<Option<TimestampMs>, DbErr> {
-    let mut q = Fills::find();
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
-    }
-    Ok(q.order_by_asc(Column::TimeMs).one(db).await?.map(|m| m.time_ms))
+    page::first_time::<Fills>(db, &columns(), symbol).await
 }
 
 /// For each position, the largest quantity its long leg held, replaying its fills in the

@@ -3,11 +3,13 @@
 //! collector writes in batches on a timer.
 
 pub mod audit;
+pub mod columns;
 pub mod entities;
 pub mod equity;
 pub mod fills;
 pub mod funding;
 pub mod history;
+pub mod page;
 pub mod payments;
 pub mod prices;
 pub mod reconciliations;

@@ -1,11 +1,12 @@
 //! Funding payments as the engine booked them to positions: stored once per (venue, payment
 //! id), listed for History, summed for the P&L series.
 
-use super::history::{Columns, Filter, Rows, decimal, page, parse_text};
+use super::columns::{decimal, parse_text};
+use super::page::{self, Columns, Filter, Rows};
 use app::history::FundingRecord;
 use app::{FundingInterval, FundingRate, Price, Qty, Symbol, TimestampMs, Usd};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 pub mod entity {
     use sea_orm::entity::prelude::*;
@@ -71,17 +72,20 @@ fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
     })
 }
 
-/// One page of payments, newest first; the cursor key is the row id.
-pub async fn list(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<FundingRecord>, DbErr> {
-    let cols = Columns {
+fn columns() -> Columns<Column> {
+    Columns {
         time: Column::TimeMs,
         key: Column::Id,
         symbol: Column::Symbol,
         venue: Some(Column::Venue),
         position_id: Some(Column::PositionId),
         status: None,
-    };
-    page(db, Payments::find(), cols, f).await?.map(record)
+    }
+}
+
+/// One page of payments, newest first; the cursor key is the row id.
+pub async fn list(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<FundingRecord>, DbErr> {
+    page::page(db, Payments::find(), columns(), f).await?.map(record)
 }
 
 /// Every payment in `[from, to]` (of `symbol`, if given), oldest first.
@@ -91,18 +95,10 @@ pub async fn between(
     from_ms: TimestampMs,
     to_ms: TimestampMs,
 ) -> Result<Vec<FundingRecord>, DbErr> {
-    let mut q = Payments::find().filter(Column::TimeMs.between(from_ms, to_ms));
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
-    }
-    q.order_by_asc(Column::TimeMs).order_by_asc(Column::Id).all(db).await?.iter().map(record).collect()
+    page::between::<Payments>(db, &columns(), symbol, from_ms, to_ms).await?.iter().map(record).collect()
 }
 
 /// The time of the first payment (of `symbol`, if given).
 pub async fn first_time(db: &impl ConnectionTrait, symbol: Option<&Symbol>) -> Result<Option<TimestampMs>, DbErr> {
-    let mut q = Payments::find();
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
-    }
-    Ok(q.order_by_asc(Column::TimeMs).one(db).await?.map(|m| m.time_ms))
+    page::first_time::<Payments>(db, &columns(), symbol).await
 }

@@ -55,7 +55,7 @@ async fn round_trip(url: &str) {
 /// that neither skip nor repeat among equal times. Keys carry the process id (reused database).
 async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     use app::history::{FillRecord, FundingRecord};
-    use server::db::history::{Cursor, Filter};
+    use server::db::page::{Cursor, Filter};
     let pid = std::process::id();
     let sym = Symbol::new(&format!("H{}", pid % 100_000)).unwrap();
     let fill = |n: u32| FillRecord {
