@@ -7,6 +7,7 @@ mod balances;
 mod config;
 mod equity;
 mod funding;
+pub mod headers;
 mod history;
 mod legacy;
 mod quotes;
@@ -82,5 +83,6 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
     // Every request, API, stream or file, passes the authentication gate (which lets the SPA's
     // files and the login through).
     let gate = axum::middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate);
-    router.layer(gate).layer(TraceLayer::new_for_http()).with_state(state)
+    // Outside the gate, so that refusals carry the headers too.
+    headers::add(router.layer(gate).layer(TraceLayer::new_for_http()).with_state(state))
 }
