@@ -6,7 +6,9 @@
 
 use super::AppState;
 use crate::db;
-use crate::db::page::{Cursor, Filter, Rows};
+use crate::db::fills::Fills;
+use crate::db::page::{self, Cursor, Filter, Rows};
+use crate::db::payments::Payments;
 use crate::error::ApiError;
 use app::history::{
     Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, OpenPnl, Page, PnlQuery, PnlSeries,
@@ -46,12 +48,12 @@ async fn orders(State(s): State<AppState>, q: Params) -> Result<Response, ApiErr
 
 async fn fills(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Fills)?;
-    Ok(respond(HistoryList::Fills, db::fills::list(&s.db, &f).await?, format, f.limit))
+    Ok(respond(HistoryList::Fills, page::list::<Fills>(&s.db, &f).await?, format, f.limit))
 }
 
 async fn funding(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Funding)?;
-    Ok(respond(HistoryList::Funding, db::payments::list(&s.db, &f).await?, format, f.limit))
+    Ok(respond(HistoryList::Funding, page::list::<Payments>(&s.db, &f).await?, format, f.limit))
 }
 
 fn time(field: &str, t: Option<TimestampMs>) -> Result<(), ApiError> {
@@ -165,15 +167,16 @@ async fn pnl(
     let from = match q.from {
         Some(f) => f,
         None => {
-            let first = [db::fills::first_time(&s.db, symbol).await?, db::payments::first_time(&s.db, symbol).await?];
+            let first =
+                [page::first_time::<Fills>(&s.db, symbol).await?, page::first_time::<Payments>(&s.db, symbol).await?];
             first.into_iter().flatten().min().unwrap_or(to).min(to)
         }
     };
     if from > to {
         return Err(ApiError::field("from", "`from` must not be after `to` (by default now)"));
     }
-    let fills = db::fills::between(&s.db, symbol, from, to).await?;
-    let payments = db::payments::between(&s.db, symbol, from, to).await?;
+    let fills = page::between::<Fills>(&s.db, symbol, from, to).await?;
+    let payments = page::between::<Payments>(&s.db, symbol, from, to).await?;
     let mut open = OpenPnl::default();
     for p in active_positions(&s, symbol) {
         open.positions += 1;

@@ -130,28 +130,53 @@ where
     Ok(Rows { rows, next, total })
 }
 
-/// Every row with its time in `[from, to]` (of `symbol`, if given), oldest first.
-pub async fn between<E: EntityTrait>(
+/// A table of records booked to positions and read back by time, keyed by row id: fills and
+/// funding payments. Each says which columns play which part and how a row reads; listing,
+/// windows and first times are the functions below, the same for both.
+pub trait Ledger: EntityTrait {
+    type Record;
+    fn columns() -> Columns<Self::Column>;
+    fn record(m: &Self::Model) -> Result<Self::Record, DbErr>;
+}
+
+impl<C> Columns<C> {
+    /// A ledger's columns: filtered by symbol, venue and position; no status.
+    pub fn ledger(time: C, key: C, symbol: C, venue: C, position_id: C) -> Self {
+        Columns { time, key, symbol, venue: Some(venue), position_id: Some(position_id), status: None }
+    }
+}
+
+/// One page of a ledger, newest first; the cursor key is the row id.
+pub async fn list<T>(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<T::Record>, DbErr>
+where
+    T: Ledger,
+    T::Model: FromQueryResult + ModelTrait<Entity = T> + Sync,
+{
+    page(db, T::find(), T::columns(), f).await?.map(T::record)
+}
+
+/// Every record with its time in `[from, to]` (of `symbol`, if given), oldest first.
+pub async fn between<T: Ledger>(
     db: &impl ConnectionTrait,
-    cols: &Columns<E::Column>,
     symbol: Option<&Symbol>,
     from_ms: TimestampMs,
     to_ms: TimestampMs,
-) -> Result<Vec<E::Model>, DbErr> {
-    let mut q = E::find().filter(cols.time.between(from_ms, to_ms));
+) -> Result<Vec<T::Record>, DbErr> {
+    let cols = T::columns();
+    let mut q = T::find().filter(cols.time.between(from_ms, to_ms));
     if let Some(s) = symbol {
         q = q.filter(cols.symbol.eq(s.as_str()));
     }
-    q.order_by_asc(cols.time).order_by_asc(cols.key).all(db).await
+    q.order_by_asc(cols.time).order_by_asc(cols.key).all(db).await?.iter().map(T::record).collect()
 }
 
-/// The earliest time in the table (of `symbol`, if given).
-pub async fn first_time<E: EntityTrait>(
+/// The time of the first record (of `symbol`, if given).
+pub async fn first_time<T: Ledger>(
     db: &impl ConnectionTrait,
-    cols: &Columns<E::Column>,
     symbol: Option<&Symbol>,
 ) -> Result<Option<TimestampMs>, DbErr> {
-    let mut q = E::find().select_only().column(cols.time);
+    let cols = T::columns();
+    let mut q = T::find().select_only().column(cols.time);
     if let Some(s) = symbol {
         q = q.filter(cols.symbol.eq(s.as_str()));
     }

@@ -2,9 +2,9 @@
 //! id), listed for History, summed for the P&L series.
 
 use super::columns::{decimal, parse_text};
-use super::page::{self, Columns, Filter, Rows};
+use super::page::{Columns, Ledger};
 use app::history::FundingRecord;
-use app::{FundingInterval, FundingRate, Price, Qty, Symbol, TimestampMs, Usd};
+use app::{FundingInterval, FundingRate, Price, Qty, Symbol, Usd};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
@@ -34,7 +34,8 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{Column, Entity as Payments};
+use entity::Column;
+pub use entity::Entity as Payments;
 
 /// Store a payment; one already stored (same venue and payment id) is left as is.
 pub async fn insert(db: &impl ConnectionTrait, p: &FundingRecord) -> Result<(), DbErr> {
@@ -56,49 +57,26 @@ pub async fn insert(db: &impl ConnectionTrait, p: &FundingRecord) -> Result<(), 
     Ok(())
 }
 
-fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
-    let interval = FundingInterval::from_hours(u32::try_from(m.interval_hours).unwrap_or(0))
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
-    Ok(FundingRecord {
-        venue: parse_text(&m.venue)?,
-        payment_id: m.payment_id.clone(),
-        position_id: m.position_id,
-        symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
-        rate: FundingRate::new(decimal(&m.rate)?, interval),
-        position_qty: Qty(decimal(&m.position_qty)?),
-        mark_price: Price(decimal(&m.mark_price)?),
-        amount: Usd(decimal(&m.amount)?),
-        time_ms: m.time_ms,
-    })
-}
+impl Ledger for Payments {
+    type Record = FundingRecord;
 
-fn columns() -> Columns<Column> {
-    Columns {
-        time: Column::TimeMs,
-        key: Column::Id,
-        symbol: Column::Symbol,
-        venue: Some(Column::Venue),
-        position_id: Some(Column::PositionId),
-        status: None,
+    fn columns() -> Columns<Column> {
+        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Venue, Column::PositionId)
     }
-}
 
-/// One page of payments, newest first; the cursor key is the row id.
-pub async fn list(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<FundingRecord>, DbErr> {
-    page::page(db, Payments::find(), columns(), f).await?.map(record)
-}
-
-/// Every payment in `[from, to]` (of `symbol`, if given), oldest first.
-pub async fn between(
-    db: &impl ConnectionTrait,
-    symbol: Option<&Symbol>,
-    from_ms: TimestampMs,
-    to_ms: TimestampMs,
-) -> Result<Vec<FundingRecord>, DbErr> {
-    page::between::<Payments>(db, &columns(), symbol, from_ms, to_ms).await?.iter().map(record).collect()
-}
-
-/// The time of the first payment (of `symbol`, if given).
-pub async fn first_time(db: &impl ConnectionTrait, symbol: Option<&Symbol>) -> Result<Option<TimestampMs>, DbErr> {
-    page::first_time::<Payments>(db, &columns(), symbol).await
+    fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
+        let interval = FundingInterval::from_hours(u32::try_from(m.interval_hours).unwrap_or(0))
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        Ok(FundingRecord {
+            venue: parse_text(&m.venue)?,
+            payment_id: m.payment_id.clone(),
+            position_id: m.position_id,
+            symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
+            rate: FundingRate::new(decimal(&m.rate)?, interval),
+            position_qty: Qty(decimal(&m.position_qty)?),
+            mark_price: Price(decimal(&m.mark_price)?),
+            amount: Usd(decimal(&m.amount)?),
+            time_ms: m.time_ms,
+        })
+    }
 }
