@@ -273,7 +273,12 @@ mod tests {
     fn index_references_versioned_assets() {
         let html = index_html("abc");
         assert!(html.contains(r#"href="/style.css?v=abc""#));
-        assert!(html.contains(r#"import init from "/pkg/frontend.js?v=abc""#));
+        assert!(html.contains(r#"<script type="module" src="/boot.js?v=abc"></script>"#));
         assert!(html.contains("<noscript>"));
+        // The Content-Security-Policy allows no inline script.
+        assert_eq!(html.matches("<script").count(), 1);
+        let boot = boot_js("abc");
+        assert!(boot.contains(r#"import init from "/pkg/frontend.js?v=abc""#));
+        assert!(boot.contains(r#"module_or_path: "/pkg/frontend_bg.wasm?v=abc""#));
     }
 }
