@@ -111,6 +111,9 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     db::payments::insert(conn, &payment).await.unwrap();
     let stored = page::between::<Payments>(conn, Some(&sym), 0, 10_000).await.unwrap();
     assert_eq!(stored, [payment], "{url}");
+    let first =
+        (page::first_time::<Fills>(conn, Some(&sym)).await, page::first_time::<Payments>(conn, Some(&sym)).await);
+    assert_eq!((first.0.unwrap(), first.1.unwrap()), (Some(5_000), Some(5_000)), "{url}");
 }
 
 /// Symbol rules: newest version wins, a version is stored once. Equity: one row per venue and
