@@ -19,6 +19,7 @@ pub mod pnl;
 pub mod reconcile;
 pub mod sizing;
 pub mod symbols;
+pub mod text;
 pub mod trading;
 pub mod ws;
 

@@ -153,20 +153,12 @@ async fn dom_latency(c: &fantoccini::Client, running: &server::startup::Running,
 fn main() {
     wasm_size();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    rt.block_on(async {
-        let driver = start_driver().await;
-        let profile = tempfile::tempdir().expect("profile");
-        let server = TestServer::new();
-        // Quiet simulators (one publication an hour): only the benchmark's events change the cell.
-        let quiet = [("ARB__SIM__TICK_MS".to_string(), "3600000".to_string())];
-        let running = server.start_with(&quiet).await;
-        let c = browser(&driver, &profile).await;
-        let url = server.url();
-        render_times(&c, &url, "login page (anonymous)", "#login-form").await;
-        login(&c, &url, VIEWER).await;
-        render_times(&c, &url, "dashboard with the funding board (signed in)", "table#funding-board tbody tr").await;
-        dom_latency(&c, &running, &url).await;
-        let _ = c.close().await;
-        running.stop().await;
-    });
+    // Quiet simulators (one publication an hour): only the benchmark's events change the cell.
+    rt.block_on(session(&[("ARB__SIM__TICK_MS", "3600000")], async |s| {
+        let (c, url) = (&s.client, s.url());
+        render_times(c, &url, "login page (anonymous)", "#login-form").await;
+        login(c, &url, VIEWER).await;
+        render_times(c, &url, "dashboard with the funding board (signed in)", "table#funding-board tbody tr").await;
+        dom_latency(c, s.running(), &url).await;
+    }));
 }

@@ -2,7 +2,7 @@
 //! database, the venues and the clock. It sits below `api`, `auth` and `audit`, which all read
 //! it, and imports none of them back.
 
-use crate::auth::AuthState;
+use crate::auth::{AuthState, Gate};
 use crate::clock::Clock;
 use crate::collector::CollectorHandle;
 use crate::engine::EngineHandle;
@@ -10,6 +10,7 @@ use crate::health::HealthHandle;
 use crate::notify::Notifier;
 use crate::venue::DynVenue;
 use app::TimestampMs;
+use axum::extract::FromRef;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -33,4 +34,17 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Session settings, the login throttle and the credential-change signal.
     pub auth: Arc<AuthState>,
+}
+
+impl FromRef<AppState> for Gate {
+    fn from_ref(s: &AppState) -> Gate {
+        Gate { db: s.db.clone(), clock: s.clock.clone(), auth: s.auth.clone() }
+    }
+}
+
+impl AppState {
+    /// The authentication gate's share of the state.
+    pub fn gate(&self) -> Gate {
+        Gate::from_ref(self)
+    }
 }

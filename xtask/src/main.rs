@@ -18,7 +18,7 @@ commands:
   run [-- ARGS]      build the SPA and the server (release) and run the product
                      on its embedded default: http://127.0.0.1:8080/
   test               the whole test suite, as CI runs it (installs what is missing)
-  dist [--release]   build the SPA to wasm and write dist/ (index.html, pkg/, style.css)
+  dist [--release]   build the SPA to wasm and write dist/ (index.html, boot.js, pkg/, style.css)
   help               show this message
 ";
 

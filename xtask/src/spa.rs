@@ -158,6 +158,7 @@ fn write_dist(root: &Path, staging: &Path, dist: &Path) -> Result<()> {
     let css = fs::read(dist.join("style.css"))?;
     let version = format!("{:016x}", fnv1a(&[&wasm, &js, &css]));
     fs::write(dist.join("index.html"), index_html(&version)).context("writing index.html")?;
+    fs::write(dist.join("boot.js"), boot_js(&version)).context("writing boot.js")?;
     Ok(())
 }
 
@@ -176,7 +177,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// The page shell. The `?v=` query makes every build's JS, wasm and CSS new URLs, so a browser
-/// never pairs a cached glue file with a newer wasm (their imports must match exactly).
+/// never pairs a cached glue file with a newer wasm (their imports must match exactly). The
+/// page has no inline script: the server's Content-Security-Policy allows scripts from files
+/// only, so the loader is `boot.js` ([`boot_js`]).
 fn index_html(version: &str) -> String {
     format!(
         r##"<!doctype html>
@@ -190,23 +193,29 @@ fn index_html(version: &str) -> String {
   <link rel="stylesheet" href="/style.css?v={version}">
   <link rel="modulepreload" href="/pkg/{CRATE}.js?v={version}">
   <link rel="preload" href="/pkg/{CRATE}_bg.wasm?v={version}" as="fetch" type="application/wasm" crossorigin>
+  <script type="module" src="/boot.js?v={version}"></script>
 </head>
 <body>
   <noscript>
     <p class="noscript">This dashboard is a WebAssembly app: enable JavaScript to use it.</p>
   </noscript>
-  <script type="module">
-    import init from "/pkg/{CRATE}.js?v={version}";
-    init({{ module_or_path: "/pkg/{CRATE}_bg.wasm?v={version}" }}).catch((err) => {{
-      console.error(err);
-      const p = document.createElement("p");
-      p.className = "boot-error";
-      p.textContent = "The app failed to start: " + err;
-      document.body.append(p);
-    }});
-  </script>
 </body>
 </html>
+"##
+    )
+}
+
+/// Starts the wasm app, or says on the page why it could not.
+fn boot_js(version: &str) -> String {
+    format!(
+        r##"import init from "/pkg/{CRATE}.js?v={version}";
+init({{ module_or_path: "/pkg/{CRATE}_bg.wasm?v={version}" }}).catch((err) => {{
+  console.error(err);
+  const p = document.createElement("p");
+  p.className = "boot-error";
+  p.textContent = "The app failed to start: " + err;
+  document.body.append(p);
+}});
 "##
     )
 }
@@ -264,7 +273,12 @@ mod tests {
     fn index_references_versioned_assets() {
         let html = index_html("abc");
         assert!(html.contains(r#"href="/style.css?v=abc""#));
-        assert!(html.contains(r#"import init from "/pkg/frontend.js?v=abc""#));
+        assert!(html.contains(r#"<script type="module" src="/boot.js?v=abc"></script>"#));
         assert!(html.contains("<noscript>"));
+        // The Content-Security-Policy allows no inline script.
+        assert_eq!(html.matches("<script").count(), 1);
+        let boot = boot_js("abc");
+        assert!(boot.contains(r#"import init from "/pkg/frontend.js?v=abc""#));
+        assert!(boot.contains(r#"module_or_path: "/pkg/frontend_bg.wasm?v=abc""#));
     }
 }

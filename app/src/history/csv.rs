@@ -5,6 +5,7 @@
 use super::{ClosedPosition, FillRecord, FundingRecord};
 use crate::TimestampMs;
 use crate::equity::{MS_PER_DAY, date};
+use crate::text;
 use crate::trading::OrderView;
 
 /// A list that can be written as CSV.
@@ -46,10 +47,6 @@ pub fn iso_utc(ms: TimestampMs) -> String {
     format!("{}T{h:02}:{m:02}:{s:02}.{milli:03}Z", date(ms))
 }
 
-fn text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -78,8 +75,8 @@ impl Csv for ClosedPosition {
             self.id.to_string(),
             self.symbol.to_string(),
             self.strategy.clone(),
-            text(&self.direction),
-            text(&self.status),
+            text::name(&self.direction),
+            text::name(&self.status),
             self.opened_ms.to_string(),
             iso_utc(self.opened_ms),
             opt(self.closed_ms),
@@ -122,10 +119,10 @@ impl Csv for OrderView {
             self.position_id.to_string(),
             self.venue.to_string(),
             self.symbol.to_string(),
-            text(&self.side),
-            text(&self.purpose),
+            text::name(&self.side),
+            text::name(&self.purpose),
             self.slice.to_string(),
-            text(&self.status),
+            text::name(&self.status),
             self.qty.to_string(),
             opt(self.limit_price),
             self.filled_qty.to_string(),
@@ -167,8 +164,8 @@ impl Csv for FillRecord {
             self.client_order_id.to_string(),
             self.venue.to_string(),
             self.symbol.to_string(),
-            text(&self.side),
-            text(&self.purpose),
+            text::name(&self.side),
+            text::name(&self.purpose),
             self.qty.to_string(),
             self.price.to_string(),
             self.fee.to_string(),

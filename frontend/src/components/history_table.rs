@@ -91,8 +91,9 @@ fn venue_cell(v: Venue) -> impl IntoView {
     view! { <td data-col="venue"><span class=format!("venue-name venue-{v}")>{v.label()}</span></td> }
 }
 
+/// An enum's name as a label: `partially_filled` reads "partially filled".
 fn text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(|s| s.replace('_', " "))).unwrap_or_default()
+    app::text::name(v).replace('_', " ")
 }
 
 fn direction(d: SpreadDirection) -> &'static str {

@@ -3,10 +3,12 @@
 use crate::db;
 use crate::error::ApiError;
 use crate::state::AppState;
-use app::api::{FundingBoard, FundingHistory, HistoryQuery};
+use app::api::{FundingHistory, HistoryQuery};
 use app::{MS_PER_HOUR, Symbol};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 
@@ -18,9 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/funding-rates", get(board)).route("/funding-rates/{symbol}/history", get(history))
 }
 
-async fn board(State(state): State<AppState>) -> Json<FundingBoard> {
+/// `FundingBoard` as JSON, its rows serialised once per change rather than per request.
+async fn board(State(state): State<AppState>) -> impl IntoResponse {
     let now = state.clock.venue_ms();
-    Json(state.collector.read(|s| s.board(now)))
+    ([(CONTENT_TYPE, "application/json")], state.collector.board_json(now))
 }
 
 async fn history(

@@ -5,15 +5,18 @@
 //! Every parameter is checked before the database is asked: a bad one is a 400 naming it.
 
 use crate::db;
-use crate::db::history::{Cursor, Filter, Rows};
+use crate::db::fills::Fills;
+use crate::db::page::{self, Cursor, Filter, Rows};
+use crate::db::payments::Payments;
 use crate::error::ApiError;
 use crate::state::AppState;
+use app::Symbol;
 use app::TimestampMs;
 use app::history::{
     Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, OpenPnl, Page, PnlQuery, PnlSeries,
     pnl_series,
 };
-use app::trading::{OrderStatus, PositionStatus};
+use app::trading::{OrderStatus, PositionStatus, PositionView};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -46,12 +49,12 @@ async fn orders(State(s): State<AppState>, q: Params) -> Result<Response, ApiErr
 
 async fn fills(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Fills)?;
-    Ok(respond(HistoryList::Fills, db::fills::list(&s.db, &f).await?, format, f.limit))
+    Ok(respond(HistoryList::Fills, page::list::<Fills>(&s.db, &f).await?, format, f.limit))
 }
 
 async fn funding(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Funding)?;
-    Ok(respond(HistoryList::Funding, db::payments::list(&s.db, &f).await?, format, f.limit))
+    Ok(respond(HistoryList::Funding, page::list::<Payments>(&s.db, &f).await?, format, f.limit))
 }
 
 fn time(field: &str, t: Option<TimestampMs>) -> Result<(), ApiError> {
@@ -165,23 +168,33 @@ async fn pnl(
     let from = match q.from {
         Some(f) => f,
         None => {
-            let first = [db::fills::first_time(&s.db, symbol).await?, db::payments::first_time(&s.db, symbol).await?];
+            let first =
+                [page::first_time::<Fills>(&s.db, symbol).await?, page::first_time::<Payments>(&s.db, symbol).await?];
             first.into_iter().flatten().min().unwrap_or(to).min(to)
         }
     };
     if from > to {
         return Err(ApiError::field("from", "`from` must not be after `to` (by default now)"));
     }
-    let fills = db::fills::between(&s.db, symbol, from, to).await?;
-    let payments = db::payments::between(&s.db, symbol, from, to).await?;
-    let open = s.engine.read(|v| {
-        let mut open = OpenPnl::default();
-        for p in v.positions.values().filter(|p| p.status.is_active() && symbol.is_none_or(|s| *s == p.symbol)) {
-            open.positions += 1;
-            open.unrealized += p.pnl.price_unrealized;
-            open.funding_estimate += p.pnl.funding_estimate;
-        }
-        open
-    });
+    let fills = page::between::<Fills>(&s.db, symbol, from, to).await?;
+    let payments = page::between::<Payments>(&s.db, symbol, from, to).await?;
+    let mut open = OpenPnl::default();
+    for p in active_positions(&s, symbol) {
+        open.positions += 1;
+        open.unrealized += p.pnl.price_unrealized;
+        open.funding_estimate += p.pnl.funding_estimate;
+    }
     Ok(Json(pnl_series(&fills, &payments, from, to, open)))
+}
+
+/// The positions not yet finished (of `symbol`, if given), as the engine holds them now: their
+/// unrealised P&L moves with every mark, so the stored copy would be behind.
+pub(super) fn active_positions(s: &AppState, symbol: Option<&Symbol>) -> Vec<PositionView> {
+    s.engine.read(|v| {
+        v.positions
+            .values()
+            .filter(|p| p.status.is_active() && symbol.is_none_or(|s| *s == p.symbol))
+            .cloned()
+            .collect()
+    })
 }

@@ -7,7 +7,9 @@ mod balances;
 mod config;
 mod equity;
 mod funding;
+pub mod headers;
 mod history;
+mod legacy;
 mod quotes;
 mod streams;
 mod symbols;
@@ -34,6 +36,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(symbols::router())
         .merge(equity::router())
         .merge(history::router())
+        .merge(legacy::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(tokens::router())
@@ -52,6 +55,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
     }
     // Every request, API, stream or file, passes the authentication gate (which lets the SPA's
     // files and the login through).
-    let gate = axum::middleware::from_fn_with_state(state.clone(), crate::auth::middleware::authenticate);
-    router.layer(gate).layer(TraceLayer::new_for_http()).with_state(state)
+    let gate = axum::middleware::from_fn_with_state(state.gate(), crate::auth::middleware::authenticate);
+    // Outside the gate, so that refusals carry the headers too.
+    headers::add(router.layer(gate).layer(TraceLayer::new_for_http()).with_state(state))
 }

@@ -13,12 +13,13 @@ use crate::state::AppState;
 use app::symbols::{SymbolRules, SymbolRulesBody, SymbolRulesRequest, SymbolStatus};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
+use axum::http::Method;
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use sea_orm::SqlErr;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/symbols", get(list).put(replace).post(add)).route("/symbols/rules", get(rules))
+    Router::new().route("/symbols", get(list).put(change).post(change)).route("/symbols/rules", get(rules))
 }
 
 /// The rule set in effect, its version and its effect: what an editor starts from.
@@ -44,52 +45,32 @@ fn statuses(s: &AppState, rules: &SymbolRules) -> Vec<SymbolStatus> {
         .collect()
 }
 
-async fn replace(
+/// `PUT` replaces the rules and `POST` adds to them; validating, storing, applying and
+/// auditing are the same for both.
+async fn change(
     State(s): State<AppState>,
+    method: Method,
     Extension(actor): Extension<Actor>,
     Extension(ip): Extension<ClientIp>,
     body: Result<Json<SymbolRulesRequest>, JsonRejection>,
 ) -> Result<Json<SymbolRulesBody>, ApiError> {
     let Json(req) = body?;
     let (current, version) = s.engine.read(|v| (v.symbol_rules.clone(), v.symbol_rules_version));
-    let result = match req.replacement() {
+    let (name, rules) = match method {
+        Method::PUT => ("symbols.replace", req.replacement()),
+        _ => ("symbols.add", req.added_to(&current)),
+    };
+    let result = match rules {
         Ok(rules) => install(&s, version, rules, &actor.audit_name()).await,
         Err(errors) => Err(ApiError::Invalid(errors)),
     };
-    record(&s, &actor, &ip, "symbols.replace", &current, &req, result).await
-}
-
-async fn add(
-    State(s): State<AppState>,
-    Extension(actor): Extension<Actor>,
-    Extension(ip): Extension<ClientIp>,
-    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
-) -> Result<Json<SymbolRulesBody>, ApiError> {
-    let Json(req) = body?;
-    let (current, version) = s.engine.read(|v| (v.symbol_rules.clone(), v.symbol_rules_version));
-    let result = match req.added_to(&current) {
-        Ok(rules) => install(&s, version, rules, &actor.audit_name()).await,
-        Err(errors) => Err(ApiError::Invalid(errors)),
+    // The audit entry: the rules before, and after (or the request, when refused).
+    let action = Action::new(name).before(&current);
+    let action = match &result {
+        Ok(body) => action.target(format!("version {}", body.version)).after(&body.rules),
+        Err(_) => action.after(&req),
     };
-    record(&s, &actor, &ip, "symbols.add", &current, &req, result).await
-}
-
-/// Audit a rules change: the rules before, and after (or the request, when refused).
-async fn record(
-    s: &AppState,
-    actor: &Actor,
-    ip: &ClientIp,
-    name: &'static str,
-    before: &SymbolRules,
-    req: &SymbolRulesRequest,
-    result: Result<SymbolRulesBody, ApiError>,
-) -> Result<Json<SymbolRulesBody>, ApiError> {
-    let action = Action::new(name).before(before);
-    let (action, detail) = match &result {
-        Ok(body) => (action.target(format!("version {}", body.version)).after(&body.rules), None),
-        Err(_) => (action.after(req), None),
-    };
-    audit::record(s, Who::actor(actor, ip), action, &result, detail).await;
+    audit::record(&s, Who::actor(&actor, &ip), action, &result, None).await;
     result.map(Json)
 }
 

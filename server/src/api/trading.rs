@@ -1,5 +1,4 @@
-//! Trading: opportunities, positions, orders, open/close/close-all, history, P&L, engine
-//! status and pause/resume, reconciliation (strategy parameters are in `config`). Every
+//! Trading: opportunities, positions, orders, open/close/close-all, engine status and pause/resume, reconciliation (strategy parameters are in `config`). Every
 //! mutating request is validated (a 400 naming the field) before the engine sees it; an
 //! engine refusal is a 409 with its reason.
 
@@ -11,7 +10,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use app::ClientOrderId;
 use app::params::FieldError;
-use app::pnl::PnlBreakdown;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, EngineStatus, OpenPositionRequest, Opportunity, OrderView,
     PositionId, PositionView,
@@ -20,8 +18,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,8 +30,6 @@ pub fn router() -> Router<AppState> {
         .route("/orders/{id}", get(order))
         .route("/orders/open", post(open))
         .route("/orders/close", post(close))
-        .route("/history", get(history))
-        .route("/pnl", get(pnl))
         .route("/engine/status", get(status))
         .route("/engine/pause", post(pause))
         .route("/engine/resume", post(resume))
@@ -173,73 +168,6 @@ fn require_trading(s: &AppState) -> Result<(), ApiError> {
         ))),
         None => Ok(()),
     }
-}
-
-#[derive(Debug, Deserialize)]
-struct HistoryParams {
-    limit: Option<u64>,
-}
-
-async fn history(
-    State(s): State<AppState>,
-    q: Result<Query<HistoryParams>, QueryRejection>,
-) -> Result<Json<Vec<PositionView>>, ApiError> {
-    let Query(q) = q?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("limit", "must be 1 to 1000"));
-    }
-    Ok(Json(db::trading::closed_positions(&s.db, limit).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Grouping {
-    Position,
-    Symbol,
-    Strategy,
-    Day,
-}
-
-#[derive(Debug, Deserialize)]
-struct PnlParams {
-    group: Option<Grouping>,
-    from: Option<i64>,
-    to: Option<i64>,
-}
-
-#[derive(Debug, Serialize)]
-struct PnlRow {
-    key: String,
-    pnl: PnlBreakdown,
-}
-
-/// P&L grouped by position, symbol, strategy or opening day (UTC), over positions opened in
-/// `[from, to]`.
-async fn pnl(
-    State(s): State<AppState>,
-    q: Result<Query<PnlParams>, QueryRejection>,
-) -> Result<Json<Vec<PnlRow>>, ApiError> {
-    let Query(q) = q?;
-    let (from, to) = (q.from.unwrap_or(i64::MIN), q.to.unwrap_or(i64::MAX));
-    if from > to {
-        return Err(ApiError::field("from", "`from` must not be after `to`"));
-    }
-    let group = q.group.unwrap_or(Grouping::Symbol);
-    let mut rows: BTreeMap<String, PnlBreakdown> = BTreeMap::new();
-    for p in s.engine.read(|v| v.positions.values().cloned().collect::<Vec<_>>()) {
-        if p.opened_ms < from || p.opened_ms > to {
-            continue;
-        }
-        let key = match group {
-            Grouping::Position => p.id.to_string(),
-            Grouping::Symbol => p.symbol.to_string(),
-            Grouping::Strategy => p.strategy.clone(),
-            Grouping::Day => (p.opened_ms.div_euclid(86_400_000) * 86_400_000).to_string(),
-        };
-        rows.entry(key).or_default().add(&p.pnl);
-    }
-    Ok(Json(rows.into_iter().map(|(key, pnl)| PnlRow { key, pnl }).collect()))
 }
 
 async fn status(State(s): State<AppState>) -> Json<Option<EngineStatus>> {

@@ -1,11 +1,13 @@
-//! WebSocket streams. `/ws/funding-rates` sends a snapshot of the board on connect, then each
-//! changed row; a client that falls behind gets a fresh snapshot instead of being dropped.
+//! The one WebSocket session loop, and the funding stream on it. Every stream (`/ws/funding-rates`
+//! here, the trading streams in `streams`) sends a snapshot on connect, then each update; a client
+//! that falls behind gets a fresh snapshot instead of being dropped; the socket is closed when
+//! the server stops, and with 1008 (policy) when the caller's credentials end.
 //!
 //! The session is generic over `Sink`/`Stream` so unit tests drive it with channels.
 
 use crate::auth::Actor;
 use crate::auth::revocation::revoked;
-use crate::collector::CollectorHandle;
+use crate::collector::{CollectorHandle, RowUpdate};
 use crate::state::AppState;
 use app::TimestampMs;
 use app::ws::FundingMessage;
@@ -16,6 +18,8 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
 use futures::{Sink, SinkExt, Stream, StreamExt};
+use std::future::Future;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 use tokio_util::sync::CancellationToken;
 
@@ -31,7 +35,7 @@ async fn funding_rates(
     ws.on_upgrade(move |socket: WebSocket| async move {
         let (sink, stream) = socket.split();
         let (collector, shutdown) = (state.collector.clone(), state.shutdown.clone());
-        let ended = revoked(state.clone(), actor);
+        let ended = revoked(state.gate(), actor);
         funding_session(sink, stream, collector, shutdown, ended, move || state.clock.venue_ms()).await;
     })
 }
@@ -45,28 +49,47 @@ pub fn close_revoked() -> Message {
     }))
 }
 
-fn snapshot(handle: &CollectorHandle, now: TimestampMs) -> Message {
-    let board = handle.read(|s| s.board(now));
-    let json = serde_json::to_string(&FundingMessage::Snapshot(board)).unwrap_or_default();
-    Message::Text(json.into())
-}
-
-/// Runs one client's session until either side closes.
+/// The funding board's session: the board as a snapshot, then each changed row as the
+/// collector serialised it once for every client.
 pub async fn funding_session<S, R>(
-    mut sink: S,
-    mut stream: R,
+    sink: S,
+    stream: R,
     handle: CollectorHandle,
     shutdown: CancellationToken,
-    revoked: impl std::future::Future<Output = ()>,
+    revoked: impl Future<Output = ()>,
     now: impl Fn() -> TimestampMs,
 ) where
     S: Sink<Message> + Unpin,
     R: Stream<Item = Result<Message, axum::Error>> + Unpin,
 {
     // Subscribe before taking the snapshot so that no update falls between the two.
-    let mut rows = handle.rows.subscribe();
+    let rows = handle.rows.subscribe();
+    let snapshot = || {
+        let board = handle.read(|s| s.board(now()));
+        Message::Text(serde_json::to_string(&FundingMessage::Snapshot(board)).unwrap_or_default().into())
+    };
+    let update = |u: RowUpdate| Message::Text(u.json);
+    session(sink, stream, rows, snapshot, update, shutdown, revoked).await;
+}
+
+/// Runs one client's session until either side closes, the server stops or `revoked`
+/// completes. `updates` must be subscribed before the call, so that nothing published
+/// between the subscription and the first snapshot is lost.
+pub async fn session<S, R, T>(
+    mut sink: S,
+    mut stream: R,
+    mut updates: broadcast::Receiver<T>,
+    snapshot: impl Fn() -> Message,
+    update: impl Fn(T) -> Message,
+    shutdown: CancellationToken,
+    revoked: impl Future<Output = ()>,
+) where
+    S: Sink<Message> + Unpin,
+    R: Stream<Item = Result<Message, axum::Error>> + Unpin,
+    T: Clone,
+{
     let mut revoked = std::pin::pin!(revoked);
-    if sink.send(snapshot(&handle, now())).await.is_err() {
+    if sink.send(snapshot()).await.is_err() {
         return;
     }
     loop {
@@ -80,12 +103,12 @@ pub async fn funding_session<S, R>(
                 let _ = sink.send(close_revoked()).await;
                 break;
             }
-            update = rows.recv() => match update {
-                Ok(u) => Message::Text(u.json),
+            next = updates.recv() => match next {
+                Ok(u) => update(u),
                 Err(RecvError::Lagged(skipped)) => {
                     tracing::debug!(skipped, "slow websocket client: sending a fresh snapshot");
-                    rows = rows.resubscribe();
-                    snapshot(&handle, now())
+                    updates = updates.resubscribe();
+                    snapshot()
                 }
                 Err(RecvError::Closed) => break,
             },
@@ -104,7 +127,6 @@ pub async fn funding_session<S, R>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collector::RowUpdate;
     use crate::venue::VenueEvent;
     use app::market::FundingSnapshot;
     use app::{FundingInterval, FundingRate, Symbol, Venue};
@@ -162,5 +184,34 @@ mod tests {
 
         in_tx.unbounded_send(Ok(Message::Close(None))).unwrap();
         session.await.unwrap();
+    }
+
+    /// A session over a plain channel of numbers: what ends it, and how.
+    async fn ended_by(end: impl FnOnce(&CancellationToken, tokio::sync::oneshot::Sender<()>)) -> Vec<Message> {
+        let (tx, rx) = broadcast::channel::<u32>(4);
+        let (out_tx, out_rx) = mpsc::unbounded::<Message>();
+        let (_in_tx, in_rx) = mpsc::unbounded::<Result<Message, axum::Error>>();
+        let (shutdown, (revoke, revoked)) = (CancellationToken::new(), tokio::sync::oneshot::channel::<()>());
+        let revoked = async move {
+            let _ = revoked.await;
+        };
+        let snapshot = || Message::Text("snapshot".into());
+        let update = |n: u32| Message::Text(n.to_string().into());
+        let session = tokio::spawn(session(out_tx, in_rx, rx, snapshot, update, shutdown.clone(), revoked));
+        tx.send(7).unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        end(&shutdown, revoke);
+        tokio::time::timeout(std::time::Duration::from_secs(5), session).await.expect("the session ends").unwrap();
+        out_rx.collect().await
+    }
+
+    #[tokio::test]
+    async fn shutdown_closes_plainly_and_revocation_closes_with_policy() {
+        let stopped = ended_by(|shutdown, _| shutdown.cancel()).await;
+        assert_eq!(stopped, [Message::Text("snapshot".into()), Message::Text("7".into()), Message::Close(None)]);
+        let revoked = ended_by(|_, revoke| revoke.send(()).unwrap()).await;
+        assert_eq!(revoked.len(), 3, "{revoked:?}");
+        let Message::Close(Some(frame)) = &revoked[2] else { panic!("a close frame, got {revoked:?}") };
+        assert_eq!(frame.code, 1008);
     }
 }

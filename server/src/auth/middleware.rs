@@ -2,10 +2,11 @@
 //! then apply the route's [`policy`](super::policy). Browser sessions must also come from our
 //! own origin and, to change anything, carry the session's CSRF token.
 
-use super::{Actor, CSRF_HEADER, ClientIp, SESSION_COOKIE, Via, policy, secret};
+use super::cache::Key;
+use super::{Actor, CSRF_HEADER, ClientIp, Gate, SESSION_COOKIE, Via, policy, secret};
 use crate::db;
 use crate::error::ApiError;
-use crate::state::AppState;
+use app::TimestampMs;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -15,14 +16,14 @@ use std::net::SocketAddr;
 /// Token last-use times are written at most this often.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-pub async fn authenticate(State(s): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn authenticate(State(s): State<Gate>, mut req: Request, next: Next) -> Response {
     match check(&s, &mut req).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn check(s: &AppState, req: &mut Request) -> Result<(), ApiError> {
+async fn check(s: &Gate, req: &mut Request) -> Result<(), ApiError> {
     let access = policy::required(req.method(), req.uri().path());
     let ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     req.extensions_mut().insert(ClientIp(ip));
@@ -51,33 +52,60 @@ async fn check(s: &AppState, req: &mut Request) -> Result<(), ApiError> {
 }
 
 /// The caller, from a bearer token or the session cookie; `None` when neither is valid.
-pub async fn identify(s: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, ApiError> {
+/// Recently resolved credentials come from the cache (`cache` says when it is emptied).
+pub async fn identify(s: &Gate, headers: &HeaderMap) -> Result<Option<Actor>, ApiError> {
     let now = s.clock.wall_ms();
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let Some(token) = auth.strip_prefix("Bearer ") else {
-            return Err(ApiError::Unauthorized("Authorization must be `Bearer <token>`".into()));
-        };
-        let Some(t) = db::users::find_token(&s.db, &secret::digest(token.trim()), now).await? else {
-            return Err(ApiError::Unauthorized("unknown, revoked or expired API token".into()));
-        };
-        // A token never outranks its owner as the owner is now (demoted or disabled: less).
-        let owner = db::users::find(&s.db, &t.owner).await?.filter(|u| !u.view.disabled);
-        let Some(owner) = owner else {
-            return Err(ApiError::Unauthorized("the token's owner is disabled or gone".into()));
-        };
-        if t.last_used_ms.is_none_or(|u| now - u > TOUCH_EVERY_MS) {
-            db::users::touch_token(&s.db, t.id, now).await?;
+    let key = match headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        Some(auth) => {
+            let Some(token) = auth.strip_prefix("Bearer ") else {
+                return Err(ApiError::Unauthorized("Authorization must be `Bearer <token>`".into()));
+            };
+            Key::Token(secret::digest(token.trim()))
         }
-        let role = t.role.min(owner.view.role);
-        let via = Via::Token { id: t.id, name: t.name, expires_ms: t.expires_ms };
-        return Ok(Some(Actor { username: t.owner, role, via }));
+        None => match cookie(headers, SESSION_COOKIE) {
+            Some(id) => Key::Session(secret::digest(id)),
+            None => return Ok(None),
+        },
+    };
+    let cache = &s.auth.credentials;
+    if let Some(actor) = cache.get(&key, now) {
+        return Ok(Some(actor));
     }
-    let Some(id) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
-    let id_hash = secret::digest(id);
-    Ok(db::users::find_session(&s.db, &id_hash, now).await?.map(|(session, user)| Actor {
+    let generation = cache.generation();
+    let actor = resolve(s, &key, now).await?;
+    if let Some(a) = &actor {
+        cache.insert(key, generation, a.clone());
+    }
+    Ok(actor)
+}
+
+/// Ask the database who `key` is.
+async fn resolve(s: &Gate, key: &Key, now: TimestampMs) -> Result<Option<Actor>, ApiError> {
+    let id_hash = match key {
+        Key::Session(id_hash) => id_hash,
+        Key::Token(digest) => {
+            let Some(t) = db::users::find_token(&s.db, digest, now).await? else {
+                return Err(ApiError::Unauthorized("unknown, revoked or expired API token".into()));
+            };
+            // A token never outranks its owner as the owner is now (demoted or disabled: less).
+            let owner = db::users::find(&s.db, &t.owner).await?.filter(|u| !u.view.disabled);
+            let Some(owner) = owner else {
+                return Err(ApiError::Unauthorized("the token's owner is disabled or gone".into()));
+            };
+            // Cached answers skip this, so last use is written when the entry is re-read:
+            // at most `cache::TRUST_FOR` later than now, and still at most once a minute.
+            if t.last_used_ms.is_none_or(|u| now - u > TOUCH_EVERY_MS) {
+                db::users::touch_token(&s.db, t.id, now).await?;
+            }
+            let role = t.role.min(owner.view.role);
+            let via = Via::Token { id: t.id, name: t.name, expires_ms: t.expires_ms };
+            return Ok(Some(Actor { username: t.owner, role, via }));
+        }
+    };
+    Ok(db::users::find_session(&s.db, id_hash, now).await?.map(|(session, user)| Actor {
         username: user.view.username,
         role: user.view.role,
-        via: Via::Session { id_hash, csrf_token: session.csrf_token, expires_ms: session.expires_ms },
+        via: Via::Session { id_hash: id_hash.clone(), csrf_token: session.csrf_token, expires_ms: session.expires_ms },
     }))
 }
 

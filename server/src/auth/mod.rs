@@ -3,6 +3,7 @@
 //! use API tokens (`Authorization: Bearer arb_…`) scoped to a role. [`middleware`] identifies
 //! the caller on every request and enforces [`policy`]; handlers read the [`Actor`].
 
+pub mod cache;
 pub mod cli;
 pub mod middleware;
 pub mod password;
@@ -51,6 +52,15 @@ impl Actor {
 #[derive(Debug, Clone, Default)]
 pub struct ClientIp(pub Option<String>);
 
+/// What the gate and the stream watchers need, and nothing more: the database, the clock and
+/// the auth state. `AppState` hands it over (`FromRef`), so this module never reads `AppState`.
+#[derive(Clone)]
+pub struct Gate {
+    pub db: sea_orm::DatabaseConnection,
+    pub clock: crate::clock::Clock,
+    pub auth: std::sync::Arc<AuthState>,
+}
+
 /// Shared by the middleware and the auth routes.
 pub struct AuthState {
     pub session_ms: i64,
@@ -58,6 +68,8 @@ pub struct AuthState {
     pub throttle: throttle::Throttle,
     /// Bumped on every logout, user change and token revocation: open streams re-check.
     pub changes: tokio::sync::watch::Sender<u64>,
+    /// Credentials resolved by recent requests; emptied by the same changes.
+    pub credentials: cache::Credentials,
 }
 
 impl AuthState {
@@ -67,11 +79,14 @@ impl AuthState {
             secure_cookie: s.secure_cookie,
             throttle: throttle::Throttle::new(s.max_failures, Duration::from_secs(s.failure_window_secs.max(1))),
             changes: tokio::sync::watch::Sender::new(0),
+            credentials: cache::Credentials::default(),
         }
     }
 
-    /// Tell open streams that credentials changed somewhere.
+    /// Credentials changed somewhere: the next request asks the database, and open streams
+    /// re-check theirs. Call it after the change is stored and before answering.
     pub fn credentials_changed(&self) {
+        self.credentials.invalidate();
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 

@@ -38,7 +38,9 @@ pub fn required(method: &Method, path: &str) -> Access {
     match (reading, api) {
         (true, "/health") | (false, "/auth/login") => Access::Public,
         (false, "/auth/logout") => Access::Needs(Role::Viewer),
-        (true, _) if ADMIN_READS.iter().any(|p| api == *p || api.starts_with(&format!("{p}/"))) => {
+        (true, _)
+            if ADMIN_READS.iter().any(|p| api.strip_prefix(p).is_some_and(|r| r.is_empty() || r.starts_with('/'))) =>
+        {
             Access::Needs(Role::Admin)
         }
         (true, _) => Access::Needs(Role::Viewer),

@@ -3,16 +3,15 @@
 //! role change, disabling, revocation) and every minute (expiry, changes made by the CLI).
 //! The stream closes as soon as its caller could no longer open it.
 
-use super::{Actor, Via};
+use super::{Actor, Gate, Via};
 use crate::db;
-use crate::state::AppState;
 use app::auth::Role;
 use std::time::Duration;
 
 const RECHECK_EVERY: Duration = Duration::from_secs(60);
 
 /// Completes when `actor` may no longer read streams.
-pub async fn revoked(s: AppState, actor: Actor) {
+pub async fn revoked(s: Gate, actor: Actor) {
     let mut changes = s.auth.changes.subscribe();
     let mut tick = tokio::time::interval(RECHECK_EVERY);
     tick.tick().await;
@@ -28,7 +27,7 @@ pub async fn revoked(s: AppState, actor: Actor) {
     }
 }
 
-async fn still_valid(s: &AppState, actor: &Actor) -> bool {
+async fn still_valid(s: &Gate, actor: &Actor) -> bool {
     let now = s.clock.wall_ms();
     let owner_ok =
         |u: Option<db::users::StoredUser>| u.is_some_and(|u| !u.view.disabled && u.view.role >= Role::Viewer);

@@ -18,14 +18,14 @@ use crate::venue::{DynVenue, VenueEvent};
 use app::api::FundingRow;
 use app::market::Freshness;
 use app::trading::{Level, Notification};
-use app::{MS_PER_HOUR, Venue};
+use app::{MS_PER_HOUR, TimestampMs, Venue};
 use axum::extract::ws::Utf8Bytes;
 use freshness::FreshnessPolicy;
 use sampler::Sampler;
 use sea_orm::DatabaseConnection;
 use state::MarketState;
 use std::collections::HashSet;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc, watch};
 use tokio_util::sync::CancellationToken;
@@ -60,12 +60,14 @@ pub struct CollectorHandle {
     /// Becomes true once every venue's markets are known and history is backfilled (or the
     /// venue failed to answer once; it is retried).
     ready: watch::Sender<bool>,
+    /// The board's rows as JSON and the state version they were made at (`board_json`).
+    board_rows: Arc<Mutex<Option<(u64, Arc<str>)>>>,
 }
 
 impl CollectorHandle {
     pub fn new() -> Self {
         let (rows, _) = broadcast::channel(1024);
-        Self { state: Arc::default(), rows, ready: watch::Sender::new(false) }
+        Self { state: Arc::default(), rows, ready: watch::Sender::new(false), board_rows: Arc::default() }
     }
 
     pub fn is_ready(&self) -> bool {
@@ -81,6 +83,25 @@ impl CollectorHandle {
 
     pub fn read<T>(&self, f: impl FnOnce(&MarketState) -> T) -> T {
         f(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// `FundingBoard { as_of_ms, rows }` as JSON. The rows are serialised once per change of
+    /// what they show, not per request: polling clients read the board far more often than
+    /// the venues change it.
+    pub fn board_json(&self, as_of_ms: TimestampMs) -> String {
+        let mut cached = self.board_rows.lock().unwrap_or_else(|e| e.into_inner());
+        let version = self.read(|s| s.board_version());
+        let rows = match &*cached {
+            Some((v, rows)) if *v == version => rows.clone(),
+            _ => {
+                // Version and rows under one read lock, so they belong together.
+                let (version, board) = self.read(|s| (s.board_version(), s.board(as_of_ms)));
+                let rows: Arc<str> = serde_json::to_string(&board.rows).unwrap_or_else(|_| "[]".into()).into();
+                *cached = Some((version, rows.clone()));
+                rows
+            }
+        };
+        format!(r#"{{"as_of_ms":{as_of_ms},"rows":{rows}}}"#)
     }
 
     fn write<T>(&self, f: impl FnOnce(&mut MarketState) -> T) -> T {
@@ -331,5 +352,45 @@ async fn forward(venue: DynVenue, tx: mpsc::Sender<Input>, cancel: CancellationT
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::api::FundingBoard;
+    use app::market::{FundingSnapshot, MarkPrice};
+    use app::{FundingInterval, FundingRate, Price, Symbol};
+    use rust_decimal_macros::dec;
+
+    fn board(h: &CollectorHandle, now: TimestampMs) -> FundingBoard {
+        serde_json::from_str(&h.board_json(now)).expect("the board's JSON")
+    }
+
+    #[test]
+    fn the_cached_board_is_the_board_after_every_change() {
+        let h = CollectorHandle::new();
+        let symbol = Symbol::new("ETH").unwrap();
+        let funding = |rate| {
+            VenueEvent::Funding(FundingSnapshot {
+                venue: Venue::Binance,
+                symbol: symbol.clone(),
+                predicted: FundingRate::new(rate, FundingInterval::EIGHT_HOURS),
+                last_settled: None,
+                next_funding_ms: 0,
+                time_ms: 1,
+            })
+        };
+        let mark = |p| {
+            VenueEvent::Mark(MarkPrice { venue: Venue::Binance, symbol: symbol.clone(), mark: p, index: p, time_ms: 2 })
+        };
+        assert_eq!(board(&h, 5), h.read(|s| s.board(5)));
+        for event in [funding(dec!(0.0001)), mark(Price(dec!(2500))), mark(Price(dec!(2501))), funding(dec!(0.0002))] {
+            h.write(|s| s.apply(&event, 1));
+            assert_eq!(board(&h, 7), h.read(|s| s.board(7)), "after {event:?}");
+        }
+        let later = board(&h, 9);
+        assert_eq!(later.as_of_ms, 9, "the time is the request's, the rows are cached");
+        assert_eq!(later.rows[0].binance.as_ref().and_then(|b| b.mark_price), Some(Price(dec!(2501))));
     }
 }

@@ -28,6 +28,9 @@ pub struct MarketState {
     books: BTreeMap<(Symbol, Venue), TopOfBook>,
     listed: BTreeMap<Symbol, Vec<Venue>>,
     venues: BTreeMap<Venue, VenueHealth>,
+    /// Moves on whenever something the board's rows show changes (a funding snapshot or a
+    /// mark), so a copy of the rows made at one version is the board until the next.
+    board_version: u64,
 }
 
 impl MarketState {
@@ -63,11 +66,14 @@ impl MarketState {
                     .get(&key)
                     .is_none_or(|old| old.predicted != f.predicted || old.next_funding_ms != f.next_funding_ms);
                 self.funding.insert(key, f.clone());
+                self.board_version += 1;
                 changed.then(|| self.row(&f.symbol))
             }
             VenueEvent::Mark(m) => {
                 self.touch(m.venue, m.time_ms, received_ms);
-                self.marks.insert((m.symbol.clone(), m.venue), m.clone());
+                if self.marks.insert((m.symbol.clone(), m.venue), m.clone()).as_ref() != Some(m) {
+                    self.board_version += 1;
+                }
                 None
             }
             VenueEvent::Book(b) => {
@@ -122,6 +128,10 @@ impl MarketState {
         let mut symbols: Vec<&Symbol> = self.funding.keys().map(|(s, _)| s).collect();
         symbols.dedup();
         FundingBoard { as_of_ms, rows: symbols.into_iter().map(|s| self.row(s)).collect() }
+    }
+
+    pub fn board_version(&self) -> u64 {
+        self.board_version
     }
 
     pub fn symbols(&self) -> Vec<SymbolInfo> {

@@ -53,11 +53,8 @@ pub async fn insert(db: &impl ConnectionTrait, entry: &AuditEntry) -> Result<i64
 
 fn entry(m: audit_log::Model) -> AuditEntry {
     let parse = |t: Option<String>| t.and_then(|t| serde_json::from_str(&t).ok());
-    let outcome = match m.outcome.as_str() {
-        "ok" => AuditOutcome::Ok,
-        "refused" => AuditOutcome::Refused,
-        _ => AuditOutcome::Failed,
-    };
+    // An outcome written by a later version reads as a failure, not as an unreadable log.
+    let outcome = app::text::parse(&m.outcome).unwrap_or(AuditOutcome::Failed);
     AuditEntry {
         id: m.id,
         time_ms: m.time_ms,

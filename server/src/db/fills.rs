@@ -1,11 +1,12 @@
 //! Fills as the engine booked them to legs: stored once per (client order id, cumulative
 //! filled quantity), listed for History, summed for the P&L series.
 
-use super::history::{Columns, Filter, Rows, decimal, page, parse_text};
+use super::columns::{decimal, parse_text, text};
+use super::page::{Columns, Ledger};
 use app::history::FillRecord;
 use app::sizing::legs_of;
 use app::trading::{PositionId, PositionView};
-use app::{ClientOrderId, Price, Qty, Symbol, TimestampMs, Usd};
+use app::{ClientOrderId, Price, Qty, Symbol, Usd};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
@@ -39,11 +40,8 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{Column, Entity as Fills};
-
-fn text<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
+use entity::Column;
+pub use entity::Entity as Fills;
 
 /// Store a fill; one already stored (same order, same cumulative quantity) is left as is.
 pub async fn insert(db: &impl ConnectionTrait, f: &FillRecord) -> Result<(), DbErr> {
@@ -67,61 +65,30 @@ pub async fn insert(db: &impl ConnectionTrait, f: &FillRecord) -> Result<(), DbE
     Ok(())
 }
 
-fn record(m: &entity::Model) -> Result<FillRecord, DbErr> {
-    let id = ClientOrderId::new(&m.client_order_id).map_err(|e| DbErr::Custom(e.to_string()))?;
-    Ok(FillRecord {
-        client_order_id: id,
-        filled_qty: Qty(decimal(&m.filled_qty)?),
-        position_id: m.position_id.into(),
-        venue: parse_text(&m.venue)?,
-        symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
-        side: parse_text(&m.side)?,
-        purpose: parse_text(&m.purpose)?,
-        qty: Qty(decimal(&m.qty)?),
-        price: Price(decimal(&m.price)?),
-        fee: Usd(decimal(&m.fee)?),
-        realized_pnl: Usd(decimal(&m.realized_pnl)?),
-        time_ms: m.time_ms,
-    })
-}
+impl Ledger for Fills {
+    type Record = FillRecord;
 
-fn columns() -> Columns<Column> {
-    Columns {
-        time: Column::TimeMs,
-        key: Column::Id,
-        symbol: Column::Symbol,
-        venue: Some(Column::Venue),
-        position_id: Some(Column::PositionId),
-        status: None,
+    fn columns() -> Columns<Column> {
+        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Venue, Column::PositionId)
     }
-}
 
-/// One page of fills, newest first; the cursor key is the row id.
-pub async fn list(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<FillRecord>, DbErr> {
-    page(db, Fills::find(), columns(), f).await?.map(record)
-}
-
-/// Every fill in `[from, to]` (of `symbol`, if given), oldest first.
-pub async fn between(
-    db: &impl ConnectionTrait,
-    symbol: Option<&Symbol>,
-    from_ms: TimestampMs,
-    to_ms: TimestampMs,
-) -> Result<Vec<FillRecord>, DbErr> {
-    let mut q = Fills::find().filter(Column::TimeMs.between(from_ms, to_ms));
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
+    fn record(m: &entity::Model) -> Result<FillRecord, DbErr> {
+        let id = ClientOrderId::new(&m.client_order_id).map_err(|e| DbErr::Custom(e.to_string()))?;
+        Ok(FillRecord {
+            client_order_id: id,
+            filled_qty: Qty(decimal(&m.filled_qty)?),
+            position_id: m.position_id.into(),
+            venue: parse_text(&m.venue)?,
+            symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
+            side: parse_text(&m.side)?,
+            purpose: parse_text(&m.purpose)?,
+            qty: Qty(decimal(&m.qty)?),
+            price: Price(decimal(&m.price)?),
+            fee: Usd(decimal(&m.fee)?),
+            realized_pnl: Usd(decimal(&m.realized_pnl)?),
+            time_ms: m.time_ms,
+        })
     }
-    q.order_by_asc(Column::TimeMs).order_by_asc(Column::Id).all(db).await?.iter().map(record).collect()
-}
-
-/// The time of the first fill (of `symbol`, if given).
-pub async fn first_time(db: &impl ConnectionTrait, symbol: Option<&Symbol>) -> Result<Option<TimestampMs>, DbErr> {
-    let mut q = Fills::find();
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
-    }
-    Ok(q.order_by_asc(Column::TimeMs).one(db).await?.map(|m| m.time_ms))
 }
 
 /// For each position, the largest quantity its long leg held, replaying its fills in the
@@ -138,7 +105,7 @@ pub async fn peak_long_qty(
     let long_venue: HashMap<PositionId, app::Venue> = views.iter().map(|v| (v.id, legs_of(v.direction).0)).collect();
     let mut running: HashMap<PositionId, (Decimal, Decimal)> = HashMap::new();
     for m in &rows {
-        let f = record(m)?;
+        let f = Fills::record(m)?;
         if long_venue.get(&f.position_id) != Some(&f.venue) {
             continue;
         }

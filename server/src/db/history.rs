@@ -1,153 +1,18 @@
-//! History's reading side: the filter every list takes, keyset paging (newest first, by time
-//! then key, so rows written while a user pages do not shift the pages), and the lists of
-//! closed positions and orders. Fills and payments live in `fills` and `payments`.
+//! History's position and order lists, read through the one pager (`page`): closed and failed
+//! positions with their peak size (from `fills`), and every stored order. Fills and payments
+//! are listed by their own modules with the same pager.
 
+use super::columns::parse_json;
 use super::entities::{order, position};
+use super::fills;
+use super::page::{Columns, Filter, Rows, page};
 use app::TimestampMs;
 use app::history::ClosedPosition;
 use app::trading::{OrderView, PositionView};
-use app::{Symbol, Venue};
-use rust_decimal::Decimal;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, ModelTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select,
-};
-use std::fmt;
-use std::str::FromStr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
-/// Where the previous page ended: its last row's time and key, as `"<time_ms>:<key>"`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor<K> {
-    pub time_ms: TimestampMs,
-    pub key: K,
-}
-
-impl<K: FromStr> FromStr for Cursor<K> {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let (t, k) = s.split_once(':').ok_or(())?;
-        Ok(Cursor { time_ms: t.parse().map_err(|_| ())?, key: k.parse().map_err(|_| ())? })
-    }
-}
-
-impl<K: fmt::Display> fmt::Display for Cursor<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.time_ms, self.key)
-    }
-}
-
-/// A list's filter, already validated by the API.
-#[derive(Debug, Clone, Default)]
-pub struct Filter<K> {
-    pub symbol: Option<Symbol>,
-    pub venue: Option<Venue>,
-    pub position_id: Option<app::trading::PositionId>,
-    /// Stored status text (`closed`, `filled`, …).
-    pub status: Option<String>,
-    pub from_ms: Option<TimestampMs>,
-    pub to_ms: Option<TimestampMs>,
-    pub cursor: Option<Cursor<K>>,
-    pub limit: u64,
-}
-
-/// One page of rows and what the API needs to page on.
-pub struct Rows<M> {
-    pub rows: Vec<M>,
-    /// The cursor of the next (older) page, when there is one.
-    pub next: Option<String>,
-    pub total: u64,
-}
-
-impl<M> Rows<M> {
-    pub fn map<N>(self, f: impl FnMut(&M) -> Result<N, DbErr>) -> Result<Rows<N>, DbErr> {
-        Ok(Rows { rows: self.rows.iter().map(f).collect::<Result<_, _>>()?, next: self.next, total: self.total })
-    }
-}
-
-/// A time or key column's value as cursor text.
-fn cursor_part(v: sea_orm::Value) -> String {
-    use sea_orm::Value as V;
-    match v {
-        V::BigInt(Some(n)) => n.to_string(),
-        V::Int(Some(n)) => n.to_string(),
-        V::String(Some(s)) => *s,
-        other => format!("{other:?}"),
-    }
-}
-
-/// The columns a list is filtered and ordered on; `None` where the table has no such column.
-pub struct Columns<C> {
-    pub time: C,
-    pub key: C,
-    pub symbol: C,
-    pub venue: Option<C>,
-    pub position_id: Option<C>,
-    pub status: Option<C>,
-}
-
-/// Apply `f` to `select`, count the matches, and read one page after the cursor.
-pub async fn page<E, K>(
-    db: &impl ConnectionTrait,
-    select: Select<E>,
-    cols: Columns<E::Column>,
-    f: &Filter<K>,
-) -> Result<Rows<E::Model>, DbErr>
-where
-    E: EntityTrait,
-    E::Model: FromQueryResult + ModelTrait<Entity = E> + Sync,
-    K: Clone + Into<sea_orm::Value>,
-{
-    let mut q = select;
-    if let Some(s) = &f.symbol {
-        q = q.filter(cols.symbol.eq(s.as_str()));
-    }
-    if let (Some(v), Some(c)) = (f.venue, cols.venue) {
-        q = q.filter(c.eq(v.as_str()));
-    }
-    if let (Some(id), Some(c)) = (f.position_id, cols.position_id) {
-        q = q.filter(c.eq(id.get()));
-    }
-    if let (Some(s), Some(c)) = (&f.status, cols.status) {
-        q = q.filter(c.eq(s.as_str()));
-    }
-    if let Some(t) = f.from_ms {
-        q = q.filter(cols.time.gte(t));
-    }
-    if let Some(t) = f.to_ms {
-        q = q.filter(cols.time.lte(t));
-    }
-    let total = q.clone().count(db).await?;
-    if let Some(c) = &f.cursor {
-        let older = Condition::any()
-            .add(cols.time.lt(c.time_ms))
-            .add(Condition::all().add(cols.time.eq(c.time_ms)).add(cols.key.lt(c.key.clone())));
-        q = q.filter(older);
-    }
-    let mut rows = q.order_by_desc(cols.time).order_by_desc(cols.key).limit(f.limit + 1).all(db).await?;
-    let more = rows.len() as u64 > f.limit;
-    rows.truncate(f.limit as usize);
-    let next = rows
-        .last()
-        .filter(|_| more)
-        .map(|m| format!("{}:{}", cursor_part(m.get(cols.time)), cursor_part(m.get(cols.key))));
-    Ok(Rows { rows, next, total })
-}
-
-pub(super) fn decimal(s: &str) -> Result<Decimal, DbErr> {
-    Decimal::from_str(s).map_err(|e| DbErr::Custom(format!("stored decimal {s:?}: {e}")))
-}
-
-pub(super) fn parse_text<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbErr> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned()))
-        .map_err(|e| DbErr::Custom(format!("stored value {s:?}: {e}")))
-}
-
-fn parse_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbErr> {
-    serde_json::from_str(s).map_err(|e| DbErr::Custom(format!("parsing stored JSON: {e}")))
-}
-
-/// Closed and failed positions, newest close first, with the peak size from their fills.
-pub async fn closed_positions(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<ClosedPosition>, DbErr> {
+/// Closed and failed positions as stored, newest close first.
+pub async fn closed_views(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<PositionView>, DbErr> {
     let select = position::Entity::find()
         .filter(position::Column::Status.is_in(["closed", "failed"]))
         .filter(position::Column::ClosedMs.is_not_null());
@@ -159,8 +24,35 @@ pub async fn closed_positions(db: &impl ConnectionTrait, f: &Filter<i64>) -> Res
         position_id: Some(position::Column::Id),
         status: Some(position::Column::Status),
     };
-    let page = page(db, select, cols, f).await?.map(|r| parse_json::<PositionView>(&r.view))?;
-    let peaks = super::fills::peak_long_qty(db, &page.rows).await?;
+    page(db, select, cols, f).await?.map(|r| parse_json::<PositionView>(&r.view))
+}
+
+/// Every closed or failed position opened in `[from, to]`, read page by page. A position
+/// closes after it opens, so only closes from `from` on are read.
+pub async fn closed_opened_between(
+    db: &impl ConnectionTrait,
+    from_ms: TimestampMs,
+    to_ms: TimestampMs,
+) -> Result<Vec<PositionView>, DbErr> {
+    let mut f = Filter::<i64> { from_ms: Some(from_ms), limit: PAGE, ..Default::default() };
+    let mut out = Vec::new();
+    loop {
+        let page = closed_views(db, &f).await?;
+        out.extend(page.rows.into_iter().filter(|v| (from_ms..=to_ms).contains(&v.opened_ms)));
+        match page.next.and_then(|n| n.parse().ok()) {
+            Some(cursor) => f.cursor = Some(cursor),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Rows per read when a caller wants every row.
+const PAGE: u64 = 1000;
+
+/// Closed and failed positions, newest close first, with the peak size from their fills.
+pub async fn closed_positions(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<ClosedPosition>, DbErr> {
+    let page = closed_views(db, f).await?;
+    let peaks = fills::peak_long_qty(db, &page.rows).await?;
     let rows = page
         .rows
         .into_iter()

@@ -4,11 +4,13 @@
 //! collector writes in batches beside its loop.
 
 pub mod audit;
+pub mod columns;
 pub mod entities;
 pub mod equity;
 pub mod fills;
 pub mod funding;
 pub mod history;
+pub mod page;
 pub mod payments;
 pub mod prices;
 pub mod reconciliations;

@@ -1,11 +1,12 @@
 //! Funding payments as the engine booked them to positions: stored once per (venue, payment
 //! id), listed for History, summed for the P&L series.
 
-use super::history::{Columns, Filter, Rows, decimal, page, parse_text};
+use super::columns::{decimal, parse_text};
+use super::page::{Columns, Ledger};
 use app::history::FundingRecord;
-use app::{FundingInterval, FundingRate, Price, Qty, Symbol, TimestampMs, Usd};
+use app::{FundingInterval, FundingRate, Price, Qty, Symbol, Usd};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 pub mod entity {
     use sea_orm::entity::prelude::*;
@@ -33,7 +34,8 @@ pub mod entity {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-use entity::{Column, Entity as Payments};
+use entity::Column;
+pub use entity::Entity as Payments;
 
 /// Store a payment; one already stored (same venue and payment id) is left as is.
 pub async fn insert(db: &impl ConnectionTrait, p: &FundingRecord) -> Result<(), DbErr> {
@@ -55,54 +57,26 @@ pub async fn insert(db: &impl ConnectionTrait, p: &FundingRecord) -> Result<(), 
     Ok(())
 }
 
-fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
-    let interval = FundingInterval::from_hours(u32::try_from(m.interval_hours).unwrap_or(0))
-        .map_err(|e| DbErr::Custom(e.to_string()))?;
-    Ok(FundingRecord {
-        venue: parse_text(&m.venue)?,
-        payment_id: m.payment_id.clone(),
-        position_id: m.position_id.into(),
-        symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
-        rate: FundingRate::new(decimal(&m.rate)?, interval),
-        position_qty: Qty(decimal(&m.position_qty)?),
-        mark_price: Price(decimal(&m.mark_price)?),
-        amount: Usd(decimal(&m.amount)?),
-        time_ms: m.time_ms,
-    })
-}
+impl Ledger for Payments {
+    type Record = FundingRecord;
 
-/// One page of payments, newest first; the cursor key is the row id.
-pub async fn list(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<FundingRecord>, DbErr> {
-    let cols = Columns {
-        time: Column::TimeMs,
-        key: Column::Id,
-        symbol: Column::Symbol,
-        venue: Some(Column::Venue),
-        position_id: Some(Column::PositionId),
-        status: None,
-    };
-    page(db, Payments::find(), cols, f).await?.map(record)
-}
-
-/// Every payment in `[from, to]` (of `symbol`, if given), oldest first.
-pub async fn between(
-    db: &impl ConnectionTrait,
-    symbol: Option<&Symbol>,
-    from_ms: TimestampMs,
-    to_ms: TimestampMs,
-) -> Result<Vec<FundingRecord>, DbErr> {
-    let mut q = Payments::find().filter(Column::TimeMs.between(from_ms, to_ms));
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
+    fn columns() -> Columns<Column> {
+        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Venue, Column::PositionId)
     }
-    q.order_by_asc(Column::TimeMs).order_by_asc(Column::Id).all(db).await?.iter().map(record).collect()
-}
 
-/// The time of the first payment (of `symbol`, if given).
-pub async fn first_time(db: &impl ConnectionTrait, symbol: Option<&Symbol>) -> Result<Option<TimestampMs>, DbErr> {
-    let mut q = Payments::find();
-    if let Some(s) = symbol {
-        q = q.filter(Column::Symbol.eq(s.as_str()));
+    fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
+        let interval = FundingInterval::from_hours(u32::try_from(m.interval_hours).unwrap_or(0))
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        Ok(FundingRecord {
+            venue: parse_text(&m.venue)?,
+            payment_id: m.payment_id.clone(),
+            position_id: m.position_id.into(),
+            symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
+            rate: FundingRate::new(decimal(&m.rate)?, interval),
+            position_qty: Qty(decimal(&m.position_qty)?),
+            mark_price: Price(decimal(&m.mark_price)?),
+            amount: Usd(decimal(&m.amount)?),
+            time_ms: m.time_ms,
+        })
     }
-    Ok(q.order_by_asc(Column::TimeMs).one(db).await?.map(|m| m.time_ms))
 }

@@ -1,24 +1,13 @@
 //! The trading books: positions with the engine's state, orders, versioned strategy
 //! parameters and notifications. Upserts are keyed by id so the writer can repeat them.
 
+use super::columns::{json, parse_json, text};
 use super::entities::{notification, order, position, strategy_params};
 use app::TimestampMs;
 use app::params::StrategyParams;
 use app::trading::{Notification, OrderView, PositionId, PositionView};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String, DbErr> {
-    serde_json::to_string(v).map_err(|e| DbErr::Custom(format!("serialising: {e}")))
-}
-
-fn parse<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, DbErr> {
-    serde_json::from_str(s).map_err(|e| DbErr::Custom(format!("parsing stored JSON: {e}")))
-}
-
-fn status_text<T: serde::Serialize>(s: &T) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
 
 /// Store a position's view and the engine state needed to resume it.
 pub async fn upsert_position(
@@ -30,7 +19,7 @@ pub async fn upsert_position(
     let model = position::ActiveModel {
         id: Set(view.id.get()),
         symbol: Set(view.symbol.to_string()),
-        status: Set(status_text(&view.status)),
+        status: Set(text(&view.status)),
         opened_ms: Set(view.opened_ms),
         closed_ms: Set(view.closed_ms),
         state: Set(json(state)?),
@@ -57,7 +46,7 @@ pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result
         position_id: Set(view.position_id.get()),
         venue: Set(view.venue.to_string()),
         symbol: Set(view.symbol.to_string()),
-        status: Set(status_text(&view.status)),
+        status: Set(text(&view.status)),
         created_ms: Set(view.created_ms),
         updated_ms: Set(view.updated_ms),
         view: Set(json(view)?),
@@ -73,12 +62,12 @@ pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result
 /// Every stored position's engine state, oldest first.
 pub async fn position_states(db: &impl ConnectionTrait) -> Result<Vec<serde_json::Value>, DbErr> {
     let rows = position::Entity::find().order_by_asc(position::Column::Id).all(db).await?;
-    rows.iter().map(|r| parse(&r.state)).collect()
+    rows.iter().map(|r| parse_json(&r.state)).collect()
 }
 
 pub async fn orders(db: &impl ConnectionTrait) -> Result<Vec<OrderView>, DbErr> {
     let rows = order::Entity::find().order_by_asc(order::Column::CreatedMs).all(db).await?;
-    rows.iter().map(|r| parse(&r.view)).collect()
+    rows.iter().map(|r| parse_json(&r.view)).collect()
 }
 
 /// What the engine restores at start-up: every active position, and closed ones closed since
@@ -109,8 +98,8 @@ pub async fn working_set(
         .order_by_asc(order::Column::CreatedMs)
         .all(db)
         .await?;
-    let states = positions.iter().map(|r| parse(&r.state)).collect::<Result<_, _>>()?;
-    let views = orders.iter().map(|r| parse(&r.view)).collect::<Result<_, _>>()?;
+    let states = positions.iter().map(|r| parse_json(&r.state)).collect::<Result<_, _>>()?;
+    let views = orders.iter().map(|r| parse_json(&r.view)).collect::<Result<_, _>>()?;
     Ok((states, views))
 }
 
@@ -122,28 +111,18 @@ pub async fn last_position_id(db: &impl ConnectionTrait) -> Result<PositionId, D
 
 /// One stored position's view (the engine may have let it go).
 pub async fn position(db: &impl ConnectionTrait, id: PositionId) -> Result<Option<PositionView>, DbErr> {
-    position::Entity::find_by_id(id.get()).one(db).await?.map(|r| parse(&r.view)).transpose()
+    position::Entity::find_by_id(id.get()).one(db).await?.map(|r| parse_json(&r.view)).transpose()
 }
 
 /// One stored order's view.
 pub async fn order(db: &impl ConnectionTrait, id: &str) -> Result<Option<OrderView>, DbErr> {
-    order::Entity::find_by_id(id.to_owned()).one(db).await?.map(|r| parse(&r.view)).transpose()
-}
-
-pub async fn closed_positions(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<PositionView>, DbErr> {
-    let rows = position::Entity::find()
-        .filter(position::Column::Status.is_in(["closed", "failed"]))
-        .order_by_desc(position::Column::ClosedMs)
-        .limit(limit)
-        .all(db)
-        .await?;
-    rows.iter().map(|r| parse(&r.view)).collect()
+    order::Entity::find_by_id(id.to_owned()).one(db).await?.map(|r| parse_json(&r.view)).transpose()
 }
 
 /// The newest parameters, or `None` on a fresh database.
 pub async fn latest_params(db: &impl ConnectionTrait) -> Result<Option<(i64, StrategyParams)>, DbErr> {
     let row = strategy_params::Entity::find().order_by_desc(strategy_params::Column::Version).one(db).await?;
-    row.map(|r| Ok((r.version, parse(&r.params)?))).transpose()
+    row.map(|r| Ok((r.version, parse_json(&r.params)?))).transpose()
 }
 
 pub async fn insert_params(
@@ -167,12 +146,12 @@ pub async fn params_history(
     db: &impl ConnectionTrait,
 ) -> Result<Vec<(i64, TimestampMs, String, StrategyParams)>, DbErr> {
     let rows = strategy_params::Entity::find().order_by_desc(strategy_params::Column::Version).all(db).await?;
-    rows.into_iter().map(|r| Ok((r.version, r.created_ms, r.author, parse(&r.params)?))).collect()
+    rows.into_iter().map(|r| Ok((r.version, r.created_ms, r.author, parse_json(&r.params)?))).collect()
 }
 
 pub async fn insert_notification(db: &impl ConnectionTrait, n: &Notification) -> Result<(), DbErr> {
     let model = notification::ActiveModel {
-        level: Set(status_text(&n.level)),
+        level: Set(text(&n.level)),
         time_ms: Set(n.time_ms),
         title: Set(n.title.clone()),
         message: Set(n.message.clone()),
@@ -187,7 +166,7 @@ pub async fn recent_notifications(db: &impl ConnectionTrait, limit: u64) -> Resu
     Ok(rows
         .into_iter()
         .filter_map(|r| {
-            let level = serde_json::from_value(serde_json::Value::String(r.level)).ok()?;
+            let level = app::text::parse(&r.level).ok()?;
             Some(Notification { level, time_ms: r.time_ms, title: r.title, message: r.message })
         })
         .collect())

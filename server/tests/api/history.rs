@@ -264,6 +264,21 @@ async fn lists_filters_cursors_exports_and_the_pnl_series() {
     assert_eq!(series.points.last().map(|p| p.total), Some(series.total));
     assert!(series.total.fees > eth_series.total.fees, "BTC's opening fees are realised too");
     assert_eq!(series.open.positions, 1);
+
+    // The script endpoints answer from the same queries: `/history` is the closed ETH position
+    // as stored, `/pnl` groups it (from the database) with the open BTC one (from the engine).
+    let legacy: Vec<PositionView> = get(&r, "/api/v1/history").await;
+    assert_eq!(legacy.iter().map(|p| (p.id, p.pnl.net)).collect::<Vec<_>>(), [(eth, closed.pnl.net)]);
+    let grouped: Vec<serde_json::Value> = get(&r, "/api/v1/pnl?group=position").await;
+    let keys: Vec<&str> = grouped.iter().filter_map(|g| g["key"].as_str()).collect();
+    let mut want = [eth.to_string(), btc.to_string()];
+    want.sort();
+    assert_eq!(keys, want.iter().map(String::as_str).collect::<Vec<_>>());
+    let eth_row = grouped.iter().find(|g| g["key"] == eth.to_string().as_str()).unwrap();
+    assert_eq!(eth_row["pnl"]["net"], serde_json::to_value(closed.pnl.net).unwrap());
+    let opened_after_eth: Vec<serde_json::Value> =
+        get(&r, &format!("/api/v1/pnl?group=position&from={}", closed.opened_ms + 1)).await;
+    assert!(opened_after_eth.iter().all(|g| g["key"] != eth.to_string().as_str()), "{opened_after_eth:?}");
     t.running.stop().await;
 }
 

@@ -2,6 +2,7 @@
 //! `oneshot` and through real HTTP and WebSocket clients.
 
 mod config;
+mod credentials;
 mod equity;
 mod freshness;
 mod helpers;

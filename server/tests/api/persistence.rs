@@ -55,7 +55,9 @@ async fn round_trip(url: &str) {
 /// that neither skip nor repeat among equal times. Keys carry the process id (reused database).
 async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     use app::history::{FillRecord, FundingRecord};
-    use server::db::history::{Cursor, Filter};
+    use server::db::fills::Fills;
+    use server::db::page::{self, Cursor, Filter};
+    use server::db::payments::Payments;
     let pid = std::process::id();
     let sym = Symbol::new(&format!("H{}", pid % 100_000)).unwrap();
     let fill = |n: u32| FillRecord {
@@ -82,7 +84,7 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     let mut filter = Filter::<i64> { symbol: Some(sym.clone()), limit: 2, ..Default::default() };
     let mut back = Vec::new();
     loop {
-        let page = db::fills::list(conn, &filter).await.unwrap();
+        let page = page::list::<Fills>(conn, &filter).await.unwrap();
         assert_eq!(page.total, 5, "{url}: stored once per key");
         back.extend(page.rows);
         match page.next {
@@ -107,8 +109,11 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
     };
     db::payments::insert(conn, &payment).await.unwrap();
     db::payments::insert(conn, &payment).await.unwrap();
-    let stored = db::payments::between(conn, Some(&sym), 0, 10_000).await.unwrap();
+    let stored = page::between::<Payments>(conn, Some(&sym), 0, 10_000).await.unwrap();
     assert_eq!(stored, [payment], "{url}");
+    let first =
+        (page::first_time::<Fills>(conn, Some(&sym)).await, page::first_time::<Payments>(conn, Some(&sym)).await);
+    assert_eq!((first.0.unwrap(), first.1.unwrap()), (Some(5_000), Some(5_000)), "{url}");
 }
 
 /// Symbol rules: newest version wins, a version is stored once. Equity: one row per venue and

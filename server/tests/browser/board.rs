@@ -13,25 +13,13 @@ async fn board_is_live_recovers_and_charts_history() {
     if !enabled() {
         return;
     }
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
-    let running = server.start().await;
-    let client = browser(&driver, &profile).await;
-    // Run the steps, then close the browser whatever happened, then report.
-    let outcome = tokio::spawn({
-        let client = client.clone();
-        let url = server.url();
-        async move { steps(&client, &url, running, &server).await }
-    })
-    .await;
-    let _ = client.close().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    session(&[], async |s| steps(s).await).await;
 }
 
-async fn steps(c: &fantoccini::Client, url: &str, running: server::startup::Running, server: &TestServer) {
+async fn steps(s: &mut Session) {
+    // The client outlives the server's restarts.
+    let (client, url) = (s.client.clone(), s.url());
+    let (c, url) = (&client, url.as_str());
     let long = Duration::from_secs(30);
     login(c, url, VIEWER).await;
     wait_for(c, "a live connection", STATE, long, |v| v == "live").await;
@@ -54,9 +42,9 @@ async fn steps(c: &fantoccini::Client, url: &str, running: server::startup::Runn
     screenshot(c, "board-chart-desktop").await;
 
     // The server goes away: the indicator shows it; the server returns: it recovers by itself.
-    running.stop().await;
+    s.stop_server().await;
     wait_for(c, "the indicator to show the drop", STATE, long, |v| v != "live").await;
-    let running = server.start().await;
+    s.start_server().await;
     wait_for(c, "reconnection", STATE, long, |v| v == "live").await;
     let after = wait_for(c, "rates after reconnect", RATES, long, |v| v.as_str().is_some_and(|s| !s.is_empty())).await;
     wait_for(c, "rates to change after reconnect", RATES, long, |v| v != &after).await;
@@ -64,5 +52,4 @@ async fn steps(c: &fantoccini::Client, url: &str, running: server::startup::Runn
     c.set_window_size(390, 844).await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     screenshot(c, "board-phone").await;
-    running.stop().await;
 }

@@ -73,31 +73,12 @@ pub async fn open_config(c: &Client, base: &str, apr: &str) {
 const EDITABLE: &str =
     "return document.querySelector('form#params-form [data-field=entry_min_apr] input')?.disabled === false;";
 
-/// A server, a browser, `steps` on them; the browser is closed whatever happened.
-async fn with_browser<F, Fut>(steps: F)
-where
-    F: FnOnce(Client, String) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
-    let running = server.start().await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn(steps(client.clone(), server.url())).await;
-    let _ = client.close().await;
-    running.stop().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_is_refused_beside_the_field_and_an_admins_change_takes_effect() {
     if !enabled() {
         return;
     }
-    with_browser(|c, url| async move { admin_steps(&c, &url).await }).await;
+    session(&[], async |s| admin_steps(&s.client, &s.url()).await).await;
 }
 
 async fn admin_steps(c: &Client, url: &str) {
@@ -187,7 +168,8 @@ async fn a_traders_change_is_refused_by_the_server() {
     if !enabled() {
         return;
     }
-    with_browser(|c, url| async move {
+    session(&[], async |s| {
+        let (c, url) = (s.client.clone(), s.url());
         let long = Duration::from_secs(30);
         login(&c, &url, TRADER).await;
         open_config(&c, &url, "0.15").await;
@@ -272,9 +254,9 @@ async fn an_admin_edits_symbol_rules_and_manages_users() {
     if !enabled() {
         return;
     }
-    with_browser(|c, url| async move {
-        symbol_steps(&c, &url).await;
-        user_steps(&c, &url).await;
+    session(&[], async |s| {
+        symbol_steps(&s.client, &s.url()).await;
+        user_steps(&s.client, &s.url()).await;
     })
     .await;
 }

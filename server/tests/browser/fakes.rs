@@ -25,52 +25,34 @@ async fn board_shows_the_fakes_when_configured_to_use_them() {
     // 0.037 % per 8 h = 40.52 % APR; Lighter 0.0042 % per hour = 36.79 % APR.
     assert!(binance.set_funding_rate("BTCUSDT", dec!(0.00037)));
     lighter.set_funding(1, "0.0042", "0.0030");
+    let urls = [binance.rest_url(), binance.ws_url(), lighter.rest_url(), lighter.ws_url()];
     let config = [
-        ("ARB__VENUES__BINANCE__MODE", "testnet".to_string()),
-        ("ARB__VENUES__BINANCE__REST_URL", binance.rest_url()),
-        ("ARB__VENUES__BINANCE__WS_URL", binance.ws_url()),
-        ("ARB__VENUES__LIGHTER__MODE", "testnet".to_string()),
-        ("ARB__VENUES__LIGHTER__REST_URL", lighter.rest_url()),
-        ("ARB__VENUES__LIGHTER__WS_URL", lighter.ws_url()),
-    ]
-    .map(|(k, v)| (k.to_string(), v));
-
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
-    let running = server.start_with(&config).await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn({
-        let c = client.clone();
-        let url = server.url();
-        async move {
-            let long = Duration::from_secs(30);
-            login(&c, &url, VIEWER).await;
-            wait_for(
-                &c,
-                "a live connection",
-                "return document.querySelector('#conn-status')?.dataset.state;",
-                long,
-                |v| v == "live",
-            )
-            .await;
-            wait_for(&c, "the fakes' three symbols", ROWS, long, |v| v == "BTC,ETH,SOL").await;
-            let apr = |v: &serde_json::Value, want: &str| v.as_str().is_some_and(|s| s.contains(want));
-            wait_for(&c, "Binance BTC APR", &cell("BTC", "binance-apr"), long, |v| apr(v, "40.5")).await;
-            wait_for(&c, "Lighter BTC APR", &cell("BTC", "lighter-apr"), long, |v| apr(v, "36.7")).await;
-            wait_for(&c, "Binance interval", &cell("BTC", "binance-interval"), long, |v| apr(v, "8")).await;
-            wait_for(&c, "Lighter interval", &cell("BTC", "lighter-interval"), long, |v| apr(v, "1")).await;
-            screenshot(&c, "board-on-fakes-desktop").await;
-            // A change at the fake reaches the page without a reload.
-            assert!(binance.set_funding_rate("BTCUSDT", dec!(-0.0001)));
-            binance.push_market();
-            wait_for(&c, "the new Binance BTC APR", &cell("BTC", "binance-apr"), long, |v| apr(v, "10.9")).await;
-            running.stop().await;
-        }
+        ("ARB__VENUES__BINANCE__MODE", "testnet"),
+        ("ARB__VENUES__BINANCE__REST_URL", urls[0].as_str()),
+        ("ARB__VENUES__BINANCE__WS_URL", urls[1].as_str()),
+        ("ARB__VENUES__LIGHTER__MODE", "testnet"),
+        ("ARB__VENUES__LIGHTER__REST_URL", urls[2].as_str()),
+        ("ARB__VENUES__LIGHTER__WS_URL", urls[3].as_str()),
+    ];
+    session(&config, async |s| {
+        let (c, url) = (&s.client, s.url());
+        let long = Duration::from_secs(30);
+        login(c, &url, VIEWER).await;
+        wait_for(c, "a live connection", "return document.querySelector('#conn-status')?.dataset.state;", long, |v| {
+            v == "live"
+        })
+        .await;
+        wait_for(c, "the fakes' three symbols", ROWS, long, |v| v == "BTC,ETH,SOL").await;
+        let apr = |v: &serde_json::Value, want: &str| v.as_str().is_some_and(|s| s.contains(want));
+        wait_for(c, "Binance BTC APR", &cell("BTC", "binance-apr"), long, |v| apr(v, "40.5")).await;
+        wait_for(c, "Lighter BTC APR", &cell("BTC", "lighter-apr"), long, |v| apr(v, "36.7")).await;
+        wait_for(c, "Binance interval", &cell("BTC", "binance-interval"), long, |v| apr(v, "8")).await;
+        wait_for(c, "Lighter interval", &cell("BTC", "lighter-interval"), long, |v| apr(v, "1")).await;
+        screenshot(c, "board-on-fakes-desktop").await;
+        // A change at the fake reaches the page without a reload.
+        assert!(binance.set_funding_rate("BTCUSDT", dec!(-0.0001)));
+        binance.push_market();
+        wait_for(c, "the new Binance BTC APR", &cell("BTC", "binance-apr"), long, |v| apr(v, "10.9")).await;
     })
     .await;
-    let _ = client.close().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
 }

@@ -1,11 +1,14 @@
-//! Starting chromedriver and the server, polling the page, and always closing the browser.
+//! Starting chromedriver and the server, polling the page, and always closing the browser:
+//! [`session`] runs a test's steps on a fresh server and browser and takes both down after.
 
 use fantoccini::wd::Capabilities;
 use fantoccini::{Client, ClientBuilder};
+use futures::FutureExt;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use server::startup::{self, Running};
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -81,6 +84,8 @@ pub async fn browser(driver: &Driver, profile: &TempDir) -> Client {
         &format!("--user-data-dir={}", profile.path().display()),
     ];
     caps.insert("goog:chromeOptions".into(), json!({ "args": args, "binary": "/usr/bin/chromium" }));
+    // Keep the console, so a test can read what the page complained about (CSP violations).
+    caps.insert("goog:loggingPrefs".into(), json!({ "browser": "ALL" }));
     ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&driver.url).await.expect("webdriver session")
 }
 
@@ -98,10 +103,6 @@ impl TestServer {
 
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
-    }
-
-    pub async fn start(&self) -> Running {
-        self.start_with(&[]).await
     }
 
     /// Start with extra settings (`ARB__…` pairs) on top of the test defaults.
@@ -131,6 +132,81 @@ impl TestServer {
             }
         }
         running
+    }
+}
+
+/// What a test's steps work with: the browser, the server (which a step may stop and start
+/// again on the same address) and the settings it runs with.
+pub struct Session {
+    pub client: Client,
+    pub server: TestServer,
+    settings: Vec<(String, String)>,
+    running: Option<Running>,
+}
+
+impl Session {
+    pub fn url(&self) -> String {
+        self.server.url()
+    }
+
+    /// The server as it runs now.
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("the server is stopped")
+    }
+
+    pub async fn stop_server(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await;
+        }
+    }
+
+    /// Start the server again, on the same address, database and settings.
+    pub async fn start_server(&mut self) {
+        self.stop_server().await;
+        self.running = Some(self.server.start_with(&self.settings).await);
+    }
+}
+
+/// Run `steps` on a fresh server (`settings`, `ARB__…` pairs, on top of the test defaults) in
+/// a fresh headless browser. The browser is closed and the server stopped whatever happened;
+/// then a failed step fails the test.
+pub async fn session(settings: &[(&str, &str)], steps: impl AsyncFnOnce(&mut Session)) {
+    let driver = start_driver().await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let server = TestServer::new();
+    let settings: Vec<(String, String)> = settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let running = Some(server.start_with(&settings).await);
+    let client = browser(&driver, &profile).await;
+    let mut s = Session { client, server, settings, running };
+    let outcome = AssertUnwindSafe(steps(&mut s)).catch_unwind().await;
+    let _ = s.client.clone().close().await;
+    s.stop_server().await;
+    drop(driver);
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// What the page wrote to the browser's console (level and message), oldest first; each call
+/// returns only what came since the last.
+pub async fn console(c: &Client) -> Vec<(String, String)> {
+    let logs = c.issue_cmd(BrowserLog).await.expect("the browser's console log");
+    let entries = logs.as_array().cloned().unwrap_or_default();
+    let text = |e: &Value, k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    entries.iter().map(|e| (text(e, "level"), text(e, "message"))).collect()
+}
+
+/// chromedriver's log endpoint (outside the W3C protocol, which has none).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
     }
 }
 

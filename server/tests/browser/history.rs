@@ -148,28 +148,10 @@ async fn history_filters_pages_and_exports_what_it_shows() {
             .with_ansi(false)
             .try_init();
     }
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
-    let fast = [("ARB__SIM__SPEED", "600"), ("ARB__SIM__TICK_MS", "100"), ("ARB__ENGINE__RECONCILE_SECS", "5")]
-        .map(|(k, v)| (k.to_string(), v.to_string()));
+    let fast = [("ARB__SIM__SPEED", "600"), ("ARB__SIM__TICK_MS", "100"), ("ARB__ENGINE__RECONCILE_SECS", "5")];
     // A machine loaded enough to make the engine drop venue events is caught up by the venues'
     // own books within seconds, instead of the default minute.
-    let running = server.start_with(&fast).await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn({
-        let client = client.clone();
-        let url = server.url();
-        async move {
-            steps(&client, &url, &running).await;
-            running.stop().await;
-        }
-    })
-    .await;
-    let _ = client.close().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    session(&fast, async |s| steps(&s.client, &s.url(), s.running()).await).await;
 }
 
 async fn steps(c: &fantoccini::Client, url: &str, running: &server::startup::Running) {

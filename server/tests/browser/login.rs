@@ -27,23 +27,7 @@ async fn login_logout_expiry_and_throttling() {
     if !enabled() {
         return;
     }
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
-    let running = server.start_with(&[("ARB__AUTH__MAX_FAILURES".to_string(), "3".to_string())]).await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn({
-        let client = client.clone();
-        let url = server.url();
-        let state = running.state.clone();
-        async move { steps(&client, &url, &state).await }
-    })
-    .await;
-    let _ = client.close().await;
-    running.stop().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    session(&[("ARB__AUTH__MAX_FAILURES", "3")], async |s| steps(&s.client, &s.url(), &s.running().state).await).await;
 }
 
 async fn steps(c: &Client, url: &str, state: &AppState) {

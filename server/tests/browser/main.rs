@@ -9,6 +9,7 @@ mod board;
 mod config;
 mod fakes;
 mod harness;
+mod headers;
 mod history;
 mod login;
 mod session;

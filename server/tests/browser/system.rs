@@ -24,23 +24,8 @@ async fn system_page_shows_venues_engine_and_reconciliation() {
     if !enabled() {
         return;
     }
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
     // Every simulated REST call takes 25 ms, so the latency shown is a measurement.
-    let running = server.start_with(&[("ARB__SIM__FAULTS__LATENCY_MS".into(), "25".into())]).await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn({
-        let c = client.clone();
-        let url = server.url();
-        async move { steps(&c, &url).await }
-    })
-    .await;
-    let _ = client.close().await;
-    running.stop().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    session(&[("ARB__SIM__FAULTS__LATENCY_MS", "25")], async |s| steps(&s.client, &s.url()).await).await;
 }
 
 async fn steps(c: &Client, url: &str) {

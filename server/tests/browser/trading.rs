@@ -28,24 +28,9 @@ async fn a_trader_opens_watches_closes_half_then_closes_all() {
     if !enabled() {
         return;
     }
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
     // Real time, as a trader would see it. (At 60x this once exposed an engine bug, since
     // fixed: a re-query overtaking its send took the order as rejected.)
-    let running = server.start_with(&[("ARB__SIM__SPEED".to_string(), "1".to_string())]).await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn({
-        let client = client.clone();
-        let url = server.url();
-        async move { steps(&client, &url).await }
-    })
-    .await;
-    let _ = client.close().await;
-    running.stop().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    session(&[("ARB__SIM__SPEED", "1")], async |s| steps(&s.client, &s.url()).await).await;
 }
 
 async fn steps(c: &Client, url: &str) {

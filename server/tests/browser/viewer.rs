@@ -22,22 +22,7 @@ async fn a_viewer_sees_but_cannot_act() {
     if !enabled() {
         return;
     }
-    let driver = start_driver().await;
-    let profile = tempfile::tempdir().unwrap();
-    let server = TestServer::new();
-    let running = server.start().await;
-    let client = browser(&driver, &profile).await;
-    let outcome = tokio::spawn({
-        let client = client.clone();
-        let url = server.url();
-        async move { steps(&client, &url).await }
-    })
-    .await;
-    let _ = client.close().await;
-    running.stop().await;
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    session(&[], async |s| steps(&s.client, &s.url()).await).await;
 }
 
 async fn no_controls(c: &Client, page: &str) {

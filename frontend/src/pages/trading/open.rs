@@ -25,7 +25,7 @@ pub fn OpenPanel(engine: LocalResource<Result<Option<EngineStatus>, ApiError>>) 
     let query = use_query_map();
     let initial = query.with_untracked(|q| OpenForm {
         symbol: q.get("symbol").unwrap_or_default(),
-        direction: q.get("direction").and_then(|d| serde_json::from_value(serde_json::Value::String(d)).ok()),
+        direction: q.get("direction").and_then(|d| app::text::parse(&d).ok()),
         ..Default::default()
     });
     let form = RwSignal::new(initial);
@@ -179,7 +179,7 @@ pub fn OpenPanel(engine: LocalResource<Result<Option<EngineStatus>, ApiError>>) 
                             prop:value=direction_value
                             on:change=move |ev| {
                                 let d = event_target_value(&ev);
-                                form.update(|f| f.direction = serde_json::from_value(serde_json::Value::String(d)).ok());
+                                form.update(|f| f.direction = app::text::parse(&d).ok());
                             }
                         >
                             <option value="">"Choose…"</option>

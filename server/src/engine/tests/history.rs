@@ -76,8 +76,8 @@ async fn fills_and_payments_add_up_to_the_ledgers_and_are_booked_once() {
 }
 
 async fn stored(conn: &sea_orm::DatabaseConnection) -> (Vec<FillRecord>, Vec<FundingRecord>) {
-    let fills = db::fills::between(conn, None, i64::MIN, i64::MAX).await.expect("fills");
-    let payments = db::payments::between(conn, None, i64::MIN, i64::MAX).await.expect("payments");
+    let fills = db::page::between::<db::fills::Fills>(conn, None, i64::MIN, i64::MAX).await.expect("fills");
+    let payments = db::page::between::<db::payments::Payments>(conn, None, i64::MIN, i64::MAX).await.expect("payments");
     (fills, payments)
 }
 

@@ -1,0 +1,184 @@
+//! The one pager of History's lists: a filter every list takes, keyset paging (newest first, by
+//! time then key, so rows written while a user pages do not shift the pages), and the reads by
+//! time window that the P&L series makes of the same tables. Tables say which of their columns
+//! play which part ([`Columns`]); the queries here know no table.
+
+use app::TimestampMs;
+use app::{Symbol, Venue};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, ModelTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select,
+};
+use std::fmt;
+use std::str::FromStr;
+
+/// Where the previous page ended: its last row's time and key, as `"<time_ms>:<key>"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor<K> {
+    pub time_ms: TimestampMs,
+    pub key: K,
+}
+
+impl<K: FromStr> FromStr for Cursor<K> {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (t, k) = s.split_once(':').ok_or(())?;
+        Ok(Cursor { time_ms: t.parse().map_err(|_| ())?, key: k.parse().map_err(|_| ())? })
+    }
+}
+
+impl<K: fmt::Display> fmt::Display for Cursor<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.time_ms, self.key)
+    }
+}
+
+/// A list's filter, already validated by the API.
+#[derive(Debug, Clone, Default)]
+pub struct Filter<K> {
+    pub symbol: Option<Symbol>,
+    pub venue: Option<Venue>,
+    pub position_id: Option<app::trading::PositionId>,
+    /// Stored status text (`closed`, `filled`, …).
+    pub status: Option<String>,
+    pub from_ms: Option<TimestampMs>,
+    pub to_ms: Option<TimestampMs>,
+    pub cursor: Option<Cursor<K>>,
+    pub limit: u64,
+}
+
+/// One page of rows and what the API needs to page on.
+pub struct Rows<M> {
+    pub rows: Vec<M>,
+    /// The cursor of the next (older) page, when there is one.
+    pub next: Option<String>,
+    pub total: u64,
+}
+
+impl<M> Rows<M> {
+    pub fn map<N>(self, f: impl FnMut(&M) -> Result<N, DbErr>) -> Result<Rows<N>, DbErr> {
+        Ok(Rows { rows: self.rows.iter().map(f).collect::<Result<_, _>>()?, next: self.next, total: self.total })
+    }
+}
+
+/// The columns a list is filtered and ordered on; `None` where the table has no such column.
+pub struct Columns<C> {
+    pub time: C,
+    pub key: C,
+    pub symbol: C,
+    pub venue: Option<C>,
+    pub position_id: Option<C>,
+    pub status: Option<C>,
+}
+
+/// A time or key column's value as cursor text.
+fn cursor_part(v: sea_orm::Value) -> String {
+    use sea_orm::Value as V;
+    match v {
+        V::BigInt(Some(n)) => n.to_string(),
+        V::Int(Some(n)) => n.to_string(),
+        V::String(Some(s)) => *s,
+        other => format!("{other:?}"),
+    }
+}
+
+/// Apply `f` to `select`, count the matches, and read one page after the cursor.
+pub async fn page<E, K>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    cols: Columns<E::Column>,
+    f: &Filter<K>,
+) -> Result<Rows<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    E::Model: FromQueryResult + ModelTrait<Entity = E> + Sync,
+    K: Clone + Into<sea_orm::Value>,
+{
+    let mut q = select;
+    if let Some(s) = &f.symbol {
+        q = q.filter(cols.symbol.eq(s.as_str()));
+    }
+    if let (Some(v), Some(c)) = (f.venue, cols.venue) {
+        q = q.filter(c.eq(v.as_str()));
+    }
+    if let (Some(id), Some(c)) = (f.position_id, cols.position_id) {
+        q = q.filter(c.eq(id.get()));
+    }
+    if let (Some(s), Some(c)) = (&f.status, cols.status) {
+        q = q.filter(c.eq(s.as_str()));
+    }
+    if let Some(t) = f.from_ms {
+        q = q.filter(cols.time.gte(t));
+    }
+    if let Some(t) = f.to_ms {
+        q = q.filter(cols.time.lte(t));
+    }
+    let total = q.clone().count(db).await?;
+    if let Some(c) = &f.cursor {
+        let older = Condition::any()
+            .add(cols.time.lt(c.time_ms))
+            .add(Condition::all().add(cols.time.eq(c.time_ms)).add(cols.key.lt(c.key.clone())));
+        q = q.filter(older);
+    }
+    let mut rows = q.order_by_desc(cols.time).order_by_desc(cols.key).limit(f.limit + 1).all(db).await?;
+    let more = rows.len() as u64 > f.limit;
+    rows.truncate(f.limit as usize);
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|m| format!("{}:{}", cursor_part(m.get(cols.time)), cursor_part(m.get(cols.key))));
+    Ok(Rows { rows, next, total })
+}
+
+/// A table of records booked to positions and read back by time, keyed by row id: fills and
+/// funding payments. Each says which columns play which part and how a row reads; listing,
+/// windows and first times are the functions below, the same for both.
+pub trait Ledger: EntityTrait {
+    type Record;
+    fn columns() -> Columns<Self::Column>;
+    fn record(m: &Self::Model) -> Result<Self::Record, DbErr>;
+}
+
+impl<C> Columns<C> {
+    /// A ledger's columns: filtered by symbol, venue and position; no status.
+    pub fn ledger(time: C, key: C, symbol: C, venue: C, position_id: C) -> Self {
+        Columns { time, key, symbol, venue: Some(venue), position_id: Some(position_id), status: None }
+    }
+}
+
+/// One page of a ledger, newest first; the cursor key is the row id.
+pub async fn list<T>(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<T::Record>, DbErr>
+where
+    T: Ledger,
+    T::Model: FromQueryResult + ModelTrait<Entity = T> + Sync,
+{
+    page(db, T::find(), T::columns(), f).await?.map(T::record)
+}
+
+/// Every record with its time in `[from, to]` (of `symbol`, if given), oldest first.
+pub async fn between<T: Ledger>(
+    db: &impl ConnectionTrait,
+    symbol: Option<&Symbol>,
+    from_ms: TimestampMs,
+    to_ms: TimestampMs,
+) -> Result<Vec<T::Record>, DbErr> {
+    let cols = T::columns();
+    let mut q = T::find().filter(cols.time.between(from_ms, to_ms));
+    if let Some(s) = symbol {
+        q = q.filter(cols.symbol.eq(s.as_str()));
+    }
+    q.order_by_asc(cols.time).order_by_asc(cols.key).all(db).await?.iter().map(T::record).collect()
+}
+
+/// The time of the first record (of `symbol`, if given).
+pub async fn first_time<T: Ledger>(
+    db: &impl ConnectionTrait,
+    symbol: Option<&Symbol>,
+) -> Result<Option<TimestampMs>, DbErr> {
+    let cols = T::columns();
+    let mut q = T::find().select_only().column(cols.time);
+    if let Some(s) = symbol {
+        q = q.filter(cols.symbol.eq(s.as_str()));
+    }
+    q.order_by_asc(cols.time).into_tuple::<TimestampMs>().one(db).await
+}
