@@ -13,6 +13,7 @@ pub mod history;
 pub mod ids;
 pub mod market;
 pub mod money;
+pub mod notification;
 pub mod order;
 pub mod params;
 pub mod pnl;
@@ -25,7 +26,7 @@ pub mod ws;
 
 pub use fraction::Fraction;
 pub use funding::{FundingInterval, FundingRate, Spread, SpreadDirection};
-pub use ids::{ClientOrderId, IdError, Symbol, Venue, VenueMode};
+pub use ids::{ClientOrderId, IdError, PositionId, Symbol, Venue, VenueMode};
 pub use money::{Price, Qty, Usd};
 
 /// Milliseconds since the Unix epoch, UTC. Timestamps cross the wire as plain numbers.

@@ -10,57 +10,8 @@ use crate::params::FieldError;
 use crate::pnl::PnlBreakdown;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-/// Our number for a position, handed out by the engine in order (1, 2, …). On the wire and in
-/// the database it is a plain integer, as before it had a type of its own. Any integer is a
-/// well-formed id: whether the position exists is the lookup's answer (a 404), so the
-/// constructor is not checked.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct PositionId(i64);
-
-impl PositionId {
-    pub const fn new(id: i64) -> Self {
-        Self(id)
-    }
-
-    pub const fn get(self) -> i64 {
-        self.0
-    }
-
-    /// The id the engine hands out after this one.
-    pub const fn next(self) -> Self {
-        Self(self.0 + 1)
-    }
-}
-
-impl From<i64> for PositionId {
-    fn from(id: i64) -> Self {
-        Self(id)
-    }
-}
-
-impl From<PositionId> for i64 {
-    fn from(id: PositionId) -> i64 {
-        id.0
-    }
-}
-
-impl fmt::Display for PositionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-/// From a path segment (`/positions/{id}`) or a form's value.
-impl FromStr for PositionId {
-    type Err = std::num::ParseIntError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.parse().map(Self)
-    }
-}
+pub use crate::ids::PositionId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -241,21 +192,7 @@ pub struct CommandAck {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Info,
-    Warning,
-    Critical,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notification {
-    pub level: Level,
-    pub time_ms: TimestampMs,
-    pub title: String,
-    pub message: String,
-}
+pub use crate::notification::{Kind, Level, Notification};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineStatus {

@@ -11,6 +11,7 @@ mod m20261122_000005_equity_snapshots;
 mod m20261123_000001_reconciliations;
 mod m20261123_000002_auth;
 mod m20261123_000003_fills_and_payments;
+mod m20261207_000001_notification_kinds;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_reconciliations::Migration),
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_fills_and_payments::Migration),
+            Box::new(m20261207_000001_notification_kinds::Migration),
         ]
     }
 }

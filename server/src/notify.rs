@@ -67,7 +67,7 @@ async fn write(db: &DatabaseConnection, n: &Notification) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use app::trading::Level;
+    use app::trading::{Kind, Level};
 
     #[tokio::test]
     async fn published_notifications_stream_live_and_are_stored() {
@@ -77,12 +77,7 @@ mod tests {
         let cancel = CancellationToken::new();
         let task = tokio::spawn(store(db.clone(), queue, cancel.clone()));
         for i in 0..3 {
-            notifier.publish(Notification {
-                level: Level::Warning,
-                time_ms: i,
-                title: format!("n{i}"),
-                message: "m".into(),
-            });
+            notifier.publish(Notification::new(Level::Warning, Kind::Test, i, format!("n{i}"), "m"));
         }
         assert_eq!(live.recv().await.unwrap().title, "n0");
         cancel.cancel();

@@ -11,6 +11,7 @@ use crate::settings::Settings;
 use crate::state::AppState;
 use crate::venue::DynVenue;
 use crate::venue::sim::SimVenue;
+use app::trading::{Kind, Level, Notification};
 use secrecy::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -135,6 +136,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
     };
+    announce_start_and_stop(&state, &settings);
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
     if static_dir.is_none() {
         tracing::warn!(dir = %settings.server.static_dir.display(), "no built SPA found; serving the API only (run `cargo xtask dist`)");
@@ -150,4 +152,22 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         }
     }));
     Ok(Running { addr, state, sims, shutdown, tasks })
+}
+
+/// A notification when the platform starts, and one when it is asked to stop.
+fn announce_start_and_stop(state: &AppState, settings: &Settings) {
+    let venues: Vec<String> = app::Venue::ALL.iter().map(|v| format!("{v} {}", settings.venue(*v).mode)).collect();
+    let (notifier, clock, shutdown) = (state.notifier.clone(), state.clock.clone(), state.shutdown.clone());
+    let n = Notification::new(
+        Level::Info,
+        Kind::Startup,
+        clock.wall_ms(),
+        "Platform started",
+        format!("version {}; venues: {}", env!("CARGO_PKG_VERSION"), venues.join(", ")),
+    );
+    notifier.publish(n);
+    tokio::spawn(async move {
+        shutdown.cancelled().await;
+        notifier.publish(Notification::new(Level::Info, Kind::Shutdown, clock.wall_ms(), "Platform stopping", ""));
+    });
 }

@@ -8,6 +8,7 @@ use crate::db;
 use crate::error::ApiError;
 use crate::state::AppState;
 use app::auth::{LoginRequest, Me};
+use app::trading::{Kind, Level, Notification};
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::header::SET_COOKIE;
@@ -37,6 +38,15 @@ async fn login(
     }
     let throttle = &s.auth.throttle;
     if let Err(wait) = throttle.check(&username, ip.0.as_deref(), Instant::now()) {
+        let from = ip.0.as_deref().unwrap_or("an unknown address");
+        let n = Notification::new(
+            Level::Warning,
+            Kind::LoginFailures,
+            s.clock.wall_ms(),
+            format!("Logins for {username} throttled"),
+            format!("too many failed logins; a login from {from} was refused for {} s", wait.as_secs()),
+        );
+        s.notifier.publish(n.about(&username));
         let result: Result<(), ApiError> = Err(ApiError::Throttled { retry_after_secs: wait.as_secs() });
         let who = Who { name: "anonymous".into(), ip: &ip };
         audit::record(&s, who, Action::new("auth.login").target(&username), &result, None).await;

@@ -192,8 +192,11 @@ mod tests {
         let (out_tx, out_rx) = mpsc::unbounded::<Message>();
         let (_in_tx, in_rx) = mpsc::unbounded::<Result<Message, axum::Error>>();
         let (shutdown, (revoke, revoked)) = (CancellationToken::new(), tokio::sync::oneshot::channel::<()>());
+        // Only a send revokes; a dropped sender (the shutdown case) must not.
         let revoked = async move {
-            let _ = revoked.await;
+            if revoked.await.is_err() {
+                std::future::pending::<()>().await
+            }
         };
         let snapshot = || Message::Text("snapshot".into());
         let update = |n: u32| Message::Text(n.to_string().into());

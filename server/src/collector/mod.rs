@@ -17,7 +17,7 @@ use crate::settings::CollectorSettings;
 use crate::venue::{DynVenue, VenueEvent};
 use app::api::FundingRow;
 use app::market::Freshness;
-use app::trading::{Level, Notification};
+use app::trading::{Kind, Level, Notification};
 use app::{MS_PER_HOUR, TimestampMs, Venue};
 use axum::extract::ws::Utf8Bytes;
 use freshness::FreshnessPolicy;
@@ -312,23 +312,29 @@ impl Collector {
         let time_ms = self.clock.venue_ms();
         let n = match verdict.stale {
             None if self.was_fresh.insert(venue) => return,
-            None => Notification {
-                level: Level::Info,
+            None => Notification::new(
+                Level::Info,
+                Kind::VenueFresh,
                 time_ms,
-                title: format!("{venue} market data fresh again"),
-                message: "new positions may open".into(),
-            },
+                format!("{venue} market data fresh again"),
+                "new positions may open",
+            ),
             // Not news before the venue's data has ever been fresh (start-up).
             Some(_) if !self.was_fresh.contains(&venue) => return,
-            Some(reason) => Notification {
-                level: Level::Warning,
-                time_ms,
-                title: format!("{venue} market data stale"),
-                message: format!("{reason}; no new positions open until it is fresh again"),
-            },
+            Some(reason) => {
+                let down = self.handle.read(|s| s.stream_down(venue));
+                let (kind, what) = if down { (Kind::VenueDown, "down") } else { (Kind::VenueStale, "stale") };
+                Notification::new(
+                    Level::Warning,
+                    kind,
+                    time_ms,
+                    format!("{venue} market data {what}"),
+                    format!("{reason}; no new positions open until it is fresh again"),
+                )
+            }
         };
         tracing::debug!(%venue, wall_ms = now, "freshness changed");
-        self.notifier.publish(n);
+        self.notifier.publish(n.about(venue));
     }
 }
 

@@ -105,6 +105,11 @@ impl MarketState {
             .collect()
     }
 
+    /// Whether `venue` said its stream is down.
+    pub fn stream_down(&self, venue: Venue) -> bool {
+        self.venues.get(&venue).is_some_and(|h| h.stream_down)
+    }
+
     /// Store verdicts (once the engine has them queued: see `Collector::judge`).
     pub fn set_verdicts(&mut self, verdicts: &[Freshness]) {
         for v in verdicts {

@@ -120,6 +120,10 @@ pub mod notification {
         pub time_ms: i64,
         pub title: String,
         pub message: String,
+        pub kind: Option<String>,
+        pub symbol: Option<String>,
+        pub position_id: Option<i64>,
+        pub dedup_key: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

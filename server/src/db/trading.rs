@@ -149,25 +149,37 @@ pub async fn params_history(
     rows.into_iter().map(|r| Ok((r.version, r.created_ms, r.author, parse_json(&r.params)?))).collect()
 }
 
-pub async fn insert_notification(db: &impl ConnectionTrait, n: &Notification) -> Result<(), DbErr> {
+/// Store a notification; its row id.
+pub async fn insert_notification(db: &impl ConnectionTrait, n: &Notification) -> Result<i64, DbErr> {
     let model = notification::ActiveModel {
         level: Set(text(&n.level)),
         time_ms: Set(n.time_ms),
         title: Set(n.title.clone()),
         message: Set(n.message.clone()),
+        kind: Set(n.kind.map(|k| k.name())),
+        symbol: Set(n.symbol.as_ref().map(|s| s.to_string())),
+        position_id: Set(n.position_id.map(|p| p.get())),
+        dedup_key: Set(n.dedup_key.clone()),
         ..Default::default()
     };
-    notification::Entity::insert(model).exec(db).await?;
-    Ok(())
+    Ok(notification::Entity::insert(model).exec(db).await?.last_insert_id)
+}
+
+/// A stored row as the notification it was (a row it cannot read is left out).
+pub fn notification_of(r: notification::Model) -> Option<Notification> {
+    Some(Notification {
+        level: app::text::parse(&r.level).ok()?,
+        kind: r.kind.as_deref().and_then(|k| app::text::parse(k).ok()),
+        time_ms: r.time_ms,
+        title: r.title,
+        message: r.message,
+        symbol: r.symbol.as_deref().and_then(|s| app::Symbol::new(s).ok()),
+        position_id: r.position_id.map(PositionId::new),
+        dedup_key: r.dedup_key,
+    })
 }
 
 pub async fn recent_notifications(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<Notification>, DbErr> {
     let rows = notification::Entity::find().order_by_desc(notification::Column::Id).limit(limit).all(db).await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            let level = app::text::parse(&r.level).ok()?;
-            Some(Notification { level, time_ms: r.time_ms, title: r.title, message: r.message })
-        })
-        .collect())
+    Ok(rows.into_iter().filter_map(notification_of).collect())
 }

@@ -6,7 +6,7 @@ use super::executor::ExecKind;
 use super::position::Position;
 use super::{Command, Engine, Output, Refusal};
 use app::sizing::{OpenRequest, preview};
-use app::trading::{CloseAllRequest, CommandAck, Level, OpenPositionRequest, PositionId, PositionStatus};
+use app::trading::{CloseAllRequest, CommandAck, Kind, Level, OpenPositionRequest, PositionId, PositionStatus};
 use app::{Qty, Usd};
 use rust_decimal::Decimal;
 
@@ -24,7 +24,9 @@ impl Engine {
             }
             Command::Pause => {
                 self.risk.paused = true;
-                self.notify(Level::Warning, "Opening paused", "no new positions until resumed", out);
+                let n =
+                    self.note(Level::Warning, Kind::EnginePaused, "Opening paused", "no new positions until resumed");
+                self.notify(n, out);
                 Ok(ack(vec![], "paused".into()))
             }
             Command::Resume => {
@@ -33,19 +35,21 @@ impl Engine {
                 }
                 self.risk.paused = false;
                 self.risk.breaker = false;
-                self.notify(Level::Info, "Opening resumed", "new positions allowed", out);
+                let n = self.note(Level::Info, Kind::EngineResumed, "Opening resumed", "new positions allowed");
+                self.notify(n, out);
                 Ok(ack(vec![], "resumed".into()))
             }
             Command::Kill => {
                 self.risk.killed = true;
                 self.risk.paused = true;
                 let ids = self.close_all(&CloseAllRequest::default(), "kill switch", out);
-                self.notify(
+                let n = self.note(
                     Level::Critical,
+                    Kind::KillSwitch,
                     "Kill switch",
                     format!("closing {} position(s); only reducing orders allowed", ids.len()),
-                    out,
                 );
+                self.notify(n, out);
                 Ok(ack(ids, "kill switch on".into()))
             }
             Command::SetParams { version, params } => {
@@ -67,12 +71,13 @@ impl Engine {
                 self.symbol_rules_version = *version;
                 self.refresh_opportunities();
                 let list = |v: &[app::symbols::Pattern]| v.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
-                self.notify(
+                let n = self.note(
                     Level::Info,
+                    Kind::SymbolRules,
                     format!("Symbol rules version {version}"),
                     format!("include: {}; ignore: {}", list(&rules.include), list(&rules.ignore)),
-                    out,
                 );
+                self.notify(n, out);
                 Ok(ack(vec![], format!("symbol rules version {version} in effect")))
             }
         }
@@ -110,8 +115,9 @@ impl Engine {
         self.positions.insert(id, pos);
         self.dirty_positions.insert(id);
         self.start_execution(id, ExecKind::Open, plan.qty, plan.slices, sizing.slippage_cap_bps);
-        self.notify(
+        let n = self.note(
             Level::Info,
+            Kind::PositionOpening,
             format!("Opening position {id}"),
             format!(
                 "{} {} x{} slices, {} USD",
@@ -120,8 +126,8 @@ impl Engine {
                 plan.slices,
                 plan.notional.0.round_dp(2)
             ),
-            out,
         );
+        self.notify(n.symbol(&req.symbol).position(id), out);
         Ok(id)
     }
 
@@ -158,7 +164,14 @@ impl Engine {
         let slices = self.params.slices;
         let cap = self.params.slippage_cap_bps;
         self.start_execution(id, ExecKind::Close, goal, slices, cap);
-        self.notify(Level::Info, format!("Closing position {id}"), format!("{percent}%: {reason}"), out);
+        let n = self.note(
+            Level::Info,
+            Kind::PositionClosing,
+            format!("Closing position {id}"),
+            format!("{percent}%: {reason}"),
+        );
+        let symbol = self.positions.get(&id).map(|p| p.symbol.clone());
+        self.notify(if let Some(s) = &symbol { n.symbol(s) } else { n }.position(id), out);
         Ok(())
     }
 

@@ -8,7 +8,7 @@ use super::{Engine, Output};
 use app::market::common_step;
 use app::order::{OrderRequest, OrderType, Side, TimeInForce};
 use app::sizing::limit_price;
-use app::trading::{Level, OrderPurpose, PositionId, PositionStatus};
+use app::trading::{Kind, Level, OrderPurpose, PositionId, PositionStatus};
 use app::{ClientOrderId, Qty, TimestampMs, Venue};
 use serde::{Deserialize, Serialize};
 
@@ -180,12 +180,17 @@ impl Engine {
         } else {
             // A close that cannot finish one leg: keep trying, with back-off, loudly once.
             if repairs == MAX_REPAIRS + 1 {
-                self.notify(
+                let n = self.note(
                     Level::Critical,
+                    Kind::LegImbalance,
                     "Close cannot complete a leg",
                     format!("position {pid}: {lag_v} leg still differs by {diff}; retrying"),
-                    out,
                 );
+                let n = match self.positions.get(&pid) {
+                    Some(p) => n.symbol(&p.symbol),
+                    None => n,
+                };
+                self.notify(n.position(pid), out);
             }
             let side = open_side(lag_v).opposite();
             self.send(pid, lag_v, side, diff, true, OrderPurpose::Repair, cap * 2, out);
@@ -202,8 +207,17 @@ impl Engine {
             pos.closed_ms = Some(now);
         }
         self.dirty_positions.insert(pid);
-        let what = if kind == ExecKind::Open { "opened" } else { "closed" };
-        self.notify(Level::Info, format!("Position {pid} {what}"), format!("legs at {a} each"), out);
+        let (what, k) = if kind == ExecKind::Open {
+            ("opened", Kind::PositionOpened)
+        } else if a.is_zero() {
+            ("closed", Kind::PositionClosed)
+        } else {
+            // A partial close that completed: the position stays open, smaller.
+            ("closed", Kind::PositionClosing)
+        };
+        let symbol = pos.symbol.clone();
+        let n = self.note(Level::Info, k, format!("Position {pid} {what}"), format!("legs at {a} each"));
+        self.notify(n.symbol(&symbol).position(pid), out);
     }
 
     fn abort(&mut self, pid: PositionId, kind: ExecKind, size: Qty, out: &mut Vec<Output>) {
@@ -223,8 +237,10 @@ impl Engine {
             pos.closed_ms = Some(self.now_ms);
         }
         pos.note = Some(note.clone());
+        let symbol = pos.symbol.clone();
         self.dirty_positions.insert(pid);
-        self.notify(Level::Warning, format!("Position {pid} execution aborted"), note, out);
+        let n = self.note(Level::Warning, Kind::ExecutionAborted, format!("Position {pid} execution aborted"), note);
+        self.notify(n.symbol(&symbol).position(pid), out);
     }
 
     /// Record the order, pass it through the risk gate, and hand it to the venue.
@@ -294,7 +310,12 @@ impl Engine {
                 order.view.error = Some(refusal.0.clone());
                 self.orders.insert(id.clone(), order);
                 self.dirty_orders.insert(id);
-                self.notify(Level::Warning, "Order refused", refusal.0, out);
+                let n = self.note(Level::Warning, Kind::OrderRefused, "Order refused", refusal.0);
+                let n = match self.positions.get(&pid) {
+                    Some(p) => n.symbol(&p.symbol),
+                    None => n,
+                };
+                self.notify(n.position(pid), out);
             }
         }
     }

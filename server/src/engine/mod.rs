@@ -29,7 +29,7 @@ use app::order::OrderReport;
 use app::params::StrategyParams;
 use app::sizing::LegQuote;
 use app::symbols::SymbolRules;
-use app::trading::{EngineStatus, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
+use app::trading::{EngineStatus, Kind, Level, Notification, Opportunity, OrderStatus, PositionId, PositionView};
 use app::{ClientOrderId, Qty, Symbol, TimestampMs, Usd};
 pub use event::{Command, EngineEvent, Output, SendFailure, VenueSnapshot};
 use executor::Execution;
@@ -335,13 +335,13 @@ impl Engine {
         }
     }
 
-    fn notify(&self, level: Level, title: impl Into<String>, message: impl Into<String>, out: &mut Vec<Output>) {
-        out.push(Output::Notify(Notification {
-            level,
-            time_ms: self.now_ms,
-            title: title.into(),
-            message: message.into(),
-        }));
+    /// A notification stamped with the engine's time; add its subject, then `notify`.
+    fn note(&self, level: Level, kind: Kind, title: impl Into<String>, message: impl Into<String>) -> Notification {
+        Notification::new(level, kind, self.now_ms, title, message)
+    }
+
+    fn notify(&self, n: Notification, out: &mut Vec<Output>) {
+        out.push(Output::Notify(n));
     }
 
     fn observe_equity(&mut self, out: &mut Vec<Output>) {

@@ -8,7 +8,7 @@ use super::Engine;
 use super::event::{Output, VenueSnapshot};
 use super::executor::ExecKind;
 use app::reconcile::{Difference, DifferenceKind, ReconcileReport, VenueCheck};
-use app::trading::{Level, OrderStatus, PositionId};
+use app::trading::{Kind, Level, OrderStatus, PositionId};
 use app::{Qty, Symbol, Usd, Venue};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -64,7 +64,8 @@ impl Engine {
                 .collect();
             let level = if positions { Level::Critical } else { Level::Warning };
             let title = format!("Reconciliation ({trigger}): {} difference(s)", report.differences.len());
-            self.notify(level, title, summary.join("; "), out);
+            let n = self.note(level, Kind::ReconciliationDifference, title, summary.join("; "));
+            self.notify(n, out);
         }
         out.push(Output::Reconciled { request, report });
     }

@@ -7,7 +7,7 @@ use app::order::OrderRequest;
 use app::params::StrategyParams;
 use app::pnl::PnlBreakdown;
 use app::sizing::OpenPreview;
-use app::trading::{Level, Notification};
+use app::trading::{Kind, Level, Notification};
 use app::{Price, Symbol, TimestampMs, Usd};
 use rust_decimal::Decimal;
 
@@ -114,17 +114,18 @@ impl RiskState {
         let drawdown = (self.peak_equity - equity) / self.peak_equity;
         (drawdown >= params.max_drawdown).then(|| {
             self.breaker = true;
-            Notification {
-                level: Level::Critical,
-                time_ms: now,
-                title: "Drawdown breaker tripped".into(),
-                message: format!(
+            Notification::new(
+                Level::Critical,
+                Kind::DrawdownBreaker,
+                now,
+                "Drawdown breaker tripped",
+                format!(
                     "equity {} is {}% below its peak {}; opening is blocked until resumed",
                     equity.round_dp(2),
                     (drawdown * Decimal::ONE_HUNDRED).round_dp(2),
                     self.peak_equity.round_dp(2)
                 ),
-            }
+            )
         })
     }
 }

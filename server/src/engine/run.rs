@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::notify::Notifier;
 use crate::venue::{DynVenue, VenueError};
 use app::reconcile::ReconcileReport;
-use app::trading::{Level, Notification};
+use app::trading::{Kind, Level, Notification};
 use app::{ClientOrderId, Symbol, Venue};
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
@@ -197,12 +197,14 @@ impl Runner {
     /// (it never reached the venue), and a person is told why.
     fn not_sent(&self, id: ClientOrderId, e: &DbErr) {
         let reason = format!("not sent: storing it failed ({e})");
-        self.notifier.publish(Notification {
-            level: Level::Critical,
-            time_ms: self.engine.now_ms(),
-            title: "Order not sent".into(),
-            message: format!("{id}: {reason}"),
-        });
+        let n = Notification::new(
+            Level::Critical,
+            Kind::OrderNotSent,
+            self.engine.now_ms(),
+            "Order not sent",
+            format!("{id}: {reason}"),
+        );
+        self.notifier.publish(n.about(&id));
         let tx = self.handle.tx.clone();
         // Through a task: the queue may be full, and this loop is the one that drains it.
         tokio::spawn(async move {

@@ -6,7 +6,7 @@
 use super::risk::exit_reason;
 use super::{Engine, Output};
 use app::sizing::{OpenRequest, preview};
-use app::trading::{Level, OpenPositionRequest, Opportunity, PositionStatus};
+use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
 use app::{Spread, Symbol, Venue};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -148,7 +148,10 @@ impl Engine {
             let pnl = pos.pnl(&self.market, self.now_ms);
             let margin = pos.margin(&self.market);
             if let Some(reason) = exit_reason(pos, &pnl, margin, &self.market, &self.params, self.now_ms) {
-                self.notify(Level::Warning, format!("Risk exit on position {pid}"), reason.clone(), out);
+                let kind =
+                    if reason.starts_with("liquidation buffer") { Kind::LiquidationBuffer } else { Kind::RiskExit };
+                let n = self.note(Level::Warning, kind, format!("Risk exit on position {pid}"), reason.clone());
+                self.notify(n.symbol(&pos.symbol).position(pid), out);
                 let _ = self.close(pid, Decimal::ONE_HUNDRED, reason, out);
             }
         }

@@ -3,6 +3,7 @@
 
 use crate::helpers::{admin_app, call, spawn_app};
 use app::Venue;
+use app::notification::{Kind, Level, Notification};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -59,6 +60,7 @@ async fn status_and_the_risk_gate_turn_stale_and_fresh_together() {
         .find(|s| server::venue::VenueClient::venue(s.as_ref()) == Venue::Lighter)
         .unwrap()
         .clone();
+    let mut notes = t.running.state.notifier.subscribe();
 
     lighter.stall_market_data(true);
     let row = until_status(&r, "lighter", false).await;
@@ -70,6 +72,9 @@ async fn status_and_the_risk_gate_turn_stale_and_fresh_together() {
     assert_eq!(body["error"]["message"], format!("cannot open: {reason}"));
     let (_, engine) = call(&r, "GET", "/api/v1/engine/status", None).await;
     assert_eq!(engine["blocked"], json!([reason]), "{engine}");
+    let stale = next_of(&mut notes, Kind::VenueStale).await;
+    assert_eq!((stale.level, stale.dedup_key.as_str()), (Level::Warning, "venue_stale:lighter"));
+    assert!(stale.text().starts_with("WARNING lighter market data stale\n"), "{}", stale.text());
 
     lighter.stall_market_data(false);
     let row = until_status(&r, "lighter", true).await;
@@ -79,5 +84,20 @@ async fn status_and_the_risk_gate_turn_stale_and_fresh_together() {
     assert_eq!(s, StatusCode::OK, "{ack}");
     let (_, engine) = call(&r, "GET", "/api/v1/engine/status", None).await;
     assert_eq!(engine["blocked"], json!([]), "{engine}");
+    assert_eq!(next_of(&mut notes, Kind::VenueFresh).await.level, Level::Info);
     t.running.stop().await;
+}
+
+/// The next notification of `kind` on the stream.
+async fn next_of(rx: &mut tokio::sync::broadcast::Receiver<Notification>, kind: Kind) -> Notification {
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Ok(n) if n.kind == Some(kind) => return n,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(e) => panic!("notifications ended: {e}"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), wait).await.expect("the notification")
 }
