@@ -50,10 +50,20 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 fn main() {
-    let mut c = Criterion::default().sample_size(50).measurement_time(Duration::from_secs(5)).configure_from_args();
-    market::criterion_bench(&mut c);
-    c.final_summary();
-    market::percentiles();
-    market::history_cost();
-    runner::decision_to_legs();
+    // `ARB_BENCH_ONLY=market|history|legs` runs one part (a quiet moment is short on a shared
+    // machine); unset, all of them.
+    let only = std::env::var("ARB_BENCH_ONLY").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only == part;
+    if run("market") {
+        let mut c = Criterion::default().sample_size(50).measurement_time(Duration::from_secs(5)).configure_from_args();
+        market::criterion_bench(&mut c);
+        c.final_summary();
+        market::percentiles();
+    }
+    if run("history") {
+        market::history_cost();
+    }
+    if run("legs") {
+        runner::decision_to_legs();
+    }
 }

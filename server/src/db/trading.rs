@@ -40,19 +40,31 @@ pub async fn upsert_position(
     Ok(())
 }
 
-pub async fn upsert_order(db: &impl ConnectionTrait, view: &OrderView) -> Result<(), DbErr> {
-    let model = order::ActiveModel {
-        client_order_id: Set(view.client_order_id.to_string()),
-        position_id: Set(view.position_id.get()),
-        venue: Set(view.venue.to_string()),
-        symbol: Set(view.symbol.to_string()),
-        status: Set(text(&view.status)),
-        created_ms: Set(view.created_ms),
-        updated_ms: Set(view.updated_ms),
-        view: Set(json(view)?),
-    };
+/// Store orders' views, all in one statement (the write-ahead path counts round trips).
+pub async fn upsert_orders<'a>(
+    db: &impl ConnectionTrait,
+    views: impl IntoIterator<Item = &'a OrderView>,
+) -> Result<(), DbErr> {
+    let models = views
+        .into_iter()
+        .map(|view| {
+            Ok(order::ActiveModel {
+                client_order_id: Set(view.client_order_id.to_string()),
+                position_id: Set(view.position_id.get()),
+                venue: Set(view.venue.to_string()),
+                symbol: Set(view.symbol.to_string()),
+                status: Set(text(&view.status)),
+                created_ms: Set(view.created_ms),
+                updated_ms: Set(view.updated_ms),
+                view: Set(json(view)?),
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    if models.is_empty() {
+        return Ok(());
+    }
     let cols = [order::Column::Status, order::Column::UpdatedMs, order::Column::View];
-    order::Entity::insert(model)
+    order::Entity::insert_many(models)
         .on_conflict(OnConflict::column(order::Column::ClientOrderId).update_columns(cols).to_owned())
         .exec(db)
         .await?;

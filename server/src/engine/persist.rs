@@ -34,9 +34,7 @@ pub async fn store(db: &DatabaseConnection, engine: &Engine, outputs: &[Output])
     }
     let now = engine.now_ms();
     let txn = db.begin().await?;
-    for v in orders.values() {
-        db::trading::upsert_order(&txn, v).await?;
-    }
+    db::trading::upsert_orders(&txn, orders.values().copied()).await?;
     for v in positions.values() {
         let state = engine.position_state(v.id).unwrap_or_default();
         db::trading::upsert_position(&txn, v, &state, now).await?;

@@ -166,11 +166,21 @@ impl Runner {
             tracing::trace!(target: "engine::decision", "orders decided");
         }
         let stored = self.store(&outputs).await;
+        let mut sending = false;
         for output in outputs {
             match (&stored, output) {
                 (Err(e), Output::Send(approved, _)) => self.not_sent(approved.into_inner().client_order_id, e),
-                (_, output) => self.carry_out(output),
+                (_, output) => {
+                    sending |= matches!(output, Output::Send(..));
+                    self.carry_out(output);
+                }
             }
+        }
+        if sending {
+            // Let the orders just spawned reach their venues before this loop refreshes the
+            // readers' view: a spawned task waits in this worker's queue until the loop yields,
+            // and the legs of one decision should leave together, not one view refresh apart.
+            tokio::task::yield_now().await;
         }
     }
 
