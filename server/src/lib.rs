@@ -3,7 +3,9 @@
 
 pub mod api;
 pub mod audit;
+pub mod backup;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod collector;
 pub mod db;
@@ -12,7 +14,12 @@ pub mod engine;
 pub mod equity;
 pub mod error;
 pub mod health;
+pub mod jobs;
+pub mod lock;
+pub mod logging;
+pub mod metrics;
 pub mod notify;
+pub mod refetch;
 pub mod settings;
 pub mod startup;
 pub mod state;
