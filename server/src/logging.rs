@@ -21,7 +21,8 @@ const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
 pub fn init(settings: &LogSettings) -> LogGuard {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let json = settings.format == LogFormat::Json;
-    let stderr = fmt::layer().with_writer(std::io::stderr);
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stderr = fmt::layer().with_writer(std::io::stderr).with_ansi(terminal);
     let stderr = if json { stderr.json().boxed() } else { stderr.boxed() };
     let (file, guard, problem) = match file_writer(settings) {
         Ok(Some((writer, guard))) => {

@@ -82,8 +82,12 @@ fn describe() {
     describe_gauge!(BACKUP_AGE, metrics::Unit::Seconds, "Age of the newest backup (+Inf: none)");
     describe_counter!(REFETCHED, "Payments and order reports re-fetched from the venues");
     describe_counter!(NOTIFICATION_DELIVERIES, "Notification deliveries by channel and status");
+    // Present from the start, at zero: a scrape shows the series before the first change.
     for stream in STREAMS {
         metrics::gauge!(WS_CLIENTS, "stream" => stream).increment(0.0);
+    }
+    for venue in app::Venue::ALL {
+        metrics::gauge!(FUNDING_CAPTURED, "venue" => venue.as_str()).increment(0.0);
     }
 }
 

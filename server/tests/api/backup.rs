@@ -213,7 +213,8 @@ async fn postgres_backup_and_restore_round_trip() {
     let Some(base) = crate::persistence::postgres_url() else { return };
     // A database of its own: a restore replaces everything in it.
     let name = format!("arb_backup_{}", std::process::id());
-    let admin = server::db::connect(&base).await.unwrap();
+    // Not `db::connect`: the persistence suite migrates the base database meanwhile.
+    let admin = sea_orm::Database::connect(&base).await.unwrap();
     use sea_orm::ConnectionTrait;
     let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}")).await;
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();

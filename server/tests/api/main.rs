@@ -9,6 +9,7 @@ mod freshness;
 mod helpers;
 mod history;
 mod jobs;
+mod metrics;
 mod persistence;
 mod quotes;
 mod refetch;

@@ -179,6 +179,12 @@ async fn lost_payments_and_fills_are_fetched_again_each_exactly_once() {
     p["slippage_cap_bps"] = json!(200);
     assert_eq!(call(&r, "PUT", "/api/v1/config", Some(p)).await.0, StatusCode::OK);
 
+    // The start-up reconciliation would query the orders below: let it pass first.
+    until("the start-up reconciliation", async || {
+        let (_, v) = call(&r, "GET", "/api/v1/reconciliation", None).await;
+        v.as_array().is_some_and(|a| a.iter().any(|x| x["trigger"] == "startup"))
+    })
+    .await;
     // Lose everything the venues say about our account while the position opens and earns.
     lossy.iter().for_each(|l| l.losing.store(true, Ordering::SeqCst));
     let body = json!({"symbol": "ETH", "direction": "long_lighter_short_binance", "notional": "3000", "slices": 1});
