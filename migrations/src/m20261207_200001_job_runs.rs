@@ -44,7 +44,12 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(
-            Index::create().name("ix_job_runs_job_id").table(JobRuns::Table).col(JobRuns::Job).col(JobRuns::Id).to_owned(),
+            Index::create()
+                .name("ix_job_runs_job_id")
+                .table(JobRuns::Table)
+                .col(JobRuns::Job)
+                .col(JobRuns::Id)
+                .to_owned(),
         )
         .await
     }

@@ -4,11 +4,11 @@
 use crate::backup::{self, retention::Keep};
 use crate::clock::Clock;
 use crate::jobs::SPECS;
+use crate::settings::Settings;
 use crate::startup;
+use anyhow::{Context, bail};
 use app::audit::{AuditEntry, AuditOutcome};
 use app::jobs::{RunStatus, Trigger};
-use crate::settings::Settings;
-use anyhow::{Context, bail};
 use secrecy::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -26,11 +26,7 @@ pub async fn run_once(settings: &Settings, task: Option<&str>) -> anyhow::Result
             let known: Vec<&str> = SPECS.iter().map(|s| s.name).collect();
             bail!("no job named {name:?}; the jobs are: {}", known.join(", "))
         }
-        None => SPECS
-            .iter()
-            .filter(|s| settings.jobs.job(s.name).is_some_and(|j| j.enabled))
-            .map(|s| s.name)
-            .collect(),
+        None => SPECS.iter().filter(|s| settings.jobs.job(s.name).is_some_and(|j| j.enabled)).map(|s| s.name).collect(),
     };
     let shutdown = CancellationToken::new();
     let built = crate::venue::build::build(settings, &shutdown).context("venues")?;
@@ -47,7 +43,12 @@ pub async fn run_once(settings: &Settings, task: Option<&str>) -> anyhow::Result
                 let status = r.status.unwrap_or(RunStatus::Failed);
                 all_ok &= status == RunStatus::Success;
                 let error = r.error.map(|e| format!(": {e}")).unwrap_or_default();
-                println!("{name}: {} ({} records, {} ms){error}", status.as_str(), r.records, r.duration_ms.unwrap_or(0));
+                println!(
+                    "{name}: {} ({} records, {} ms){error}",
+                    status.as_str(),
+                    r.records,
+                    r.duration_ms.unwrap_or(0)
+                );
             }
             Err(e) => {
                 all_ok = false;
@@ -67,7 +68,9 @@ pub async fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<P
     // Retention applies to the configured directory only: `--out` may hold anything.
     let (dir, keep) = match out {
         Some(dir) => (dir.to_owned(), Keep { days: 0, count: 0 }),
-        None => (settings.backup.dir.clone(), Keep { days: settings.backup.keep_days, count: settings.backup.keep_count }),
+        None => {
+            (settings.backup.dir.clone(), Keep { days: settings.backup.keep_days, count: settings.backup.keep_count })
+        }
     };
     let result = backup::run(&db, url, &dir, now, keep).await;
     let (outcome, target, detail) = match &result {
@@ -86,7 +89,9 @@ pub async fn backup(settings: &Settings, out: Option<&Path>) -> anyhow::Result<P
 pub async fn restore(settings: &Settings, file: &Path) -> anyhow::Result<()> {
     let url = settings.database.url.expose_secret();
     let now = Clock::system().wall_ms();
-    let restored = backup::restore::restore(url, file, now).await.with_context(|| format!("restore refused: {}", file.display()))?;
+    let restored = backup::restore::restore(url, file, now)
+        .await
+        .with_context(|| format!("restore refused: {}", file.display()))?;
     match &restored.replaced {
         Some(kept) => println!("restored {}; the replaced database is kept as {}", file.display(), kept.display()),
         None => println!("restored {}", file.display()),

@@ -3,8 +3,8 @@
 
 pub mod api;
 pub mod audit;
-pub mod backup;
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod collector;

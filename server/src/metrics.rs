@@ -4,7 +4,8 @@
 //! that describe state (orders by status, exposure, venue staleness, backup age) are set from
 //! the platform's state on each scrape, so they are never stale.
 //!
-//! The names are below, in one place; `docs/metrics.md` lists them for dashboards and alerts.
+//! The names are below, in one place; `docs/OPERATIONS.md` lists them for dashboards and
+//! alerts, with a scrape configuration and alert rules beside it.
 
 use metrics::{describe_counter, describe_gauge, describe_histogram};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -120,6 +121,7 @@ pub async fn track_http(req: axum::extract::Request, next: axum::middleware::Nex
     let status = res.status().as_u16().to_string();
     metrics::counter!(names::HTTP_REQUESTS, "method" => method.clone(), "route" => route.clone(), "status" => status)
         .increment(1);
-    metrics::histogram!(names::HTTP_DURATION, "method" => method, "route" => route).record(start.elapsed().as_secs_f64());
+    metrics::histogram!(names::HTTP_DURATION, "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
     res
 }

@@ -156,7 +156,8 @@ impl Refetcher {
             events.send(EngineEvent::Venue(VenueEvent::Order(r))).await.map_err(|_| "the engine stopped")?;
         }
         metrics::counter!(names::REFETCHED, "venue" => venue.as_str(), "kind" => "payment").increment(counts.0 as u64);
-        metrics::counter!(names::REFETCHED, "venue" => venue.as_str(), "kind" => "order_report").increment(counts.1 as u64);
+        metrics::counter!(names::REFETCHED, "venue" => venue.as_str(), "kind" => "order_report")
+            .increment(counts.1 as u64);
         self.complete.insert(venue, start - OVERLAP_MS);
         tracing::debug!(%venue, since, payments = counts.0, reports = counts.1, "re-fetched");
         Ok(counts.0 + counts.1)

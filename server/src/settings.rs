@@ -422,7 +422,11 @@ mod tests {
     fn all_state_follows_the_data_dir_unless_set_apart() {
         let s = Settings::load_with_env(
             None,
-            env(&[("ARB__DATA_DIR", "/data"), ("ARB__LOG__DIR", "/var/log/arb"), ("ARB__JOBS__BACKUP__ENABLED", "false")]),
+            env(&[
+                ("ARB__DATA_DIR", "/data"),
+                ("ARB__LOG__DIR", "/var/log/arb"),
+                ("ARB__JOBS__BACKUP__ENABLED", "false"),
+            ]),
         )
         .unwrap();
         assert_eq!(s.database.url.expose_secret(), "sqlite:///data/arb.db?mode=rwc");

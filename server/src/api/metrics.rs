@@ -48,7 +48,9 @@ fn refresh(s: &AppState) {
         }
     });
     for venue in Venue::ALL {
-        for status in ["created", "sent", "unknown", "accepted", "partially_filled", "filled", "canceled", "expired", "rejected"] {
+        for status in
+            ["created", "sent", "unknown", "accepted", "partially_filled", "filled", "canceled", "expired", "rejected"]
+        {
             let n = orders.get(&(venue, status.to_owned())).copied().unwrap_or(0.0);
             metrics::gauge!(names::ORDERS, "venue" => venue.as_str(), "status" => status).set(n);
         }

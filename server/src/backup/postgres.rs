@@ -38,7 +38,8 @@ fn decode(s: &str) -> String {
 pub async fn tool(name: &str, url: &str, args: &[&str]) -> Result<(), BackupError> {
     let mut cmd = Command::new(name);
     cmd.args(args).envs(env_of(url)?).stdin(std::process::Stdio::null());
-    let out = cmd.output().await.map_err(|e| BackupError::Tool(format!("{name}: {e} (is postgresql-client installed?)")))?;
+    let out =
+        cmd.output().await.map_err(|e| BackupError::Tool(format!("{name}: {e} (is postgresql-client installed?)")))?;
     if out.status.success() {
         Ok(())
     } else {

@@ -78,15 +78,14 @@ impl Position {
     ) -> Self {
         let (long_v, short_v) = legs_of(direction);
         let lev = |v: Venue| if v == Venue::Binance { leverage.0 } else { leverage.1 };
-        let leg =
-            |venue, side| Leg {
-                venue,
-                side,
-                ledger: LegLedger::default(),
-                leverage: lev(venue),
-                last_funding_ms: now,
-                funding_times: BTreeSet::new(),
-            };
+        let leg = |venue, side| Leg {
+            venue,
+            side,
+            ledger: LegLedger::default(),
+            leverage: lev(venue),
+            last_funding_ms: now,
+            funding_times: BTreeSet::new(),
+        };
         Self {
             id,
             strategy: "funding-spread".into(),
@@ -193,8 +192,14 @@ mod tests {
 
     #[test]
     fn a_settlement_is_booked_once_even_when_it_arrives_late() {
-        let mut leg = Position::new(PositionId::new(1), Symbol::new("ETH").unwrap(), SpreadDirection::LongLighterShortBinance, (3, 3), 1_000)
-            .legs[0]
+        let mut leg = Position::new(
+            PositionId::new(1),
+            Symbol::new("ETH").unwrap(),
+            SpreadDirection::LongLighterShortBinance,
+            (3, 3),
+            1_000,
+        )
+        .legs[0]
             .clone();
         let (h, one) = (app::MS_PER_HOUR, Usd(rust_decimal::Decimal::ONE));
         assert!(leg.funding_booked(1_000), "nothing settles at the opening instant");

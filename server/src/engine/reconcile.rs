@@ -7,9 +7,9 @@
 use super::Engine;
 use super::event::{Output, VenueSnapshot};
 use super::executor::ExecKind;
-use app::reconcile::{Difference, DifferenceKind, ReconcileReport, VenueCheck};
 use app::history::FillRecord;
 use app::order::Side;
+use app::reconcile::{Difference, DifferenceKind, ReconcileReport, VenueCheck};
 use app::trading::{Kind, Level, OrderPurpose, OrderStatus, PositionId};
 use app::{ClientOrderId, Qty, Symbol, Usd, Venue};
 use std::collections::{BTreeMap, BTreeSet};

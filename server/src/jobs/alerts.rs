@@ -58,7 +58,10 @@ mod tests {
             Some(Fraction::from_percent(40)),
             "skipped runs are not counted; older runs fall out of the window"
         );
-        assert_eq!(rate_too_low(&[Partial, Partial, Success, Success, Success], rule), Some(Fraction::from_percent(60)));
+        assert_eq!(
+            rate_too_low(&[Partial, Partial, Success, Success, Success], rule),
+            Some(Fraction::from_percent(60))
+        );
         assert_eq!(success_rate(&[], 5), None);
     }
 

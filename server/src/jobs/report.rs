@@ -3,7 +3,7 @@
 //! to its P&L), and the monthly P&L of the past market month, written as JSON under
 //! `<data_dir>/reports/` and announced.
 
-use super::{JobContext, Outcome, tasks};
+use super::{JobContext, Outcome};
 use crate::db::fills::Fills;
 use crate::db::page;
 use crate::db::payments::Payments;
@@ -14,9 +14,21 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// A reconciliation; partial when a venue could not be read.
+pub async fn reconcile(ctx: &JobContext, trigger: &str) -> Result<Outcome, String> {
+    let report = ctx.engine.reconcile(trigger).await.map_err(|e| e.0)?;
+    let unreachable: Vec<String> = report.venues.iter().filter(|v| !v.reachable).map(|v| v.venue.to_string()).collect();
+    let records = report.differences.len();
+    if unreachable.is_empty() {
+        Ok(Outcome::done(records))
+    } else {
+        Ok(Outcome::partial(records, format!("unreachable: {}", unreachable.join(", "))))
+    }
+}
+
 /// The nightly report: a reconciliation, then the books check.
 pub async fn daily(ctx: &JobContext) -> Result<Outcome, String> {
-    let reconciled = tasks::reconcile(ctx, "daily report").await?;
+    let reconciled = reconcile(ctx, "daily report").await?;
     let positions: Vec<PositionView> = ctx.engine.read(|v| v.positions.values().cloned().collect());
     let mismatches = books_check(&ctx.db, &positions).await.map_err(|e| e.to_string())?;
     let clean = reconciled.status == RunStatus::Success && reconciled.records == 0 && mismatches.is_empty();
@@ -41,7 +53,10 @@ pub async fn daily(ctx: &JobContext) -> Result<Outcome, String> {
 
 /// For each position: its realised price P&L, fees and settled funding against the sums of
 /// the fills and payments stored for it. Returns what differs.
-pub async fn books_check(db: &sea_orm::DatabaseConnection, positions: &[PositionView]) -> Result<Vec<String>, sea_orm::DbErr> {
+pub async fn books_check(
+    db: &sea_orm::DatabaseConnection,
+    positions: &[PositionView],
+) -> Result<Vec<String>, sea_orm::DbErr> {
     let ids: Vec<_> = positions.iter().map(|p| p.id).collect();
     let fills = page::of_positions::<Fills>(db, &ids).await?;
     let payments = page::of_positions::<Payments>(db, &ids).await?;
@@ -102,11 +117,21 @@ pub fn previous_month(now_ms: TimestampMs) -> (TimestampMs, TimestampMs, String)
 }
 
 /// The past market month's realised P&L from the stored fills and payments.
-pub async fn month_report(db: &sea_orm::DatabaseConnection, now_ms: TimestampMs) -> Result<(MonthlyReport, u64), sea_orm::DbErr> {
+pub async fn month_report(
+    db: &sea_orm::DatabaseConnection,
+    now_ms: TimestampMs,
+) -> Result<(MonthlyReport, u64), sea_orm::DbErr> {
     let (from, to, month) = previous_month(now_ms);
     let fills = page::between::<Fills>(db, None, from, to - 1).await?;
     let payments = page::between::<Payments>(db, None, from, to - 1).await?;
-    let mut r = MonthlyReport { month, from_ms: from, to_ms: to, venues: BTreeMap::new(), symbols: BTreeMap::new(), net: Usd::ZERO };
+    let mut r = MonthlyReport {
+        month,
+        from_ms: from,
+        to_ms: to,
+        venues: BTreeMap::new(),
+        symbols: BTreeMap::new(),
+        net: Usd::ZERO,
+    };
     for f in &fills {
         let v = r.venues.entry(f.venue).or_default();
         v.fills += 1;
@@ -133,11 +158,14 @@ pub async fn monthly(ctx: &JobContext) -> Result<Outcome, String> {
     let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&ctx.reports_dir).map_err(|e| format!("{}: {e}", ctx.reports_dir.display()))?;
     let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, json).and_then(|_| std::fs::rename(&tmp, &path)).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&tmp, json)
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let venues: Vec<String> = report.venues.iter().map(|(v, m)| format!("{v} {}", m.net)).collect();
     let title = format!("Monthly report {}: net {} USD", report.month, report.net);
     let message = format!("{}; written to {}", venues.join(", "), path.display());
-    ctx.notifier.publish(Notification::new(Level::Info, Kind::Report, ctx.clock.wall_ms(), title, message).about("monthly"));
+    ctx.notifier
+        .publish(Notification::new(Level::Info, Kind::Report, ctx.clock.wall_ms(), title, message).about("monthly"));
     Ok(Outcome::done(records))
 }
 

@@ -81,13 +81,7 @@ impl Jobs {
             entries.push(Entry { spec, schedule, enabled: js.enabled, grace_ms });
         }
         let rule = RateRule { window: settings.alert_window.max(1), min_success: settings.alert_min_success };
-        Ok(Arc::new(Jobs {
-            ctx,
-            entries,
-            running: Mutex::default(),
-            watch: Mutex::new(watch),
-            rule,
-        }))
+        Ok(Arc::new(Jobs { ctx, entries, running: Mutex::default(), watch: Mutex::new(watch), rule }))
     }
 
     pub fn entries(&self) -> &[Entry] {
@@ -147,7 +141,13 @@ impl Jobs {
             },
         };
         job_runs::finish(db, id, &ended).await?;
-        tracing::info!(job = spec.name, status = ended.status.as_str(), records = ended.records, ms = ended.duration_ms, "job ended");
+        tracing::info!(
+            job = spec.name,
+            status = ended.status.as_str(),
+            records = ended.records,
+            ms = ended.duration_ms,
+            "job ended"
+        );
         self.count(spec.name, ended.status, elapsed.as_secs_f64());
         self.after_run(spec, scheduled_ms, &ended).await?;
         Ok(job_runs::recent(db, spec.name, 1).await?.into_iter().find(|r| r.id == id).unwrap_or_else(|| JobRun {

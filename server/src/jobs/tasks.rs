@@ -21,7 +21,7 @@ pub async fn execute(name: &str, ctx: &JobContext, trigger: Trigger) -> Result<O
             store::write_prices(&ctx.db, marks).await.map(Outcome::done).map_err(|e| e.to_string())
         }
         "prune" => prune(ctx).await,
-        "reconcile" => reconcile(ctx, "schedule").await,
+        "reconcile" => report::reconcile(ctx, "schedule").await,
         "reconcile_report" => report::daily(ctx).await,
         "snapshot" => snapshot(ctx).await,
         "backup" => backup(ctx, trigger).await,
@@ -37,18 +37,6 @@ async fn prune(ctx: &JobContext) -> Result<Outcome, String> {
     let log_before = ctx.clock.wall_ms() - i64::from(ctx.job_log_days.max(1)) * 24 * MS_PER_HOUR;
     let runs = crate::db::job_runs::prune(&ctx.db, log_before).await.map_err(|e| e.to_string())?;
     Ok(Outcome::done(history + runs))
-}
-
-/// A reconciliation; partial when a venue could not be read.
-pub async fn reconcile(ctx: &JobContext, trigger: &str) -> Result<Outcome, String> {
-    let report = ctx.engine.reconcile(trigger).await.map_err(|e| e.0)?;
-    let unreachable: Vec<String> = report.venues.iter().filter(|v| !v.reachable).map(|v| v.venue.to_string()).collect();
-    let records = report.differences.len();
-    if unreachable.is_empty() {
-        Ok(Outcome::done(records))
-    } else {
-        Ok(Outcome::partial(records, format!("unreachable: {}", unreachable.join(", "))))
-    }
 }
 
 /// Today's equity for every venue whose market day has none yet.

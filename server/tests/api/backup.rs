@@ -37,7 +37,11 @@ async fn books(db: &DatabaseConnection) -> Books {
     Books {
         positions: position::Entity::find().order_by_asc(position::Column::Id).all(db).await.unwrap(),
         orders: order::Entity::find().order_by_asc(order::Column::ClientOrderId).all(db).await.unwrap(),
-        fills: server::db::fills::Fills::find().order_by_asc(server::db::fills::entity::Column::Id).all(db).await.unwrap(),
+        fills: server::db::fills::Fills::find()
+            .order_by_asc(server::db::fills::entity::Column::Id)
+            .all(db)
+            .await
+            .unwrap(),
         payments: server::db::payments::Payments::find()
             .order_by_asc(server::db::payments::entity::Column::Id)
             .all(db)
@@ -48,7 +52,11 @@ async fn books(db: &DatabaseConnection) -> Books {
             .all(db)
             .await
             .unwrap(),
-        users: server::db::users::user::Entity::find().order_by_asc(server::db::users::user::Column::Username).all(db).await.unwrap(),
+        users: server::db::users::user::Entity::find()
+            .order_by_asc(server::db::users::user::Column::Username)
+            .all(db)
+            .await
+            .unwrap(),
     }
 }
 
@@ -167,10 +175,15 @@ fn damaged(file: &Path, name: &str, damage: impl FnOnce(&mut Vec<u8>), reseal: b
 
 async fn refusals_change_nothing(url: &str, file: &Path, live: impl AsyncFn() -> Vec<u8>) {
     let before = live().await;
-    let flipped = damaged(file, "flipped.bak", |b| {
-        let middle = b.len() / 2;
-        b[middle] ^= 0x10
-    }, false);
+    let flipped = damaged(
+        file,
+        "flipped.bak",
+        |b| {
+            let middle = b.len() / 2;
+            b[middle] ^= 0x10
+        },
+        false,
+    );
     let err = backup::restore::restore(url, &flipped, 0).await.unwrap_err();
     assert!(matches!(err, BackupError::Checksum { .. }), "{err}");
     assert!(err.to_string().contains("checksum mismatch"), "{err}");
@@ -182,7 +195,10 @@ async fn refusals_change_nothing(url: &str, file: &Path, live: impl AsyncFn() ->
     assert!(matches!(err, BackupError::Integrity(_)), "{err}");
     let unsealed = file.with_file_name("unsealed.bak");
     std::fs::copy(file, &unsealed).unwrap();
-    assert!(matches!(backup::restore::restore(url, &unsealed, 0).await, Err(BackupError::Io(_))), "no checksum, no restore");
+    assert!(
+        matches!(backup::restore::restore(url, &unsealed, 0).await, Err(BackupError::Io(_))),
+        "no checksum, no restore"
+    );
     assert_eq!(live().await, before, "the live database is untouched");
 }
 
@@ -199,9 +215,9 @@ async fn sqlite_backup_and_restore_round_trip() {
         for side in ["arb.db-wal", "arb.db-shm"] {
             all.extend(std::fs::read(dir.path().join(side)).unwrap_or_default());
         }
-        let replaced = std::fs::read_dir(dir.path()).unwrap().filter(|e| {
-            e.as_ref().unwrap().file_name().to_string_lossy().contains("replaced")
-        });
+        let replaced = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("replaced"));
         all.extend(replaced.count().to_le_bytes());
         all
     };

@@ -61,7 +61,13 @@ async fn each_job_runs_at_its_cron_times_on_a_manual_clock() {
     let core = manual_core(&dir, &time, &[]).await;
     let mut scheduler = Scheduler::new(core.jobs.clone());
     assert!(scheduler.tick().is_empty(), "nothing is due at 22:30:00");
-    let stops = ["2026-12-31T23:00:00Z", "2027-01-01T00:00:00Z", "2027-01-01T01:00:00Z", "2027-01-01T01:05:00Z", "2027-01-01T02:00:00Z"];
+    let stops = [
+        "2026-12-31T23:00:00Z",
+        "2027-01-01T00:00:00Z",
+        "2027-01-01T01:00:00Z",
+        "2027-01-01T01:05:00Z",
+        "2027-01-01T02:00:00Z",
+    ];
     for at in stops {
         time.set(ms(at));
         for run in scheduler.tick() {
@@ -115,7 +121,11 @@ async fn a_job_failing_three_of_five_runs_raises_the_success_rate_alert() {
     let broken = |yes: bool| {
         let _ = std::fs::remove_dir_all(&blocker);
         let _ = std::fs::remove_file(&blocker);
-        if yes { std::fs::write(&blocker, b"not a directory").unwrap() } else { std::fs::create_dir_all(&blocker).unwrap() }
+        if yes {
+            std::fs::write(&blocker, b"not a directory").unwrap()
+        } else {
+            std::fs::create_dir_all(&blocker).unwrap()
+        }
     };
     let mut seen = Vec::new();
     for (i, fails) in [true, false, true, false, true].into_iter().enumerate() {
@@ -140,7 +150,8 @@ async fn a_job_failing_three_of_five_runs_raises_the_success_rate_alert() {
     time.advance(2 * 24 * app::MS_PER_HOUR);
     core.jobs.check_overdue();
     core.jobs.check_overdue();
-    let overdue: Vec<Notification> = drain(&mut alerts).into_iter().filter(|n| n.kind == Some(Kind::JobOverdue)).collect();
+    let overdue: Vec<Notification> =
+        drain(&mut alerts).into_iter().filter(|n| n.kind == Some(Kind::JobOverdue)).collect();
     assert!(overdue.iter().any(|n| n.title == "Job backup is overdue"), "{overdue:?}");
     assert_eq!(overdue.iter().filter(|n| n.title == "Job backup is overdue").count(), 1);
     core.stop().await;
@@ -158,10 +169,16 @@ async fn a_missed_backup_runs_at_start_up() {
     // Down over the next 01:00; back at 03:00.
     time.set(ms("2026-12-08T03:00:00Z"));
     let core = manual_core(&dir, &time, &[]).await;
-    let caught_up: Vec<JobRun> =
-        futures::future::join_all(Scheduler::new(core.jobs.clone()).catch_up().await).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+    let caught_up: Vec<JobRun> = futures::future::join_all(Scheduler::new(core.jobs.clone()).catch_up().await)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().unwrap())
+        .collect();
     let backup = caught_up.iter().find(|r| r.job == "backup").expect("the missed backup ran");
-    assert_eq!((backup.scheduled_ms, backup.trigger, backup.status), (ms("2026-12-08T01:00:00Z"), Trigger::Missed, Some(RunStatus::Success)));
+    assert_eq!(
+        (backup.scheduled_ms, backup.trigger, backup.status),
+        (ms("2026-12-08T01:00:00Z"), Trigger::Missed, Some(RunStatus::Success))
+    );
     assert!(dir.path().join("backups/arb-20261208-030000.db").is_file(), "named for when it was taken");
     assert!(caught_up.iter().any(|r| r.job == "snapshot"), "the day's snapshot was missing too");
     assert!(caught_up.iter().all(|r| ["backup", "snapshot"].contains(&r.job.as_str())), "{caught_up:?}");

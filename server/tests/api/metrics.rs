@@ -46,7 +46,8 @@ fn missing(text: &str) -> Vec<&'static str> {
 async fn an_admin_scrape_shows_every_family() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let port_text = port.to_string();
-    let t = spawn_app(&[("ARB__SIM__SPEED", "1200"), ("ARB__SIM__TICK_MS", "50"), ("ARB__METRICS__PORT", &port_text)]).await;
+    let t = spawn_app(&[("ARB__SIM__SPEED", "1200"), ("ARB__SIM__TICK_MS", "50"), ("ARB__METRICS__PORT", &port_text)])
+        .await;
     let state = &t.running.state;
     let tokens = users(state).await;
     let admin = router_with(state, tokens.token(Role::Admin));
@@ -88,7 +89,10 @@ async fn an_admin_scrape_shows_every_family() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
     assert!(text.contains("arb_job_runs_total{job=\"backup\",status=\"success\"}"), "{text}");
-    assert!(text.contains("arb_http_requests_total{method=\"POST\",route=\"/api/v1/jobs/{name}/run\",status=\"200\"}"), "{text}");
+    assert!(
+        text.contains("arb_http_requests_total{method=\"POST\",route=\"/api/v1/jobs/{name}/run\",status=\"200\"}"),
+        "{text}"
+    );
     let age = text.lines().find(|l| l.starts_with("arb_backup_age_seconds ")).unwrap();
     let age: f64 = age.split_whitespace().nth(1).unwrap().parse().unwrap();
     assert!((0.0..60.0).contains(&age), "a fresh backup: {age}");

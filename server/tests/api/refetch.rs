@@ -87,7 +87,12 @@ impl VenueClient for Lossy {
     async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError> {
         self.inner.funding(symbol).await
     }
-    async fn funding_history(&self, s: &Symbol, from: TimestampMs, to: TimestampMs) -> Result<Vec<SettledFunding>, VenueError> {
+    async fn funding_history(
+        &self,
+        s: &Symbol,
+        from: TimestampMs,
+        to: TimestampMs,
+    ) -> Result<Vec<SettledFunding>, VenueError> {
         self.inner.funding_history(s, from, to).await
     }
     async fn mark_price(&self, symbol: &Symbol) -> Result<MarkPrice, VenueError> {
@@ -220,7 +225,8 @@ async fn lost_payments_and_fills_are_fetched_again_each_exactly_once() {
     lossy.iter().for_each(|l| l.losing.store(false, Ordering::SeqCst));
     lossy.iter().for_each(|l| l.reconnect());
     // Flat on the venues, the position earns nothing more: what follows compares still books.
-    let (status, v) = call(&r, "POST", "/api/v1/orders/close", Some(json!({"position_id": id, "percent": "100"}))).await;
+    let (status, v) =
+        call(&r, "POST", "/api/v1/orders/close", Some(json!({"position_id": id, "percent": "100"}))).await;
     assert_eq!(status, StatusCode::OK, "{v}");
     until("the close", async || position(&r, id).await.status == PositionStatus::Closed).await;
     let db = state.db.clone();

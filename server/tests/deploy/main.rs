@@ -121,7 +121,8 @@ fn uid_of(pid: u32) -> u32 {
 }
 
 fn listing(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir).map_or_else(|_| vec![], |d| d.map(|e| e.unwrap().file_name().to_string_lossy().into()).collect())
+    std::fs::read_dir(dir)
+        .map_or_else(|_| vec![], |d| d.map(|e| e.unwrap().file_name().to_string_lossy().into()).collect())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,7 +172,10 @@ async fn starts_unprivileged_from_a_read_only_directory_with_all_state_in_the_da
     }
     assert!(!listing(&layout.data.join("sim")).is_empty(), "the simulators' journals");
     assert!(!listing(&layout.data.join("events")).is_empty(), "the event log");
-    assert!(listing(&layout.data.join("logs")).iter().any(|f| f.starts_with("arb.") && f.ends_with(".log")), "a daily log file");
+    assert!(
+        listing(&layout.data.join("logs")).iter().any(|f| f.starts_with("arb.") && f.ends_with(".log")),
+        "a daily log file"
+    );
 
     // Stopped: a damaged backup is refused, the good one restores.
     let flipped = file.with_file_name("flipped.db");

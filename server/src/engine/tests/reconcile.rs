@@ -109,8 +109,7 @@ async fn the_venue_wins_both_ways_and_the_legs_are_trimmed_back_to_hedged() {
     assert_eq!(fills.iter().map(|f| f.realized_pnl.0).sum::<Decimal>(), p.pnl.price_realized.0);
     assert_eq!(fills.iter().map(|f| f.fee.0).sum::<Decimal>(), p.pnl.fees.0);
     for leg in &p.legs {
-        let booked: Decimal =
-            fills.iter().filter(|f| f.venue == leg.venue).map(|f| f.side.sign() * f.qty.0).sum();
+        let booked: Decimal = fills.iter().filter(|f| f.venue == leg.venue).map(|f| f.side.sign() * f.qty.0).sum();
         assert_eq!(booked, leg.qty.0, "{} leg", leg.venue);
     }
 }
