@@ -78,7 +78,7 @@ pub async fn finish(db: &impl ConnectionTrait, id: i64, ended: &Ended) -> Result
     Ok(())
 }
 
-/// A run that did not start (its previous run was still going): one finished row.
+/// A run that did not start (its previous run was still going): one finished row; its id.
 pub async fn skipped(
     db: &impl ConnectionTrait,
     job: &str,
@@ -86,11 +86,17 @@ pub async fn skipped(
     now_ms: TimestampMs,
     trigger: Trigger,
     why: &str,
-) -> Result<(), DbErr> {
+) -> Result<i64, DbErr> {
     let id = start(db, job, scheduled_ms, now_ms, trigger).await?;
     let ended =
         Ended { ended_ms: now_ms, status: RunStatus::Skipped, records: 0, error: Some(why.to_owned()), duration_ms: 0 };
-    finish(db, id, &ended).await
+    finish(db, id, &ended).await?;
+    Ok(id)
+}
+
+/// One run by its id.
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Option<JobRun>, DbErr> {
+    JobRuns::find_by_id(id).one(db).await?.map(run).transpose()
 }
 
 /// The job's latest runs, newest first.

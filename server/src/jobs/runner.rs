@@ -109,10 +109,12 @@ impl Jobs {
         let started_ms = self.ctx.clock.wall_ms();
         let fresh = self.running.lock().unwrap_or_else(|e| e.into_inner()).insert(spec.name);
         if !fresh {
-            job_runs::skipped(db, spec.name, scheduled_ms, started_ms, trigger, "the previous run is still running")
-                .await?;
+            let why = "the previous run is still running";
+            let id = job_runs::skipped(db, spec.name, scheduled_ms, started_ms, trigger, why).await?;
             self.count(spec.name, RunStatus::Skipped, 0.0);
-            return Ok(job_runs::recent(db, spec.name, 1).await?.remove(0));
+            return job_runs::get(db, id)
+                .await?
+                .ok_or_else(|| RunError::Db(DbErr::RecordNotFound(format!("run {id}"))));
         }
         let _running = Running(self, spec.name);
         let id = job_runs::start(db, spec.name, scheduled_ms, started_ms, trigger).await?;
@@ -150,18 +152,7 @@ impl Jobs {
         );
         self.count(spec.name, ended.status, elapsed.as_secs_f64());
         self.after_run(spec, scheduled_ms, &ended).await?;
-        Ok(job_runs::recent(db, spec.name, 1).await?.into_iter().find(|r| r.id == id).unwrap_or_else(|| JobRun {
-            id,
-            job: spec.name.to_owned(),
-            scheduled_ms,
-            started_ms,
-            ended_ms: Some(ended.ended_ms),
-            status: Some(ended.status),
-            trigger,
-            records: ended.records,
-            error: ended.error,
-            duration_ms: Some(ended.duration_ms),
-        }))
+        job_runs::get(db, id).await?.ok_or_else(|| RunError::Db(DbErr::RecordNotFound(format!("run {id}"))))
     }
 
     fn count(&self, job: &'static str, status: RunStatus, secs: f64) {

@@ -53,7 +53,12 @@ async fn backup(ctx: &JobContext, trigger: Trigger) -> Result<Outcome, String> {
     let now = ctx.clock.wall_ms();
     let keep = Keep { days: ctx.backup.keep_days, count: ctx.backup.keep_count };
     let result = backup::run(&ctx.db, ctx.db_url.expose_secret(), &ctx.backup.dir, now, keep).await;
-    let actor = if trigger == Trigger::Cli { "cli" } else { "scheduler" };
+    // A run-now is audited on its own (`job.run`, with the admin's name).
+    let actor = match trigger {
+        Trigger::Cli => "cli",
+        Trigger::Manual => "run-now",
+        Trigger::Schedule | Trigger::Missed => "scheduler",
+    };
     let (outcome, target, detail) = match &result {
         Ok((b, removed)) => (
             AuditOutcome::Ok,
