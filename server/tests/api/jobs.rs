@@ -28,6 +28,11 @@ fn ms(rfc3339: &str) -> TimestampMs {
 
 /// The platform's core on simulated venues whose clock (wall and market alike) is `time`.
 async fn manual_core(dir: &TempDir, time: &TimeSource, overrides: &[(&str, &str)]) -> Core {
+    core_on(dir, time, time, overrides).await
+}
+
+/// As [`manual_core`] with the wall and the markets on clocks of their own.
+async fn core_on(dir: &TempDir, wall: &TimeSource, time: &TimeSource, overrides: &[(&str, &str)]) -> Core {
     let settings = settings(overrides, dir);
     let history = History::embedded().unwrap();
     let sims: Vec<Arc<SimVenue>> = Venue::ALL
@@ -38,7 +43,7 @@ async fn manual_core(dir: &TempDir, time: &TimeSource, overrides: &[(&str, &str)
         })
         .collect();
     let all: Vec<DynVenue> = sims.iter().map(|s| s.clone() as DynVenue).collect();
-    let built = Venues { all, clock: Clock::new(time.clone(), time.clone()), sims, tasks: vec![] };
+    let built = Venues { all, clock: Clock::new(wall.clone(), time.clone()), sims, tasks: vec![] };
     let core = startup::core(&settings, built, CancellationToken::new()).await.expect("core");
     tokio::time::timeout(std::time::Duration::from_secs(30), core.collector.wait_ready()).await.expect("ready");
     core
@@ -105,6 +110,32 @@ async fn each_job_runs_at_its_cron_times_on_a_manual_clock() {
     assert!(dir.path().join("backups/arb-20270101-010000.db.sha256").is_file());
     assert!(dir.path().join("reports/monthly-2026-12.json").is_file());
     assert_eq!(all_runs(&core, "snapshot").await[0].records, 2, "one row per venue");
+    core.stop().await;
+}
+
+/// A compressed simulator: three market days pass in 72 real seconds. The snapshot follows the
+/// markets' midnights; the backup, on the wall clock, waits for the real night.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn market_day_jobs_follow_the_compressed_market_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let wall = TimeSource::manual(ms("2026-12-07T12:00:00Z"));
+    let market = TimeSource::manual(ms("2026-12-07T12:00:00Z"));
+    let core = core_on(&dir, &wall, &market, &[]).await;
+    let mut scheduler = Scheduler::new(core.jobs.clone());
+    let midnights = ["2026-12-08T00:00:00Z", "2026-12-09T00:00:00Z", "2026-12-10T00:00:00Z"];
+    for midnight in midnights {
+        wall.advance(24_000);
+        market.set(ms(midnight));
+        for run in scheduler.tick() {
+            assert_eq!(run.await.unwrap().unwrap().status, Some(RunStatus::Success));
+        }
+    }
+    let snapshots = all_runs(&core, "snapshot").await;
+    assert_eq!(snapshots.iter().map(|r| r.scheduled_ms).collect::<Vec<_>>(), midnights.map(ms));
+    assert!(snapshots.iter().all(|r| r.records == 2), "a row per venue per market day: {snapshots:?}");
+    assert!(all_runs(&core, "backup").await.is_empty(), "no real 01:00 has passed");
+    let days = server::db::equity::days(&core.db, 0, i64::MAX).await.unwrap();
+    assert_eq!(days.iter().map(|d| d.day_ms).collect::<Vec<_>>(), midnights.map(ms));
     core.stop().await;
 }
 

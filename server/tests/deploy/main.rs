@@ -201,7 +201,8 @@ async fn run_once_runs_one_task_and_leaves_one_job_row() {
             .args(args)
             .current_dir(dir.path())
             .env("ARB__DATA_DIR", dir.path())
-            .env("RUST_LOG", "warn")
+            .env("ARB__LOG__FORMAT", "json")
+            .env("RUST_LOG", "info")
             .output()
             .unwrap()
     };
@@ -209,6 +210,14 @@ async fn run_once_runs_one_task_and_leaves_one_job_row() {
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.lines().any(|l| l.starts_with("snapshot: success (2 records")), "{}", text(&out));
+    // `log.format = json`: every log line is one JSON object, on stderr and in the day's file.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let logged: Vec<serde_json::Value> =
+        stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
+    assert!(logged.iter().any(|v| v["fields"]["message"] == "job ended" && v["fields"]["job"] == "snapshot"), "{stderr}");
+    let file = std::fs::read_dir(dir.path().join("logs")).unwrap().next().unwrap().unwrap().path();
+    let in_file = std::fs::read_to_string(&file).unwrap();
+    assert!(in_file.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{in_file}");
     let db = server::db::connect(&format!("sqlite://{}/arb.db?mode=rwc", dir.path().display())).await.unwrap();
     use sea_orm::{EntityTrait, PaginatorTrait};
     assert_eq!(server::db::job_runs::entity::Entity::find().count(&db).await.unwrap(), 1, "one job row");
