@@ -214,7 +214,10 @@ async fn run_once_runs_one_task_and_leaves_one_job_row() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let logged: Vec<serde_json::Value> =
         stderr.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect();
-    assert!(logged.iter().any(|v| v["fields"]["message"] == "job ended" && v["fields"]["job"] == "snapshot"), "{stderr}");
+    assert!(
+        logged.iter().any(|v| v["fields"]["message"] == "job ended" && v["fields"]["job"] == "snapshot"),
+        "{stderr}"
+    );
     let file = std::fs::read_dir(dir.path().join("logs")).unwrap().next().unwrap().unwrap().path();
     let in_file = std::fs::read_to_string(&file).unwrap();
     assert!(in_file.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()), "{in_file}");
