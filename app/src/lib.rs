@@ -11,6 +11,7 @@ pub mod fraction;
 pub mod funding;
 pub mod history;
 pub mod ids;
+pub mod jobs;
 pub mod market;
 pub mod money;
 pub mod notification;

@@ -54,6 +54,12 @@ pub enum Kind {
     VenueFresh,
     ReconciliationDifference,
     JobFailed,
+    /// A job's success rate over its last runs fell below the threshold.
+    JobSuccessRate,
+    /// A job has not succeeded within its period plus a grace time.
+    JobOverdue,
+    /// A scheduled report: the daily reconciliation, the monthly P&L.
+    Report,
     BackupFailed,
     LoginFailures,
     Startup,
@@ -64,7 +70,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 26] = [
+    pub const ALL: [Kind; 29] = [
         Kind::PositionOpening,
         Kind::PositionOpened,
         Kind::PositionClosing,
@@ -85,6 +91,9 @@ impl Kind {
         Kind::VenueFresh,
         Kind::ReconciliationDifference,
         Kind::JobFailed,
+        Kind::JobSuccessRate,
+        Kind::JobOverdue,
+        Kind::Report,
         Kind::BackupFailed,
         Kind::LoginFailures,
         Kind::Startup,

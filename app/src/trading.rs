@@ -94,6 +94,9 @@ pub enum OrderPurpose {
     Repair,
     /// Trims the leading leg back to hedged.
     Unwind,
+    /// Not an order: reconciliation set a leg to the venue's size. Its fill record keeps the
+    /// position's fills adding up to its P&L.
+    Reconciliation,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

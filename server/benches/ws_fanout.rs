@@ -21,6 +21,7 @@ const SAMPLES: usize = 200;
 
 fn settings(dir: &tempfile::TempDir) -> server::settings::Settings {
     let vars = std::collections::HashMap::from([
+        ("ARB__DATA_DIR".to_string(), dir.path().display().to_string()),
         ("ARB__DATABASE__URL".to_string(), format!("sqlite://{}/bench.db?mode=rwc", dir.path().display())),
         ("ARB__ENGINE__EVENT_LOG_DIR".to_string(), format!("{}/events", dir.path().display())),
         ("ARB__SIM__STATE_DIR".to_string(), format!("{}/sim", dir.path().display())),

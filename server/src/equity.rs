@@ -1,20 +1,14 @@
-//! Daily equity snapshots: each venue's balance (wallet + unrealised P&L) recorded once per UTC
-//! day, and at start-up when today's is missing. The day is the venue's own clock's: a
-//! compressed simulator lives many market days per real day, and each of them gets its row.
-//! A venue that cannot answer is tried again on the next poll.
+//! Daily equity snapshots: each venue's balance (wallet + unrealised P&L) recorded once per
+//! market day, by the `snapshot` job (at 00:00, and at start-up when today's is missing). The
+//! day is the venue's own clock's: a compressed simulator lives many market days per real day,
+//! and the job, which reads the markets' clock, runs at each of their midnights. A venue that
+//! cannot answer makes the run partial; the next run tries again.
 
 use crate::db;
 use crate::venue::{DynVenue, VenueError};
 use app::equity::{VenueEquity, day_start};
 use app::{TimestampMs, Venue};
 use sea_orm::{DatabaseConnection, DbErr};
-use std::collections::{HashMap, HashSet};
-use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-
-/// How often the venues' clocks are looked at. Cheap (no I/O unless a day is due); a simulator
-/// at speed 3600 has a 24-second day, so its snapshot is at most 1/24 of a day late.
-const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, thiserror::Error)]
 enum SnapshotError {
@@ -24,52 +18,32 @@ enum SnapshotError {
     Db(#[from] DbErr),
 }
 
-pub struct Snapshotter {
-    db: DatabaseConnection,
-    venues: Vec<DynVenue>,
-    /// The latest day recorded per venue; read from the database so a restart on the same day
-    /// does not take a second snapshot.
-    done: HashMap<Venue, TimestampMs>,
-    /// Venues whose last attempt failed, so a long outage is logged once, not every second.
-    failing: HashSet<Venue>,
+/// What a snapshot run did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    pub written: Vec<Venue>,
+    /// Venues that were due but could not be snapshotted, with why.
+    pub failed: Vec<String>,
 }
 
-impl Snapshotter {
-    pub async fn new(db: DatabaseConnection, venues: Vec<DynVenue>) -> Result<Self, DbErr> {
-        let mut done = HashMap::new();
-        for v in &venues {
-            if let Some(day) = db::equity::last_day(&db, v.venue()).await? {
-                done.insert(v.venue(), day);
+/// Snapshot every venue whose current market day has no row yet. Idempotent: a second run on
+/// the same day writes nothing.
+pub async fn snapshot_due(db: &DatabaseConnection, venues: &[DynVenue]) -> Result<Taken, DbErr> {
+    let mut taken = Taken::default();
+    for v in venues {
+        let venue = v.venue();
+        if db::equity::last_day(db, venue).await?.is_some_and(|day| day >= day_start(v.now_ms())) {
+            continue;
+        }
+        match take(db, v).await {
+            Ok(_) => taken.written.push(venue),
+            Err(e) => {
+                tracing::warn!(%venue, error = %e, "equity snapshot failed");
+                taken.failed.push(format!("{venue}: {e}"));
             }
         }
-        Ok(Self { db, venues, done, failing: HashSet::new() })
     }
-
-    /// Snapshot every venue whose current day has no row yet; returns the venues written.
-    pub async fn snapshot_due(&mut self) -> Vec<Venue> {
-        let mut written = Vec::new();
-        for v in &self.venues {
-            let venue = v.venue();
-            if self.done.get(&venue).is_some_and(|&day| day >= day_start(v.now_ms())) {
-                continue;
-            }
-            match take(&self.db, v).await {
-                Ok(day) => {
-                    if self.failing.remove(&venue) {
-                        tracing::info!(%venue, "equity snapshot taken again");
-                    }
-                    self.done.insert(venue, day);
-                    written.push(venue);
-                }
-                Err(e) => {
-                    if self.failing.insert(venue) {
-                        tracing::warn!(%venue, error = %e, "equity snapshot failed; retrying every poll");
-                    }
-                }
-            }
-        }
-        written
-    }
+    Ok(taken)
 }
 
 /// One venue's balance, stored under the day of the venue's own timestamp on it.
@@ -85,29 +59,6 @@ async fn take(db: &DatabaseConnection, v: &DynVenue) -> Result<TimestampMs, Snap
     };
     db::equity::upsert(db, day, &row).await?;
     Ok(day)
-}
-
-/// The long-lived task: poll until `cancel`.
-pub async fn run(db: DatabaseConnection, venues: Vec<DynVenue>, cancel: CancellationToken) {
-    let mut snapshots = match Snapshotter::new(db, venues).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "equity snapshots disabled: cannot read the last ones");
-            return;
-        }
-    };
-    let mut poll = tokio::time::interval(POLL);
-    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = poll.tick() => {}
-        }
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = snapshots.snapshot_due() => {}
-        }
-    }
 }
 
 #[cfg(test)]
@@ -147,20 +98,17 @@ mod tests {
         binance.place_order(&buy).await.unwrap();
         let venues: Vec<DynVenue> = vec![binance, lighter];
 
-        let mut s = Snapshotter::new(db.clone(), venues.clone()).await.unwrap();
-        assert_eq!(s.snapshot_due().await, [Venue::Binance, Venue::Lighter], "start-up: today's is missing");
-        assert!(s.snapshot_due().await.is_empty());
+        let due = || async { snapshot_due(&db, &venues).await.unwrap().written };
+        assert_eq!(due().await, [Venue::Binance, Venue::Lighter], "start-up: today's is missing");
+        assert!(due().await.is_empty());
         clock.advance(MS_PER_HOUR);
-        assert!(s.snapshot_due().await.is_empty(), "23:00, same day");
+        assert!(due().await.is_empty(), "23:00, same day");
         clock.advance(MS_PER_HOUR + 1);
-        assert_eq!(s.snapshot_due().await.len(), 2, "just past midnight");
+        assert_eq!(due().await.len(), 2, "just past midnight");
         clock.advance(6 * MS_PER_HOUR);
-        assert!(s.snapshot_due().await.is_empty());
+        assert!(due().await.is_empty());
         clock.advance(MS_PER_DAY);
-        assert_eq!(s.snapshot_due().await.len(), 2, "the second boundary");
-        // A restart on the same day finds today's rows.
-        let mut restarted = Snapshotter::new(db.clone(), venues).await.unwrap();
-        assert!(restarted.snapshot_due().await.is_empty());
+        assert_eq!(due().await.len(), 2, "the second boundary");
 
         let days = db::equity::days(&db, 0, i64::MAX).await.unwrap();
         let starts: Vec<TimestampMs> = days.iter().map(|d| d.day_ms).collect();

@@ -1,11 +1,11 @@
-//! The `server` binary: runs the platform (default), diagnoses the configured venues, or
-//! manages users. The venue fakes for manual trials are a separate binary (crate `fakes`).
+//! The `server` binary: runs the platform (default), runs its jobs once, backs up and restores
+//! its database, diagnoses the configured venues, or manages users. The venue fakes for manual
+//! trials are a separate binary (crate `fakes`).
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use server::settings::Settings;
 use std::path::PathBuf;
-use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
 #[command(version, about = "Self-hosted funding-rate arbitrage platform")]
@@ -32,6 +32,21 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Run every enabled job once (or only `--task NAME`) and exit: 0 only when all succeeded.
+    /// Refused while a server runs on the database (use `POST /api/v1/jobs/{name}/run`).
+    RunOnce {
+        #[arg(long)]
+        task: Option<String>,
+    },
+    /// Back the database up now (online: a running server carries on) and print the file.
+    Backup {
+        /// Where to write it (default `backup.dir`; retention applies only there).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Replace the database with a backup. Checks the file first, refuses while a server runs
+    /// on the database, and keeps the replaced one beside it.
+    Restore { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -60,14 +75,10 @@ fn parse_role(s: &str) -> Result<app::auth::Role, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
-        )
-        .init();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Run);
     let settings = Settings::load(cli.config.as_deref(), cli.secrets.as_deref()).context("loading settings")?;
+    let _log = server::logging::init(&settings.log);
     match command {
         Command::Run => run(settings).await,
         Command::Doctor => {
@@ -79,6 +90,19 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action } => user(settings, action).await,
+        Command::RunOnce { task } => {
+            let all_ok = server::cli::run_once(&settings, task.as_deref()).await?;
+            if !all_ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Backup { out } => {
+            let path = server::cli::backup(&settings, out.as_deref()).await?;
+            println!("{}", path.display());
+            Ok(())
+        }
+        Command::Restore { file } => server::cli::restore(&settings, &file).await,
     }
 }
 

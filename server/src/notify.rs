@@ -59,9 +59,16 @@ pub async fn store(db: DatabaseConnection, mut queue: StoreQueue, cancel: Cancel
 }
 
 async fn write(db: &DatabaseConnection, n: &Notification) {
-    if let Err(e) = db::trading::insert_notification(db, n).await {
-        tracing::error!(error = %e, title = %n.title, "storing a notification failed");
-    }
+    let status = match db::trading::insert_notification(db, n).await {
+        Ok(_) => "ok",
+        Err(e) => {
+            tracing::error!(error = %e, title = %n.title, "storing a notification failed");
+            "failed"
+        }
+    };
+    // The stored copy is one delivery channel; the outbox's channels count under their names.
+    metrics::counter!(crate::metrics::names::NOTIFICATION_DELIVERIES, "channel" => "store", "status" => status)
+        .increment(1);
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
+    /// Where all state lives (database, simulator journals, event log, backups, logs) unless a
+    /// more specific setting says otherwise. Nothing else is written.
+    pub data_dir: PathBuf,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub collector: CollectorSettings,
@@ -19,6 +22,93 @@ pub struct Settings {
     pub venues: VenuesSettings,
     pub engine: EngineSettings,
     pub auth: AuthSettings,
+    pub jobs: JobsSettings,
+    pub backup: BackupSettings,
+    pub log: LogSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// One scheduled job: when (a cron expression in UTC: 5 fields, or 6 with seconds first) and
+/// whether it runs at all.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobSettings {
+    pub cron: String,
+    pub enabled: bool,
+    /// How long after its period a job may go without a success before it is overdue (default
+    /// `jobs.grace_secs`).
+    pub grace_secs: Option<u64>,
+}
+
+/// Every scheduled job (`ARB__JOBS__<NAME>__CRON`, `…__ENABLED`) and the job alerts.
+#[derive(Debug, Clone, Deserialize)]
+pub struct JobsSettings {
+    pub funding_write: JobSettings,
+    pub price_write: JobSettings,
+    pub prune: JobSettings,
+    pub reconcile: JobSettings,
+    pub reconcile_report: JobSettings,
+    pub snapshot: JobSettings,
+    pub backup: JobSettings,
+    pub refetch: JobSettings,
+    pub monthly_report: JobSettings,
+    /// The success-rate alert looks at this many finished runs…
+    pub alert_window: u32,
+    /// …and fires below this share of successes.
+    pub alert_min_success: app::Fraction,
+    pub grace_secs: u64,
+    /// Job-log rows are kept this many days.
+    pub keep_days: u32,
+}
+
+impl JobsSettings {
+    pub fn job(&self, name: &str) -> Option<&JobSettings> {
+        Some(match name {
+            "funding_write" => &self.funding_write,
+            "price_write" => &self.price_write,
+            "prune" => &self.prune,
+            "reconcile" => &self.reconcile,
+            "reconcile_report" => &self.reconcile_report,
+            "snapshot" => &self.snapshot,
+            "backup" => &self.backup,
+            "refetch" => &self.refetch,
+            "monthly_report" => &self.monthly_report,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BackupSettings {
+    /// Default `<data_dir>/backups`.
+    pub dir: PathBuf,
+    /// Backups older than this many days are removed (the newest is always kept).
+    pub keep_days: u32,
+    /// At most this many backups are kept (0: no limit by count).
+    pub keep_count: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `text` (for a terminal) or `json` (one JSON object per line), on stderr and in the file.
+    pub format: LogFormat,
+    /// A file per UTC day here (`arb.YYYY-MM-DD.log`); default `<data_dir>/logs`; empty: none.
+    pub dir: PathBuf,
+    /// Daily files kept.
+    pub keep_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// Also serve `/metrics` without authentication on this port (of `server.host`), for a
+    /// scraper on a private network. Unset: only `/metrics` on the main port, for admins.
+    pub port: Option<u16>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -37,10 +127,9 @@ pub struct AuthSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct EngineSettings {
-    /// Where the engine's event log (one JSON line per input) is written.
+    /// Where the engine's event log (one JSON line per input) is written (default
+    /// `<data_dir>/events`).
     pub event_log_dir: PathBuf,
-    /// How often our books are reconciled with the venues (also at start-up and on demand).
-    pub reconcile_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -53,7 +142,7 @@ pub struct ServerSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DatabaseSettings {
-    /// `sqlite://data/arb.db?mode=rwc` by default; `postgres://…` for larger installs.
+    /// `sqlite://<data_dir>/arb.db?mode=rwc` by default; `postgres://…` for larger installs.
     pub url: SecretString,
     /// SQLite only: `normal` (a killed process loses nothing; a power cut may lose the last
     /// transactions) or `full` (every commit waits for the disk). See `db::Durability`.
@@ -62,10 +151,8 @@ pub struct DatabaseSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CollectorSettings {
-    pub funding_write_secs: u64,
-    pub price_write_secs: u64,
+    /// Funding and price history older than this is removed by the `prune` job.
     pub retention_days: u32,
-    pub prune_every_secs: u64,
     /// A venue from which no market update has arrived for this many real seconds is stale
     /// (judged on wall time, so it holds at every simulator speed): `/status` shows it and no
     /// position opens until it is fresh again.
@@ -84,7 +171,8 @@ pub struct SimSettings {
     pub starting_balance: rust_decimal::Decimal,
     pub faults: FaultSettings,
     /// Where the simulated venues journal their books (orders, fills, positions, wallet) so that
-    /// a restart finds them as a real venue would; empty = in memory only.
+    /// a restart finds them as a real venue would (default `<data_dir>/sim`); empty = in memory
+    /// only.
     pub state_dir: PathBuf,
 }
 
@@ -132,20 +220,18 @@ pub struct VenueSettings {
 }
 
 const DEFAULTS: &str = r#"
+data_dir = "data"
+
 [server]
 host = "127.0.0.1"
 port = 8080
 static_dir = "dist"
 
 [database]
-url = "sqlite://data/arb.db?mode=rwc"
 sqlite_durability = "normal"
 
 [collector]
-funding_write_secs = 60
-price_write_secs = 10
 retention_days = 7
-prune_every_secs = 3600
 stale_after_secs = 30
 rediscover_secs = 30
 
@@ -154,7 +240,6 @@ seed = 42
 speed = 1
 tick_ms = 1000
 starting_balance = "100000"
-state_dir = "data/sim"
 
 [sim.faults]
 latency_ms = 0
@@ -165,8 +250,6 @@ disconnect_every_secs = 0
 disconnect_secs = 0
 
 [engine]
-event_log_dir = "data/events"
-reconcile_secs = 60
 
 [auth]
 session_hours = 12
@@ -179,7 +262,61 @@ mode = "sim"
 
 [venues.lighter]
 mode = "sim"
+
+# Cron expressions in UTC (5 fields; 6 with seconds first). `snapshot` and `monthly_report`
+# read the markets' clock (the same as the wall clock but on a compressed simulator).
+[jobs]
+alert_window = 5
+alert_min_success = "0.8"
+grace_secs = 900
+keep_days = 90
+[jobs.funding_write]
+cron = "* * * * *"
+enabled = true
+[jobs.price_write]
+cron = "*/10 * * * * *"
+enabled = true
+[jobs.prune]
+cron = "0 * * * *"
+enabled = true
+[jobs.reconcile]
+cron = "* * * * *"
+enabled = true
+[jobs.reconcile_report]
+cron = "0 23 * * *"
+enabled = true
+[jobs.snapshot]
+cron = "0 0 * * *"
+enabled = true
+[jobs.backup]
+cron = "0 1 * * *"
+enabled = true
+[jobs.refetch]
+cron = "5 * * * *"
+enabled = true
+[jobs.monthly_report]
+cron = "0 2 1 * *"
+enabled = true
+
+[backup]
+keep_days = 30
+keep_count = 0
+
+[log]
+format = "text"
+keep_days = 14
+
+[metrics]
 "#;
+
+/// Settings whose default lies under `data_dir`, as (key, path below it).
+const UNDER_DATA_DIR: [(&str, &str); 5] = [
+    ("sim.state_dir", "sim"),
+    ("engine.event_log_dir", "events"),
+    ("backup.dir", "backups"),
+    ("log.dir", "logs"),
+    ("database.url", "arb.db"),
+];
 
 impl Settings {
     pub fn venue(&self, venue: app::Venue) -> &VenueSettings {
@@ -224,7 +361,20 @@ impl Settings {
             check_private(path)?;
             builder = builder.add_source(File::from(path).format(FileFormat::Toml).required(true));
         }
-        builder.add_source(env.try_parsing(true)).build()?.try_deserialize()
+        let layered = builder.add_source(env.try_parsing(true)).build()?;
+        // The paths that default to somewhere under the data directory, which is known only
+        // now: they become defaults below everything that was set.
+        let data_dir: PathBuf = layered.get("data_dir")?;
+        let mut derived = Config::builder();
+        for (key, below) in UNDER_DATA_DIR {
+            let path = data_dir.join(below);
+            let value = match key {
+                "database.url" => format!("sqlite://{}?mode=rwc", path.display()),
+                _ => path.display().to_string(),
+            };
+            derived = derived.set_default(key, value)?;
+        }
+        derived.add_source(layered).build()?.try_deserialize()
     }
 }
 
@@ -263,7 +413,30 @@ mod tests {
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.venues.binance.mode, VenueMode::Sim);
         assert_eq!(s.collector.retention_days, 7);
-        assert!(s.database.url.expose_secret().starts_with("sqlite://"));
+        assert_eq!(s.database.url.expose_secret(), "sqlite://data/arb.db?mode=rwc");
+        assert_eq!(s.backup.dir, PathBuf::from("data/backups"));
+        assert_eq!(s.jobs.backup.cron, "0 1 * * *");
+    }
+
+    #[test]
+    fn all_state_follows_the_data_dir_unless_set_apart() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("ARB__DATA_DIR", "/data"),
+                ("ARB__LOG__DIR", "/var/log/arb"),
+                ("ARB__JOBS__BACKUP__ENABLED", "false"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url.expose_secret(), "sqlite:///data/arb.db?mode=rwc");
+        assert_eq!(s.sim.state_dir, PathBuf::from("/data/sim"));
+        assert_eq!(s.engine.event_log_dir, PathBuf::from("/data/events"));
+        assert_eq!(s.backup.dir, PathBuf::from("/data/backups"));
+        assert_eq!(s.log.dir, PathBuf::from("/var/log/arb"));
+        assert!(!s.jobs.backup.enabled);
+        let memory = Settings::load_with_env(None, env(&[("ARB__SIM__STATE_DIR", "")])).unwrap();
+        assert_eq!(memory.sim.state_dir, PathBuf::new(), "empty still means in memory");
     }
 
     #[test]

@@ -1,15 +1,21 @@
-//! Assembles the running product from settings: database, venues, collector, HTTP server.
-//! `main` and the integration tests start the server the same way.
+//! Assembles the running product from settings: database, venues, engine, collector, jobs,
+//! HTTP server. `main` and the integration tests start the server the same way; `run-once`
+//! starts the same core without the HTTP side and the scheduler.
 
 use crate::api;
 use crate::clock::Clock;
 use crate::collector::{Collector, CollectorHandle};
 use crate::db;
 use crate::engine::EngineHandle;
+use crate::jobs::scheduler::Scheduler;
+use crate::jobs::{JobContext, Jobs};
+use crate::lock::ServerLock;
 use crate::notify::Notifier;
+use crate::refetch::RefetchHandle;
 use crate::settings::Settings;
 use crate::state::AppState;
 use crate::venue::DynVenue;
+use crate::venue::build::Venues;
 use crate::venue::sim::SimVenue;
 use app::trading::{Kind, Level, Notification};
 use secrecy::ExposeSecret;
@@ -30,6 +36,10 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("first admin: {0}")]
     Admin(#[from] crate::auth::CreateUserError),
+    #[error(transparent)]
+    Lock(#[from] crate::lock::LockError),
+    #[error("jobs: {0}")]
+    Jobs(#[from] crate::jobs::runner::JobsError),
 }
 
 /// A started server. Cancel `shutdown` to stop it; `join` waits for the tasks to finish.
@@ -40,6 +50,8 @@ pub struct Running {
     pub sims: Vec<Arc<SimVenue>>,
     pub shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
+    /// Held while the server runs: no second server, and no restore, on its database.
+    _lock: ServerLock,
 }
 
 impl Running {
@@ -85,24 +97,53 @@ async fn start_engine(
     let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
     tracing::info!(path = %log.path().display(), "engine event log");
     let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);
-    let runner = runner
-        .reconcile_every(Duration::from_secs(settings.engine.reconcile_secs))
-        .with_clock(clock.clone())
-        .with_notifier(notifier.clone());
+    let runner = runner.with_clock(clock.clone()).with_notifier(notifier.clone());
     Ok((handle, runner))
 }
 
-/// Start everything on `listener`. Returns once the server accepts connections.
-pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
-    let db = db::connect_with(settings.database.url.expose_secret(), settings.database.sqlite_durability).await?;
-    let shutdown = CancellationToken::new();
-    let built = crate::venue::build::build(&settings, &shutdown)?;
+/// The platform without its HTTP side: the database (locked for this process), the venues,
+/// the engine, the collector, the re-fetcher and the jobs. `server` serves it; `run-once`
+/// runs its jobs and stops.
+pub struct Core {
+    pub db: sea_orm::DatabaseConnection,
+    pub venues: Vec<DynVenue>,
+    pub sims: Vec<Arc<SimVenue>>,
+    pub clock: Clock,
+    pub notifier: Notifier,
+    pub engine: EngineHandle,
+    pub collector: CollectorHandle,
+    pub refetch: RefetchHandle,
+    pub jobs: Arc<Jobs>,
+    pub shutdown: CancellationToken,
+    pub tasks: Vec<JoinHandle<()>>,
+    lock: ServerLock,
+}
+
+impl Core {
+    /// Cancel everything and wait for the tasks; the database lock goes last.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        drop(self.lock);
+    }
+}
+
+/// Start the core on `built` venues. Refuses when another server holds the database.
+pub async fn core(settings: &Settings, built: Venues, shutdown: CancellationToken) -> Result<Core, StartupError> {
+    crate::metrics::handle();
+    let url = settings.database.url.expose_secret();
+    let lock = ServerLock::acquire(url).await?;
+    let db = db::connect_with(url, settings.database.sqlite_durability).await?;
     let (venues, sims, clock, mut tasks) = (built.all, built.sims, built.clock, built.tasks);
     crate::auth::bootstrap_admin(&db, &settings.auth, clock.wall_ms()).await?;
     let (notifier, stored) = Notifier::new();
     tasks.push(tokio::spawn(crate::notify::store(db.clone(), stored, shutdown.clone())));
 
-    let (engine, runner) = start_engine(&settings, &db, &venues, &clock, &notifier).await?;
+    let (engine, runner) = start_engine(settings, &db, &venues, &clock, &notifier).await?;
+    let (refetcher, refetch) = crate::refetch::refetcher(venues.clone(), db.clone(), engine.clone());
+    tasks.push(tokio::spawn(refetcher.run(shutdown.clone())));
     let collector_handle = CollectorHandle::new();
     let collector = Collector::new(
         collector_handle.clone(),
@@ -112,14 +153,69 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         clock.clone(),
         notifier.clone(),
     )
-    .feeding(engine.events());
+    .feeding(engine.events())
+    .refetching(refetch.clone());
     tasks.push(tokio::spawn(collector.run(shutdown.clone())));
     tasks.push(tokio::spawn(runner.run(shutdown.clone())));
     let tick = Duration::from_millis(settings.sim.tick_ms.max(10));
     for sim in &sims {
         tasks.push(tokio::spawn(sim.clone().run(tick, shutdown.clone())));
     }
-    tasks.push(tokio::spawn(crate::equity::run(db.clone(), venues.clone(), shutdown.clone())));
+    let context = JobContext {
+        db: db.clone(),
+        db_url: settings.database.url.clone(),
+        venues: venues.clone(),
+        engine: engine.clone(),
+        collector: collector_handle.clone(),
+        refetch: refetch.clone(),
+        notifier: notifier.clone(),
+        clock: clock.clone(),
+        backup: settings.backup.clone(),
+        retention_days: settings.collector.retention_days,
+        job_log_days: settings.jobs.keep_days,
+        reports_dir: settings.data_dir.join("reports"),
+    };
+    let jobs = Jobs::new(context, &settings.jobs).await?;
+    Ok(Core {
+        db,
+        venues,
+        sims,
+        clock,
+        notifier,
+        engine,
+        collector: collector_handle,
+        refetch,
+        jobs,
+        shutdown,
+        tasks,
+        lock,
+    })
+}
+
+/// Start everything on `listener`. Returns once the server accepts connections.
+pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
+    let shutdown = CancellationToken::new();
+    let built = crate::venue::build::build(&settings, &shutdown)?;
+    start_built(settings, listener, built, shutdown).await
+}
+
+/// As [`start`], on venues already built (a test may wrap them).
+pub async fn start_built(
+    settings: Settings,
+    listener: TcpListener,
+    built: Venues,
+    shutdown: CancellationToken,
+) -> Result<Running, StartupError> {
+    let core = core(&settings, built, shutdown.clone()).await?;
+    let Core { db, venues, sims, clock, notifier, engine, collector, refetch, jobs, mut tasks, lock, .. } = core;
+    tasks.push(tokio::spawn(Scheduler::new(jobs.clone()).run(shutdown.clone())));
+    // What happened on the venues while the platform was down is fetched once the markets are
+    // known (a start is the first connection).
+    let (ready, startup_refetch) = (collector.clone(), refetch.clone());
+    tokio::spawn(async move {
+        ready.wait_ready().await;
+        let _ = startup_refetch.all("startup").await;
+    });
     let health = crate::health::HealthHandle::default();
     let probes =
         crate::health::run(health.clone(), venues.clone(), clock.clone(), crate::health::PROBE_EVERY, shutdown.clone());
@@ -127,12 +223,13 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     let state = AppState {
         engine,
         health,
-        collector: collector_handle,
+        collector,
         db,
         venues,
         started_ms: clock.wall_ms(),
         clock,
         notifier,
+        jobs,
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
     };
@@ -143,15 +240,24 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     }
     let router = api::app(state.clone(), static_dir);
     let addr = listener.local_addr()?;
-    let stop = shutdown.clone();
-    tasks.push(tokio::spawn(async move {
+    tasks.push(serve(listener, router, shutdown.clone()));
+    if let Some(port) = settings.metrics.port {
+        let bind = format!("{}:{port}", settings.server.host);
+        let metrics = TcpListener::bind(&bind).await?;
+        tracing::info!(%bind, "metrics served without authentication");
+        tasks.push(serve(metrics, api::metrics::public(state.clone()), shutdown.clone()));
+    }
+    Ok(Running { addr, state, sims, shutdown, tasks, _lock: lock })
+}
+
+fn serve(listener: TcpListener, router: axum::Router, stop: CancellationToken) -> JoinHandle<()> {
+    tokio::spawn(async move {
         let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(stop.cancelled_owned());
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "http server failed");
         }
-    }));
-    Ok(Running { addr, state, sims, shutdown, tasks })
+    })
 }
 
 /// A notification when the platform starts, and one when it is asked to stop.

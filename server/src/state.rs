@@ -7,6 +7,7 @@ use crate::clock::Clock;
 use crate::collector::CollectorHandle;
 use crate::engine::EngineHandle;
 use crate::health::HealthHandle;
+use crate::jobs::Jobs;
 use crate::notify::Notifier;
 use crate::venue::DynVenue;
 use app::TimestampMs;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub started_ms: TimestampMs,
     pub engine: EngineHandle,
     pub notifier: Notifier,
+    /// The scheduled jobs: their settings, runs and "run now".
+    pub jobs: Arc<Jobs>,
     /// Each venue's latest REST round trip (`health` probes).
     pub health: HealthHandle,
     /// Cancelled when the server stops; long-lived sessions watch it.

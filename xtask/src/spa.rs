@@ -42,7 +42,7 @@ pub fn workspace_root() -> PathBuf {
 
 /// The child cargo runs in the workspace root, so a relative CARGO_TARGET_DIR means the same
 /// directory to it and to us.
-fn target_dir(root: &Path) -> PathBuf {
+pub fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),

@@ -1,10 +1,11 @@
 //! System (`/system`): each venue's connectivity, REST latency and data freshness, the
-//! engine's state, reconciliation results, the server's version and uptime, and (admins) the
-//! audit log. Figures refresh on their own: the status every 5 s (the app-wide poll), the
+//! engine's state, reconciliation results, the scheduled jobs (admins: run one now), the
+//! server's version and uptime, and (admins) the audit log. Figures refresh on their own: the status every 5 s (the app-wide poll), the
 //! engine every 3 s, reconciliation every 10 s, the audit log's newest page every 5 s.
 
 mod audit;
 mod engine;
+mod jobs;
 mod reconciliation;
 mod venues;
 
@@ -12,6 +13,7 @@ use crate::auth::Session;
 use app::auth::Role;
 use audit::AuditLog;
 use engine::{EngineState, ServerInfo};
+use jobs::Jobs;
 use leptos::prelude::*;
 use reconciliation::Reconciliation;
 use std::time::Duration;
@@ -43,6 +45,10 @@ pub fn SystemPage() -> impl IntoView {
             <section class="panel" aria-labelledby="reconciliation-title">
                 <h2 id="reconciliation-title">"Reconciliation"</h2>
                 <Reconciliation can_run=trader/>
+            </section>
+            <section class="panel" aria-labelledby="jobs-title">
+                <h2 id="jobs-title">"Scheduled jobs"</h2>
+                <Jobs can_run=admin/>
             </section>
             <Show when=move || admin.get()>
                 <section class="panel" aria-labelledby="audit-title">

@@ -170,10 +170,7 @@ async fn measure(db: Db) -> Vec<[u64; 5]> {
     let clock = Clock::with_venue(clock);
     let runner = runner.with_clock(clock.clone());
     let settings = CollectorSettings {
-        funding_write_secs: 60,
-        price_write_secs: 10,
         retention_days: 7,
-        prune_every_secs: 3600,
         // Only the crafted events flow once the market is set up: never judge it stale here.
         stale_after_secs: 3_600,
         rediscover_secs: 30,

@@ -9,7 +9,9 @@ mod equity;
 mod funding;
 pub mod headers;
 mod history;
+mod jobs;
 mod legacy;
+pub mod metrics;
 mod quotes;
 mod streams;
 mod symbols;
@@ -42,11 +44,15 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(balances::router())
-        .merge(quotes::router());
+        .merge(quotes::router())
+        .merge(jobs::router())
+        // Counted per matched route (the template, not the concrete path).
+        .route_layer(axum::middleware::from_fn(crate::metrics::track_http));
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())
-        .merge(streams::router());
+        .merge(streams::router())
+        .merge(metrics::router());
     if let Some(dir) = static_dir {
         let index = dir.join("index.html");
         // The wasm is large; gzip it (the API's JSON is small and streamed over WebSockets).

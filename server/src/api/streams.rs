@@ -41,13 +41,13 @@ fn text<T: Serialize>(m: &StreamMessage<'_, T>) -> Message {
 async fn positions(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
     let rx = s.engine.positions.subscribe();
     let engine = s.engine.clone();
-    upgrade(ws, s, actor, rx, move || engine.read(|v| v.positions.values().cloned().collect()))
+    upgrade(ws, s, actor, "positions", rx, move || engine.read(|v| v.positions.values().cloned().collect()))
 }
 
 async fn orders(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
     let rx = s.engine.orders.subscribe();
     let engine = s.engine.clone();
-    upgrade(ws, s, actor, rx, move || engine.read(|v| v.orders.values().cloned().collect()))
+    upgrade(ws, s, actor, "orders", rx, move || engine.read(|v| v.orders.values().cloned().collect()))
 }
 
 async fn notifications(
@@ -57,7 +57,7 @@ async fn notifications(
 ) -> Response {
     let rx = s.notifier.subscribe();
     let recent = db::trading::recent_notifications(&s.db, 50).await.unwrap_or_default();
-    upgrade(ws, s, actor, rx, move || recent.clone())
+    upgrade(ws, s, actor, "notifications", rx, move || recent.clone())
 }
 
 /// Upgrade to a list stream. `rx` is subscribed before the upgrade, so nothing published
@@ -66,6 +66,7 @@ fn upgrade<T>(
     ws: WebSocketUpgrade,
     s: AppState,
     actor: Actor,
+    stream_name: &'static str,
     rx: broadcast::Receiver<T>,
     snapshot: impl Fn() -> Vec<T> + Send + Sync + 'static,
 ) -> Response
@@ -73,9 +74,10 @@ where
     T: Serialize + Clone + Send + 'static,
 {
     let ended = revoked(s.gate(), actor);
-    ws.on_upgrade(move |socket| {
+    ws.on_upgrade(move |socket| async move {
+        let _client = crate::metrics::WsClient::open(stream_name);
         let (sink, stream) = socket.split();
-        list_session(sink, stream, rx, snapshot, s.shutdown.clone(), ended)
+        list_session(sink, stream, rx, snapshot, s.shutdown.clone(), ended).await
     })
 }
 

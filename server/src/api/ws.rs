@@ -33,6 +33,7 @@ async fn funding_rates(
     Extension(actor): Extension<Actor>,
 ) -> Response {
     ws.on_upgrade(move |socket: WebSocket| async move {
+        let _client = crate::metrics::WsClient::open("funding-rates");
         let (sink, stream) = socket.split();
         let (collector, shutdown) = (state.collector.clone(), state.shutdown.clone());
         let ended = revoked(state.gate(), actor);

@@ -1,7 +1,7 @@
 //! Which role each route needs, decided in one place by method and path, so that no handler
-//! can forget: the SPA's files and two API routes are public; reading needs `viewer`; the
-//! trading actions need `trader`; everything else that changes state needs `admin` — the
-//! default for any route added later.
+//! can forget: the SPA's files and two API routes are public; reading needs `viewer` (but the
+//! audit log, users, tokens and `/metrics` need `admin`); the trading actions need `trader`;
+//! everything else that changes state needs `admin` — the default for any route added later.
 
 use app::auth::Role;
 use axum::http::Method;
@@ -28,6 +28,9 @@ const TRADER_ACTIONS: [(Method, &str); 6] = [
 pub fn required(method: &Method, path: &str) -> Access {
     if path.starts_with("/ws/") || path == "/ws" {
         return Access::Needs(Role::Viewer);
+    }
+    if path.trim_end_matches('/') == "/metrics" {
+        return Access::Needs(Role::Admin);
     }
     let Some(api) = path.strip_prefix("/api/v1") else {
         // The SPA and its assets: the login page must load before anyone is logged in.
@@ -77,6 +80,10 @@ mod tests {
             (Method::GET, "/api/v2/x", Access::Needs(Role::Viewer)),
             (Method::GET, "/ws/positions", Access::Needs(Role::Viewer)),
             (Method::GET, "/ws/funding-rates", Access::Needs(Role::Viewer)),
+            (Method::GET, "/metrics", Access::Needs(Role::Admin)),
+            (Method::GET, "/api/v1/jobs", Access::Needs(Role::Viewer)),
+            (Method::GET, "/api/v1/jobs/backup/runs", Access::Needs(Role::Viewer)),
+            (Method::POST, "/api/v1/jobs/backup/run", Access::Needs(Role::Admin)),
         ];
         for (method, path, want) in cases {
             assert_eq!(required(&method, path), want, "{method} {path}");

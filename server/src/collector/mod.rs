@@ -3,7 +3,8 @@
 //! funding rows out to the board's WebSocket clients, feeds the engine (account events all,
 //! market events sampled: `sampler`), and judges each venue's freshness by one policy
 //! (`freshness`), telling the engine before anyone else can read the verdict. Its database
-//! work (`store`) runs beside it, never in its way.
+//! work (`store`) runs beside it, never in its way. When a venue's stream may have lost events
+//! (the forwarder lagged, the stream reconnected) it asks the re-fetcher (`crate::refetch`).
 
 pub mod freshness;
 pub mod sampler;
@@ -13,6 +14,7 @@ pub mod store;
 use crate::clock::Clock;
 use crate::engine::EngineEvent;
 use crate::notify::Notifier;
+use crate::refetch::RefetchHandle;
 use crate::settings::CollectorSettings;
 use crate::venue::{DynVenue, VenueEvent};
 use app::api::FundingRow;
@@ -138,6 +140,10 @@ pub struct Collector {
     policy: FreshnessPolicy,
     /// Venues whose data has been fresh once: only their later changes are news.
     was_fresh: HashSet<Venue>,
+    /// Asked to fetch a venue's history again when its stream may have lost events.
+    refetch: Option<RefetchHandle>,
+    /// Venues whose stream is down (a reconnect is a reason to re-fetch).
+    disconnected: HashSet<Venue>,
 }
 
 impl Collector {
@@ -161,7 +167,15 @@ impl Collector {
             sampler: Sampler::default(),
             policy,
             was_fresh: HashSet::new(),
+            refetch: None,
+            disconnected: HashSet::new(),
         }
+    }
+
+    /// Ask `refetch` for what a lagging or reconnected stream may have lost.
+    pub fn refetching(mut self, refetch: RefetchHandle) -> Self {
+        self.refetch = Some(refetch);
+        self
     }
 
     /// Feed the engine: every account event, sampled market events and freshness verdicts.
@@ -174,7 +188,7 @@ impl Collector {
         let (tx, mut rx) = mpsc::channel::<Input>(8192);
         for venue in &self.venues {
             self.handle.write(|s| s.add_venue(venue.venue(), venue.mode()));
-            tokio::spawn(forward(venue.clone(), tx.clone(), cancel.clone()));
+            tokio::spawn(forward(venue.clone(), tx.clone(), self.refetch.clone(), cancel.clone()));
         }
         // Discovery runs beside the loop: the loop must keep carrying venue events meanwhile.
         let mut undiscovered: HashSet<Venue> = self.venues.iter().map(|v| v.venue()).collect();
@@ -189,12 +203,7 @@ impl Collector {
         let mut rediscover = tokio::time::interval(secs(self.settings.rediscover_secs));
         rediscover.reset();
         let mut judge = tokio::time::interval(JUDGE_EVERY);
-        let mut funding_timer = tokio::time::interval(secs(self.settings.funding_write_secs));
-        let mut price_timer = tokio::time::interval(secs(self.settings.price_write_secs));
-        let mut prune_timer = tokio::time::interval(secs(self.settings.prune_every_secs));
-        for t in [&mut judge, &mut funding_timer, &mut price_timer, &mut prune_timer] {
-            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        }
+        judge.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = cancel.cancelled() => break,
@@ -211,18 +220,6 @@ impl Collector {
                     None => break,
                 },
                 _ = judge.tick() => self.judge().await,
-                _ = funding_timer.tick() => {
-                    let snapshots = self.handle.read(|s| s.snapshots());
-                    tokio::spawn(store::write_funding(self.db.clone(), snapshots));
-                }
-                _ = price_timer.tick() => {
-                    let marks = self.handle.read(|s| s.marks());
-                    tokio::spawn(store::write_prices(self.db.clone(), marks));
-                }
-                _ = prune_timer.tick() => {
-                    let before = self.clock.venue_ms() - self.retention_ms();
-                    tokio::spawn(store::prune(self.db.clone(), before));
-                }
                 _ = rediscover.tick(), if !undiscovered.is_empty() => {
                     for venue in self.venues.iter().filter(|v| undiscovered.contains(&v.venue())) {
                         tokio::spawn(self.discovery(venue.clone(), tx.clone()));
@@ -264,6 +261,15 @@ impl Collector {
 
     async fn on_event(&mut self, event: VenueEvent) {
         let received = self.clock.wall_ms();
+        if let VenueEvent::Connection { venue, connected, .. } = &event {
+            if !connected {
+                self.disconnected.insert(*venue);
+            } else if self.disconnected.remove(venue)
+                && let Some(refetch) = &self.refetch
+            {
+                refetch.request(*venue, "reconnect");
+            }
+        }
         let settled_before = match &event {
             VenueEvent::Funding(f) => {
                 self.handle.read(|s| s.funding(&f.symbol, f.venue).map(|old| old.next_funding_ms))
@@ -339,8 +345,9 @@ impl Collector {
 }
 
 /// Copy one venue's event stream into the collector's queue. A lagging receiver skips what it
-/// missed: the next market events carry the full latest state.
-async fn forward(venue: DynVenue, tx: mpsc::Sender<Input>, cancel: CancellationToken) {
+/// missed: the next market events carry the full latest state, and the account events it lost
+/// (payments, order reports) are fetched again from the venue.
+async fn forward(venue: DynVenue, tx: mpsc::Sender<Input>, refetch: Option<RefetchHandle>, cancel: CancellationToken) {
     let mut rx = venue.subscribe();
     loop {
         let event = tokio::select! {
@@ -354,7 +361,10 @@ async fn forward(venue: DynVenue, tx: mpsc::Sender<Input>, cancel: CancellationT
                 }
             }
             Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::warn!(venue = %venue.venue(), skipped = n, "collector lagged behind venue events");
+                tracing::warn!(venue = %venue.venue(), skipped = n, "collector lagged behind venue events; re-fetching");
+                if let Some(refetch) = &refetch {
+                    refetch.request(venue.venue(), "lag");
+                }
             }
             Err(broadcast::error::RecvError::Closed) => return,
         }

@@ -1,6 +1,7 @@
-//! The collector's database side: predicted funding and marks written on timers, settled
-//! funding backfilled from the venues, and old rows pruned. Each runs as its own task so that
-//! the collector's loop, which carries venue events to the engine, never waits for the disk.
+//! The collector's database side: predicted funding and marks written and old rows pruned
+//! (by the scheduled jobs `funding_write`, `price_write`, `prune`), settled funding backfilled
+//! from the venues (beside the collector's loop). None of it runs on the loop that carries
+//! venue events to the engine, which never waits for the disk.
 
 use crate::db;
 use crate::db::funding::FundingRecord;
@@ -8,9 +9,10 @@ use crate::venue::DynVenue;
 use app::api::FundingKind;
 use app::market::{FundingSnapshot, MarkPrice};
 use app::{Symbol, TimestampMs};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 
-pub async fn write_funding(db: DatabaseConnection, snapshots: Vec<FundingSnapshot>) {
+/// Store every symbol's latest predicted funding; returns how many rows.
+pub async fn write_funding(db: &DatabaseConnection, snapshots: Vec<FundingSnapshot>) -> Result<usize, DbErr> {
     let records: Vec<FundingRecord> = snapshots
         .into_iter()
         .map(|f| FundingRecord {
@@ -21,25 +23,22 @@ pub async fn write_funding(db: DatabaseConnection, snapshots: Vec<FundingSnapsho
             rate: f.predicted,
         })
         .collect();
-    if let Err(e) = db::funding::insert(&db, &records).await {
-        tracing::error!(error = %e, "writing funding snapshots failed");
-    }
+    db::funding::insert(db, &records).await?;
+    Ok(records.len())
 }
 
-pub async fn write_prices(db: DatabaseConnection, marks: Vec<MarkPrice>) {
-    if let Err(e) = db::prices::insert(&db, &marks).await {
-        tracing::error!(error = %e, "writing mark prices failed");
-    }
+/// Store every symbol's latest mark and index; returns how many rows.
+pub async fn write_prices(db: &DatabaseConnection, marks: Vec<MarkPrice>) -> Result<usize, DbErr> {
+    db::prices::insert(db, &marks).await?;
+    Ok(marks.len())
 }
 
-/// Delete funding and price rows older than `before` (venue time).
-pub async fn prune(db: DatabaseConnection, before: TimestampMs) {
-    let funding = db::funding::prune(&db, before).await;
-    let prices = db::prices::prune(&db, before).await;
-    match (funding, prices) {
-        (Ok(f), Ok(p)) => tracing::debug!(funding = f, prices = p, "pruned history"),
-        (Err(e), _) | (_, Err(e)) => tracing::error!(error = %e, "pruning failed"),
-    }
+/// Delete funding and price rows older than `before` (venue time); returns how many.
+pub async fn prune(db: &DatabaseConnection, before: TimestampMs) -> Result<u64, DbErr> {
+    let funding = db::funding::prune(db, before).await?;
+    let prices = db::prices::prune(db, before).await?;
+    tracing::debug!(funding, prices, "pruned history");
+    Ok(funding + prices)
 }
 
 /// Store settled rates from where the database stops (at most `retention_ms` back) to now.

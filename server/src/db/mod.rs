@@ -10,6 +10,7 @@ pub mod equity;
 pub mod fills;
 pub mod funding;
 pub mod history;
+pub mod job_runs;
 pub mod page;
 pub mod payments;
 pub mod prices;

@@ -182,3 +182,28 @@ pub async fn first_time<T: Ledger>(
     }
     q.order_by_asc(cols.time).into_tuple::<TimestampMs>().one(db).await
 }
+
+/// The time of the latest record on `venue` (where re-fetching from a venue resumes).
+pub async fn last_time<T: Ledger>(db: &impl ConnectionTrait, venue: Venue) -> Result<Option<TimestampMs>, DbErr> {
+    let cols = T::columns();
+    let Some(venue_col) = cols.venue else { return Ok(None) };
+    T::find()
+        .select_only()
+        .column(cols.time)
+        .filter(venue_col.eq(venue.as_str()))
+        .order_by_desc(cols.time)
+        .into_tuple::<TimestampMs>()
+        .one(db)
+        .await
+}
+
+/// Every record booked to one of `positions`, oldest first.
+pub async fn of_positions<T: Ledger>(
+    db: &impl ConnectionTrait,
+    positions: &[app::trading::PositionId],
+) -> Result<Vec<T::Record>, DbErr> {
+    let cols = T::columns();
+    let Some(col) = cols.position_id else { return Ok(vec![]) };
+    let ids: Vec<i64> = positions.iter().map(|p| p.get()).collect();
+    T::find().filter(col.is_in(ids)).order_by_asc(cols.key).all(db).await?.iter().map(T::record).collect()
+}

@@ -51,6 +51,32 @@ pub enum EngineEvent {
     },
 }
 
+impl EngineEvent {
+    /// The event's kind, for the metrics (`arb_engine_events_total{kind}`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EngineEvent::Venue(v) => match v {
+                VenueEvent::Funding(_) => "funding",
+                VenueEvent::Mark(_) => "mark",
+                VenueEvent::Book(_) => "book",
+                VenueEvent::Order(_) => "order_report",
+                VenueEvent::Fill(_) => "fill",
+                VenueEvent::FundingPaid(_) => "funding_paid",
+                VenueEvent::Position(_) => "position",
+                VenueEvent::Connection { .. } => "connection",
+            },
+            EngineEvent::Markets(_) => "markets",
+            EngineEvent::Balance(_) => "balance",
+            EngineEvent::Sent { .. } => "sent",
+            EngineEvent::Queried { .. } => "queried",
+            EngineEvent::Command { .. } => "command",
+            EngineEvent::Timer { .. } => "timer",
+            EngineEvent::Freshness(_) => "freshness",
+            EngineEvent::Reconcile { .. } => "reconcile",
+        }
+    }
+}
+
 /// One venue's books as read for a reconciliation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VenueSnapshot {

@@ -236,13 +236,13 @@ impl Engine {
             return;
         };
         let leg = pos.leg_mut(p.venue);
-        // A leg settles once per settlement time and the time is persisted with the leg, so a
-        // payment seen again (stream re-delivery, after a restart) is not booked twice.
-        if p.time_ms <= leg.last_funding_ms {
+        // A leg settles once per settlement time and the times are persisted with the leg, so
+        // a payment seen again (stream re-delivery, a re-fetch, after a restart) is not booked
+        // twice, and one that arrives late is still booked.
+        if leg.funding_booked(p.time_ms) {
             return;
         }
-        leg.ledger.apply_funding(p.amount);
-        leg.last_funding_ms = p.time_ms;
+        leg.book_funding(p.time_ms, p.amount);
         self.dirty_positions.insert(pos.id);
         out.push(Output::FundingBooked(FundingRecord {
             venue: p.venue,

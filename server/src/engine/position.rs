@@ -9,6 +9,7 @@ use app::trading::{LegView, PositionId, PositionStatus, PositionView};
 use app::{Price, Qty, SpreadDirection, Symbol, TimestampMs, Usd, Venue};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Leg {
@@ -19,6 +20,36 @@ pub struct Leg {
     pub leverage: u32,
     /// When this leg last received a settled funding payment (for the estimate).
     pub last_funding_ms: TimestampMs,
+    /// The settlement times booked to this leg, newest [`FUNDING_TIMES_KEPT`]: a payment that
+    /// arrives late (re-fetched after a stream lost it) is booked once, even after later ones.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub funding_times: BTreeSet<TimestampMs>,
+}
+
+/// Settlement times a leg remembers: over a week of hourly settlements, far more than a
+/// re-fetch looks back.
+pub const FUNDING_TIMES_KEPT: usize = 256;
+
+impl Leg {
+    /// Whether the settlement at `t` is already in the ledger. Older than the times remembered
+    /// (or stored before they were), the last settlement decides, as it always did.
+    pub fn funding_booked(&self, t: TimestampMs) -> bool {
+        if self.funding_times.contains(&t) {
+            return true;
+        }
+        let before_remembered = self.funding_times.first().is_none_or(|first| t < *first);
+        before_remembered && t <= self.last_funding_ms
+    }
+
+    /// Book the settlement at `t` (after `funding_booked` said it is new).
+    pub fn book_funding(&mut self, t: TimestampMs, amount: app::Usd) {
+        self.ledger.apply_funding(amount);
+        self.last_funding_ms = self.last_funding_ms.max(t);
+        self.funding_times.insert(t);
+        while self.funding_times.len() > FUNDING_TIMES_KEPT {
+            self.funding_times.pop_first();
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,8 +78,14 @@ impl Position {
     ) -> Self {
         let (long_v, short_v) = legs_of(direction);
         let lev = |v: Venue| if v == Venue::Binance { leverage.0 } else { leverage.1 };
-        let leg =
-            |venue, side| Leg { venue, side, ledger: LegLedger::default(), leverage: lev(venue), last_funding_ms: now };
+        let leg = |venue, side| Leg {
+            venue,
+            side,
+            ledger: LegLedger::default(),
+            leverage: lev(venue),
+            last_funding_ms: now,
+            funding_times: BTreeSet::new(),
+        };
         Self {
             id,
             strategy: "funding-spread".into(),
@@ -146,5 +183,45 @@ impl Position {
             closed_ms: self.closed_ms,
             note: self.note.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settlement_is_booked_once_even_when_it_arrives_late() {
+        let mut leg = Position::new(
+            PositionId::new(1),
+            Symbol::new("ETH").unwrap(),
+            SpreadDirection::LongLighterShortBinance,
+            (3, 3),
+            1_000,
+        )
+        .legs[0]
+            .clone();
+        let (h, one) = (app::MS_PER_HOUR, Usd(rust_decimal::Decimal::ONE));
+        assert!(leg.funding_booked(1_000), "nothing settles at the opening instant");
+        leg.book_funding(1_000 + h, one);
+        // The payment at 3h arrives before the one at 2h (the stream lost it; a re-fetch brings it).
+        leg.book_funding(1_000 + 3 * h, one);
+        assert!(!leg.funding_booked(1_000 + 2 * h));
+        leg.book_funding(1_000 + 2 * h, one);
+        for t in [1, 2, 3] {
+            assert!(leg.funding_booked(1_000 + t * h), "{t}h booked");
+        }
+        assert_eq!(leg.ledger.funding, Usd(rust_decimal::Decimal::from(3)));
+        assert_eq!(leg.last_funding_ms, 1_000 + 3 * h);
+        // Stored before the times were kept: the last settlement decides, as before.
+        let old = Leg { funding_times: BTreeSet::new(), ..leg.clone() };
+        assert!(old.funding_booked(1_000 + 2 * h));
+        assert!(!old.funding_booked(1_000 + 4 * h));
+        // Only the newest are remembered; older ones still count as booked.
+        for t in 0..(FUNDING_TIMES_KEPT as i64 + 10) {
+            leg.book_funding(10 * h + t * h, Usd::ZERO);
+        }
+        assert_eq!(leg.funding_times.len(), FUNDING_TIMES_KEPT);
+        assert!(leg.funding_booked(1_000 + h));
     }
 }

@@ -7,9 +7,11 @@
 use super::Engine;
 use super::event::{Output, VenueSnapshot};
 use super::executor::ExecKind;
+use app::history::FillRecord;
+use app::order::Side;
 use app::reconcile::{Difference, DifferenceKind, ReconcileReport, VenueCheck};
-use app::trading::{Kind, Level, OrderStatus, PositionId};
-use app::{Qty, Symbol, Usd, Venue};
+use app::trading::{Kind, Level, OrderPurpose, OrderStatus, PositionId};
+use app::{ClientOrderId, Qty, Symbol, Usd, Venue};
 use std::collections::{BTreeMap, BTreeSet};
 
 impl Engine {
@@ -111,7 +113,7 @@ impl Engine {
             } else {
                 DifferenceKind::SizeMismatch
             };
-            let action = self.adopt(venue, symbol, o, t);
+            let action = self.adopt(venue, symbol, o, t, out);
             report.differences.push(Difference {
                 venue,
                 kind,
@@ -175,9 +177,10 @@ impl Engine {
     }
 
     /// The venue's size wins. With exactly one position of ours on the symbol, its leg takes
-    /// the venue's size (booked at the mark, no fee) and the executor trims the other leg back
-    /// to hedged. Anything else is for the operator.
-    fn adopt(&mut self, venue: Venue, symbol: &Symbol, ours: Qty, theirs: Qty) -> String {
+    /// the venue's size (booked at the mark, no fee, as a fill marked `reconciliation` so the
+    /// position's fills still add up to its P&L) and the executor trims the other leg back to
+    /// hedged. Anything else is for the operator.
+    fn adopt(&mut self, venue: Venue, symbol: &Symbol, ours: Qty, theirs: Qty, out: &mut Vec<Output>) -> String {
         let ids: Vec<PositionId> =
             self.positions.values().filter(|p| p.status.is_active() && &p.symbol == symbol).map(|p| p.id).collect();
         let [pid] = ids[..] else {
@@ -191,7 +194,27 @@ impl Engine {
         let Some(pos) = self.positions.get_mut(&pid) else { return "position vanished".into() };
         let leg = pos.leg_mut(venue);
         let price = price.unwrap_or(leg.ledger.entry);
-        leg.ledger.apply_fill(theirs - ours, price, Usd::ZERO);
+        let delta = theirs - ours;
+        let before = leg.ledger.realized;
+        leg.ledger.apply_fill(delta, price, Usd::ZERO);
+        let realized = leg.ledger.realized - before;
+        let tag = if venue == Venue::Binance { 'b' } else { 'l' };
+        if let Ok(id) = ClientOrderId::new(&format!("rc-{pid}-{tag}-{}", self.now_ms)) {
+            out.push(Output::Fill(FillRecord {
+                client_order_id: id,
+                filled_qty: delta.abs(),
+                position_id: pid,
+                venue,
+                symbol: symbol.clone(),
+                side: if delta.is_sign_positive() { Side::Buy } else { Side::Sell },
+                purpose: OrderPurpose::Reconciliation,
+                qty: delta.abs(),
+                price,
+                fee: Usd::ZERO,
+                realized_pnl: realized,
+                time_ms: self.now_ms,
+            }));
+        }
         pos.note = Some(format!("{venue} leg set to the venue's size {theirs} by reconciliation"));
         self.dirty_positions.insert(pid);
         let (a, b) = pos.sizes();

@@ -1,5 +1,6 @@
 //! The engine's async shell: one bounded queue in, the pure engine in the middle, outputs
-//! carried out in order. Every event is appended to the event log before it is processed, so
+//! carried out in order. It reconciles once at start-up; later reconciliations are asked for
+//! (the `reconcile` jobs, the API). Every event is appended to the event log before it is processed, so
 //! a session can be replayed exactly; what an event changed is stored (`persist`) before any
 //! order it produced is sent. Notifications and reconciliation reports are handed to their
 //! subscribers (`crate::notify`, `reports`): nothing on the way from a decision to the venues
@@ -10,6 +11,7 @@ use super::handle::{EngineHandle, Inbox, ReconcileRequest};
 use super::reports::{self, Stored};
 use super::{Engine, EngineEvent, Output, SendFailure, VenueSnapshot, persist};
 use crate::clock::Clock;
+use crate::metrics::names;
 use crate::notify::Notifier;
 use crate::venue::{DynVenue, VenueError};
 use app::reconcile::ReconcileReport;
@@ -38,7 +40,6 @@ pub struct Runner {
     reports: mpsc::UnboundedSender<Stored>,
     reports_rx: Option<mpsc::UnboundedReceiver<Stored>>,
     reconcile_replies: HashMap<u64, oneshot::Sender<ReconcileReport>>,
-    reconcile_every: Duration,
     log: EventLog,
 }
 
@@ -58,7 +59,6 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
         reports,
         reports_rx: Some(reports_rx),
         reconcile_replies: HashMap::new(),
-        reconcile_every: Duration::from_secs(60),
         log,
     };
     // Readers see the restored books, parameters and symbol rules from the start, not defaults
@@ -68,12 +68,6 @@ pub fn runner(engine: Engine, venues: Vec<DynVenue>, db: DatabaseConnection, log
 }
 
 impl Runner {
-    /// How often the books are reconciled with the venues (default 60 s).
-    pub fn reconcile_every(mut self, every: Duration) -> Self {
-        self.reconcile_every = every.max(Duration::from_secs(1));
-        self
-    }
-
     /// The platform's clock: its venue time drives the engine's timer.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
@@ -98,18 +92,19 @@ impl Runner {
         self.refresh_view(true);
         let mut timer = tokio::time::interval(Duration::from_millis(250));
         let mut balances = tokio::time::interval(Duration::from_secs(5));
-        let mut reconcile =
-            tokio::time::interval_at(tokio::time::Instant::now() + STARTUP_RECONCILE_DELAY, self.reconcile_every);
-        let mut first_reconcile = true;
+        // The start-up reconciliation; later ones are the scheduler's (`reconcile` job) or asked for.
+        let startup_reconcile = tokio::time::sleep(STARTUP_RECONCILE_DELAY);
+        tokio::pin!(startup_reconcile);
+        let mut reconciled_at_startup = false;
         loop {
             let event = tokio::select! {
                 _ = cancel.cancelled() => break,
                 e = self.inbox.events.recv() => match e { Some(e) => e, None => break },
                 _ = timer.tick() => EngineEvent::Timer { now_ms: self.clock.venue_ms() },
                 _ = balances.tick() => { self.poll_balances(); continue; }
-                _ = reconcile.tick() => {
-                    let trigger = if std::mem::take(&mut first_reconcile) { "startup" } else { "schedule" };
-                    self.start_reconcile(ReconcileRequest { trigger: trigger.into(), reply: None });
+                _ = &mut startup_reconcile, if !reconciled_at_startup => {
+                    reconciled_at_startup = true;
+                    self.start_reconcile(ReconcileRequest { trigger: "startup".into(), reply: None });
                     continue;
                 }
                 Some(req) = self.inbox.reconcile.recv() => { self.start_reconcile(req); continue; }
@@ -157,11 +152,14 @@ impl Runner {
 
     /// Log the event, let the engine decide, store what it changed, then carry out its outputs.
     pub(in crate::engine) async fn process(&mut self, event: EngineEvent) {
+        let taken = std::time::Instant::now();
+        metrics::counter!(names::ENGINE_EVENTS, "kind" => event.kind()).increment(1);
         if let Err(e) = self.log.append(&event) {
             tracing::error!(error = %e, "event log write failed");
         }
         let outputs = self.engine.process(&event);
-        if outputs.iter().any(|o| matches!(o, Output::Send(..))) {
+        let decided = outputs.iter().any(|o| matches!(o, Output::Send(..)));
+        if decided {
             // The decision instant, for the decision → both legs benchmark.
             tracing::trace!(target: "engine::decision", "orders decided");
         }
@@ -175,6 +173,9 @@ impl Runner {
                     self.carry_out(output);
                 }
             }
+        }
+        if decided {
+            metrics::histogram!(names::ENGINE_DECISION).record(taken.elapsed().as_secs_f64());
         }
         if sending {
             // Let the orders just spawned reach their venues before this loop refreshes the
@@ -251,7 +252,11 @@ impl Runner {
                 let _ = self.handle.positions.send(view);
             }
             // Stored by `persist`, with the order or position they moved; read by History.
-            Output::Fill(_) | Output::FundingBooked(_) => {}
+            Output::Fill(f) => metrics::counter!(names::FILLS, "venue" => f.venue.as_str()).increment(1),
+            Output::FundingBooked(p) => {
+                let amount = rust_decimal::prelude::ToPrimitive::to_f64(&p.amount.0).unwrap_or(0.0);
+                metrics::gauge!(names::FUNDING_CAPTURED, "venue" => p.venue.as_str()).increment(amount);
+            }
             Output::Reconciled { request, report } => {
                 self.handle.view.write().unwrap_or_else(|e| e.into_inner()).last_reconcile = Some(report.clone());
                 let reply = self.reconcile_replies.remove(&request);

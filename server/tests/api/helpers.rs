@@ -29,6 +29,7 @@ impl TestApp {
 pub fn settings(overrides: &[(&str, &str)], dir: &TempDir) -> Settings {
     let db = format!("sqlite://{}/arb.db?mode=rwc", dir.path().display());
     let mut vars: HashMap<String, String> = HashMap::from([
+        ("ARB__DATA_DIR".into(), dir.path().display().to_string()),
         ("ARB__DATABASE__URL".into(), db),
         ("ARB__ENGINE__EVENT_LOG_DIR".into(), format!("{}/events", dir.path().display())),
         ("ARB__SIM__SPEED".into(), "60".into()),

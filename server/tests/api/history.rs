@@ -22,7 +22,7 @@ use tower::ServiceExt;
 /// One sim hour every three seconds; marks every minute of sim time; the venues' books
 /// reconcile ours every five seconds (a loaded machine can make the engine drop events).
 const FAST: [(&str, &str); 3] =
-    [("ARB__SIM__SPEED", "1200"), ("ARB__SIM__TICK_MS", "50"), ("ARB__ENGINE__RECONCILE_SECS", "5")];
+    [("ARB__SIM__SPEED", "1200"), ("ARB__SIM__TICK_MS", "50"), ("ARB__JOBS__RECONCILE__CRON", "*/5 * * * * *")];
 
 async fn raw(r: &axum::Router, uri: &str) -> (StatusCode, HeaderMap, String) {
     let res = r.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();

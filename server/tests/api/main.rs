@@ -1,14 +1,18 @@
 //! Integration tests: the real server on port 0 with a real SQLite file, driven through
 //! `oneshot` and through real HTTP and WebSocket clients.
 
+mod backup;
 mod config;
 mod credentials;
 mod equity;
 mod freshness;
 mod helpers;
 mod history;
+mod jobs;
+mod metrics;
 mod persistence;
 mod quotes;
+mod refetch;
 mod rest;
 mod roles;
 mod symbols;

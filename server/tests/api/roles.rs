@@ -89,6 +89,11 @@ fn matrix() -> Vec<Row> {
         row("GET", "/tokens", "/tokens", A),
         with("POST", "/tokens", A, json!({"name": "", "role": "viewer"})),
         row("DELETE", "/tokens/{id}", "/tokens/999999", A),
+        row("GET", "/jobs", "/jobs", V),
+        row("GET", "/jobs/{name}/runs", "/jobs/prune/runs", V),
+        // An unknown job: past the gate, then a 404.
+        row("POST", "/jobs/{name}/run", "/jobs/nope999999/run", A),
+        row("GET", "/metrics", "/metrics", A),
         with("POST", "/auth/logout", V, json!(null)),
     ]
 }
@@ -97,7 +102,8 @@ const STREAMS: [&str; 4] = ["/ws/funding-rates", "/ws/positions", "/ws/orders", 
 
 fn concrete(r: &Row) -> String {
     let path = if r.route == "/users/{username}" { "/users/nobody-here" } else { r.path };
-    format!("/api/v1{path}")
+    // The one route outside the API's prefix: the Prometheus exposition.
+    if path == "/metrics" { path.to_owned() } else { format!("/api/v1{path}") }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

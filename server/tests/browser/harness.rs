@@ -110,6 +110,7 @@ impl TestServer {
         let db = format!("sqlite://{}/arb.db?mode=rwc", self.dir.path().display());
         let dist = workspace().join("dist");
         let vars = std::collections::HashMap::from([
+            ("ARB__DATA_DIR".to_string(), self.dir.path().display().to_string()),
             ("ARB__DATABASE__URL".to_string(), db),
             ("ARB__ENGINE__EVENT_LOG_DIR".to_string(), format!("{}/events", self.dir.path().display())),
             ("ARB__SERVER__STATIC_DIR".to_string(), dist.display().to_string()),

@@ -148,7 +148,8 @@ async fn history_filters_pages_and_exports_what_it_shows() {
             .with_ansi(false)
             .try_init();
     }
-    let fast = [("ARB__SIM__SPEED", "600"), ("ARB__SIM__TICK_MS", "100"), ("ARB__ENGINE__RECONCILE_SECS", "5")];
+    let fast =
+        [("ARB__SIM__SPEED", "600"), ("ARB__SIM__TICK_MS", "100"), ("ARB__JOBS__RECONCILE__CRON", "*/5 * * * * *")];
     // A machine loaded enough to make the engine drop venue events is caught up by the venues'
     // own books within seconds, instead of the default minute.
     session(&fast, async |s| steps(&s.client, &s.url(), s.running()).await).await;

@@ -1,6 +1,6 @@
 //! The System page: each venue's connection, REST latency and data freshness, the engine's
-//! state, reconciliation (with "reconcile now"), version and uptime, and the audit log for
-//! admins only.
+//! state, reconciliation (with "reconcile now"), the scheduled jobs (with an audited "run now"
+//! for admins), version and uptime, and the audit log for admins only.
 
 use crate::config::click;
 use crate::harness::*;
@@ -102,4 +102,62 @@ async fn steps(c: &Client, url: &str) {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let hidden = "return [!!document.querySelector('#reconcile-now'), !!document.querySelector('table#audit-log')];";
     assert_eq!(c.execute(hidden, vec![]).await.unwrap(), serde_json::json!([false, false]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_page_lists_the_jobs_and_admins_run_one_now() {
+    if !enabled() {
+        return;
+    }
+    session(&[], async |s| jobs_steps(&s.client, &s.url()).await).await;
+}
+
+async fn jobs_steps(c: &Client, url: &str) {
+    let long = Duration::from_secs(30);
+    login(c, url, ADMIN).await;
+    c.goto(&format!("{url}system")).await.unwrap();
+    let cell = |job: &str, col: &str| {
+        format!(
+            "return document.querySelector('table#jobs tr[data-job={job}] td[data-col={col}]')?.textContent ?? null;"
+        )
+    };
+    let jobs = "return Array.from(document.querySelectorAll('table#jobs tr[data-job]')).map(r => r.dataset.job);";
+    let listed = wait_for(c, "the jobs", jobs, long, |v| v.as_array().is_some_and(|a| a.len() >= 7)).await;
+    for name in ["snapshot", "backup", "reconcile", "reconcile_report", "refetch", "prune", "monthly_report"] {
+        assert!(listed.as_array().unwrap().iter().any(|j| j == name), "{name} in {listed}");
+    }
+    assert_eq!(c.execute(&cell("backup", "schedule"), vec![]).await.unwrap(), "0 1 * * * (UTC)");
+    assert_eq!(c.execute(&cell("snapshot", "schedule"), vec![]).await.unwrap(), "0 0 * * * (UTC, market time)");
+
+    // Run the backup now: its outcome, then its row's last run.
+    click(c, "button.run-now[data-job=backup]").await;
+    let said = "return document.querySelector('#job-outcome')?.textContent ?? '';";
+    wait_for(c, "the run's outcome", said, long, |v| v.as_str().is_some_and(|s| s.starts_with("backup: success")))
+        .await;
+    wait_for(c, "the backup's last run", &cell("backup", "last"), long, |v| {
+        v.as_str().is_some_and(|s| s.contains("success"))
+    })
+    .await;
+    let rate = c.execute(&cell("backup", "rate"), vec![]).await.unwrap();
+    assert_eq!(rate, "100% of 1");
+    screenshot(c, "system-jobs").await;
+
+    // The run is in the audit log under the admin's name.
+    let action = c.find(Locator::Css("#audit-action")).await.unwrap();
+    action.send_keys("job.").await.unwrap();
+    click(c, "#audit-filter button[type=submit]").await;
+    let audited = "return Array.from(document.querySelectorAll('table#audit-log tr[data-audit-id]'))
+        .map(r => r.dataset.action + ' ' + r.querySelector('td[data-col=actor]').textContent);";
+    wait_for(c, "the audited run", audited, long, |v| {
+        v.as_array().is_some_and(|a| a.iter().any(|x| x == "job.run admin"))
+    })
+    .await;
+
+    // A viewer sees the jobs, not the buttons.
+    c.delete_all_cookies().await.unwrap();
+    login(c, url, VIEWER).await;
+    c.goto(&format!("{url}system")).await.unwrap();
+    wait_for(c, "the jobs for a viewer", jobs, long, |v| v.as_array().is_some_and(|a| a.len() >= 7)).await;
+    let buttons = "return document.querySelectorAll('button.run-now').length;";
+    assert_eq!(c.execute(buttons, vec![]).await.unwrap(), 0);
 }

@@ -52,7 +52,9 @@ impl Node {
             .env("ARB__SERVER__STATIC_DIR", self.dir.join("no-spa"))
             .env("ARB__DATABASE__URL", format!("sqlite://{d}/arb.db?mode=rwc"))
             .env("ARB__ENGINE__EVENT_LOG_DIR", format!("{d}/events"))
-            .env("ARB__ENGINE__RECONCILE_SECS", "3600")
+            .env("ARB__DATA_DIR", &self.dir)
+            // Only the start-up reconciliation: the trials count what it resolves.
+            .env("ARB__JOBS__RECONCILE__ENABLED", "false")
             .env("ARB__SIM__STATE_DIR", format!("{d}/sim"))
             .env("ARB__SIM__TICK_MS", "100")
             // Every request takes a while: more kills land with orders in flight.

@@ -86,6 +86,7 @@ fn purpose_label(p: OrderPurpose) -> &'static str {
         OrderPurpose::Close => "close",
         OrderPurpose::Repair => "repair",
         OrderPurpose::Unwind => "unwind",
+        OrderPurpose::Reconciliation => "reconciliation",
     }
 }
 

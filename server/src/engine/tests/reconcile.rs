@@ -6,7 +6,7 @@ use crate::engine::{EngineEvent, Output, VenueSnapshot};
 use crate::venue::VenueClient;
 use app::order::{OrderRequest, OrderType, Side, TimeInForce};
 use app::reconcile::{DifferenceKind, ReconcileReport};
-use app::trading::PositionStatus;
+use app::trading::{OrderPurpose, PositionStatus};
 use app::{ClientOrderId, Qty, Symbol, Venue};
 use rust_decimal::Decimal;
 use rust_decimal_macros::dec;
@@ -91,6 +91,27 @@ async fn the_venue_wins_both_ways_and_the_legs_are_trimmed_back_to_hedged() {
     let again = h.reconcile().await;
     assert_eq!(again.differences.len(), 1, "only the foreign SOL position remains: {again:#?}");
     assert_eq!(again.differences[0].kind, DifferenceKind::VenueOnlyPosition);
+
+    // The adjusted leg has a fill marked as a reconciliation adjustment, so the position's
+    // fills still add up to its legs and its P&L.
+    let fills: Vec<_> = h
+        .outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Fill(f) if f.position_id == id => Some(f.clone()),
+            _ => None,
+        })
+        .collect();
+    let adjustment = fills.iter().find(|f| f.purpose == OrderPurpose::Reconciliation).expect("the adjustment's fill");
+    assert_eq!((adjustment.venue, adjustment.side, adjustment.qty.0), (long_v, Side::Sell, cut));
+    assert!(adjustment.fee.is_zero());
+    let p = h.position(id);
+    assert_eq!(fills.iter().map(|f| f.realized_pnl.0).sum::<Decimal>(), p.pnl.price_realized.0);
+    assert_eq!(fills.iter().map(|f| f.fee.0).sum::<Decimal>(), p.pnl.fees.0);
+    for leg in &p.legs {
+        let booked: Decimal = fills.iter().filter(|f| f.venue == leg.venue).map(|f| f.side.sign() * f.qty.0).sum();
+        assert_eq!(booked, leg.qty.0, "{} leg", leg.venue);
+    }
 }
 
 #[tokio::test]
