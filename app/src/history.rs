@@ -16,6 +16,7 @@ use crate::funding::{FundingRate, SpreadDirection};
 use crate::ids::{ClientOrderId, Symbol, Venue};
 use crate::money::{Price, Qty, Usd};
 use crate::order::Side;
+use crate::strategy::StrategyId;
 use crate::trading::{OrderPurpose, PositionId, PositionStatus};
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +84,9 @@ pub struct ListQuery {
     pub venue: Option<Venue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_id: Option<PositionId>,
+    /// Only rows of this strategy's positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<StrategyId>,
     /// Positions: `closed` or `failed`; orders: any order status (`filled`, `canceled`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -113,6 +117,9 @@ impl ListQuery {
         }
         if let Some(id) = self.position_id {
             p.push(format!("position_id={id}"));
+        }
+        if let Some(s) = &self.strategy {
+            p.push(format!("strategy={s}"));
         }
         if let Some(s) = &self.status {
             p.push(format!("status={}", escape(s)));
@@ -161,7 +168,7 @@ pub struct Page<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedPosition {
     pub id: PositionId,
-    pub strategy: String,
+    pub strategy: StrategyId,
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
@@ -190,6 +197,8 @@ pub struct FillRecord {
     /// makes a fill seen again (a replay, a re-delivered report) a duplicate.
     pub filled_qty: Qty,
     pub position_id: PositionId,
+    /// The position's strategy.
+    pub strategy: StrategyId,
     pub venue: Venue,
     pub symbol: Symbol,
     pub side: Side,
@@ -217,6 +226,8 @@ pub struct FundingRecord {
     /// The venue's id of the payment; unique per venue.
     pub payment_id: String,
     pub position_id: PositionId,
+    /// The position's strategy.
+    pub strategy: StrategyId,
     pub symbol: Symbol,
     pub rate: FundingRate,
     /// Signed leg size the payment was computed on (positive long).
@@ -240,6 +251,9 @@ impl FundingRecord {
 pub struct PnlQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<Symbol>,
+    /// Only the fills and payments of this strategy's positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<StrategyId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<TimestampMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -311,6 +325,17 @@ pub struct PnlSeries {
     /// Realised over the window (the last point).
     pub total: PnlParts,
     pub open: OpenPnl,
+    /// The window's realised P&L grouped by strategy, largest net first.
+    #[serde(default)]
+    pub by_strategy: Vec<StrategyPnl>,
+}
+
+/// One strategy's share of a P&L window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrategyPnl {
+    pub strategy: StrategyId,
+    #[serde(flatten)]
+    pub pnl: PnlParts,
 }
 
 #[cfg(test)]

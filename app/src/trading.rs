@@ -8,6 +8,7 @@ use crate::money::{Price, Qty, Usd};
 use crate::order::Side;
 use crate::params::FieldError;
 use crate::pnl::PnlBreakdown;
+use crate::strategy::{ExitRules, StrategyId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +48,11 @@ pub struct LegView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PositionView {
     pub id: PositionId,
-    pub strategy: String,
+    /// `auto`, `manual`, or the signal strategy that opened it.
+    pub strategy: StrategyId,
+    /// The strategy's exits that apply to it (risk rules apply to every position).
+    #[serde(default)]
+    pub exits: ExitRules,
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
@@ -100,6 +105,10 @@ pub enum OrderPurpose {
 pub struct OrderView {
     pub client_order_id: ClientOrderId,
     pub position_id: PositionId,
+    /// The position's strategy. Orders stored before strategies existed read as `auto`; the
+    /// database's column, migrated from their position, is what History shows.
+    #[serde(default)]
+    pub strategy: StrategyId,
     pub venue: Venue,
     pub symbol: Symbol,
     pub side: Side,
@@ -130,6 +139,13 @@ pub struct OpenPositionRequest {
     pub slices: Option<u32>,
     #[serde(default)]
     pub slippage_cap_bps: Option<u32>,
+    /// Close the position when the spread reverses (otherwise only a person or a risk rule
+    /// closes a manual position).
+    #[serde(default)]
+    pub exit_on_reversal: bool,
+    /// Close the position after this many hours.
+    #[serde(default)]
+    pub close_after_hours: Option<u32>,
 }
 
 /// Bounds of an open, checked by the API before the engine sees it and by the browser's form
@@ -150,7 +166,13 @@ impl OpenPositionRequest {
         range(&mut errors, "leverage_lighter", self.leverage_lighter, LEVERAGE);
         range(&mut errors, "slices", self.slices, SLICES);
         range(&mut errors, "slippage_cap_bps", self.slippage_cap_bps, SLIPPAGE_CAP_BPS);
+        errors.extend(self.exits().validate("close_after_hours"));
         errors
+    }
+
+    /// The exits the form ticked, for a manual position.
+    pub fn exits(&self) -> ExitRules {
+        ExitRules { spread_reversal: self.exit_on_reversal, close_after_hours: self.close_after_hours }
     }
 }
 
@@ -183,6 +205,9 @@ pub struct CloseAllRequest {
     /// Only positions with a leg on this venue account; all when absent.
     #[serde(default)]
     pub venue: Option<Venue>,
+    /// Only positions of this strategy; all when absent.
+    #[serde(default)]
+    pub strategy: Option<StrategyId>,
 }
 
 /// What a command did: the positions it touched.

@@ -81,5 +81,6 @@ pub fn pnl_series(
         days: days.into_iter().map(|(day_ms, pnl)| PnlDay { day_ms, pnl }).collect(),
         total,
         open,
+        by_strategy: Vec::new(),
     }
 }

@@ -120,6 +120,7 @@ fn filter<K: FromStr>(q: &ListQuery, list: HistoryList) -> Result<(Filter<K>, Fo
         symbol: q.symbol.clone(),
         venue: q.venue,
         position_id: q.position_id,
+        strategy: q.strategy.clone(),
         status,
         from_ms: q.from,
         to_ms: q.to,

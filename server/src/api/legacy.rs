@@ -80,7 +80,7 @@ async fn pnl(
         let key = match group {
             Grouping::Position => p.id.to_string(),
             Grouping::Symbol => p.symbol.to_string(),
-            Grouping::Strategy => p.strategy.clone(),
+            Grouping::Strategy => p.strategy.to_string(),
             Grouping::Day => (p.opened_ms.div_euclid(86_400_000) * 86_400_000).to_string(),
         };
         rows.entry(key).or_default().add(&p.pnl);

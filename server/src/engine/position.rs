@@ -5,6 +5,7 @@ use super::market::MarketCache;
 use app::order::Side;
 use app::pnl::{LegLedger, PnlBreakdown, funding_estimate};
 use app::sizing::legs_of;
+use app::strategy::{ExitRules, StrategyId};
 use app::trading::{LegView, PositionId, PositionStatus, PositionView};
 use app::{Price, Qty, SpreadDirection, Symbol, TimestampMs, Usd, Venue};
 use rust_decimal::Decimal;
@@ -24,7 +25,11 @@ pub struct Leg {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub id: PositionId,
-    pub strategy: String,
+    pub strategy: StrategyId,
+    /// The strategy's exits for this position. Stored positions from before exits existed read
+    /// as none; `Engine::restore` gives `auto` ones the parameters' exits again.
+    #[serde(default)]
+    pub exits: ExitRules,
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
@@ -40,6 +45,7 @@ pub struct Position {
 impl Position {
     pub fn new(
         id: PositionId,
+        (strategy, exits): (StrategyId, ExitRules),
         symbol: Symbol,
         direction: SpreadDirection,
         leverage: (u32, u32),
@@ -51,7 +57,8 @@ impl Position {
             |venue, side| Leg { venue, side, ledger: LegLedger::default(), leverage: lev(venue), last_funding_ms: now };
         Self {
             id,
-            strategy: "funding-spread".into(),
+            strategy,
+            exits,
             symbol,
             direction,
             status: PositionStatus::Opening,
@@ -135,6 +142,7 @@ impl Position {
         PositionView {
             id: self.id,
             strategy: self.strategy.clone(),
+            exits: self.exits,
             symbol: self.symbol.clone(),
             direction: self.direction,
             status: self.status,
