@@ -151,6 +151,73 @@ pub struct StrategySummary {
     pub max_notional: Option<Usd>,
 }
 
+/// One position as a strategy's book counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookEntry {
+    pub strategy: StrategyId,
+    pub open: bool,
+    pub price_pnl: Usd,
+    pub funding: Usd,
+    pub fees: Usd,
+    pub net: Usd,
+    /// The long leg's notional at entry (the capital the position occupied).
+    pub notional: Usd,
+    /// How long it occupied it: opened to closed, or to now while open.
+    pub hours: Decimal,
+}
+
+const HOURS_PER_YEAR: i64 = 24 * 365;
+
+/// Each strategy's book from its positions, in name order; every capped strategy appears even
+/// without positions. Pure, so the figures can be checked by hand.
+pub fn summarize(entries: &[BookEntry], caps: &std::collections::BTreeMap<StrategyId, Usd>) -> Vec<StrategySummary> {
+    let mut by: std::collections::BTreeMap<StrategyId, (StrategySummary, u32, u32, Decimal)> =
+        std::collections::BTreeMap::new();
+    let blank = |s: &StrategyId| StrategySummary {
+        strategy: s.clone(),
+        positions: 0,
+        open_positions: 0,
+        win_rate: None,
+        price_pnl: Usd::ZERO,
+        funding: Usd::ZERO,
+        fees: Usd::ZERO,
+        net: Usd::ZERO,
+        apr: None,
+        exposure: Usd::ZERO,
+        max_notional: caps.get(s).copied(),
+    };
+    for s in caps.keys() {
+        by.insert(s.clone(), (blank(s), 0, 0, Decimal::ZERO));
+    }
+    for e in entries {
+        let (sum, closed, wins, capital_hours) =
+            by.entry(e.strategy.clone()).or_insert_with(|| (blank(&e.strategy), 0, 0, Decimal::ZERO));
+        sum.positions += 1;
+        sum.price_pnl += e.price_pnl;
+        sum.funding += e.funding;
+        sum.fees += e.fees;
+        sum.net += e.net;
+        *capital_hours += e.notional.value() * e.hours;
+        if e.open {
+            sum.open_positions += 1;
+            sum.exposure += e.notional;
+        } else {
+            *closed += 1;
+            if e.net > Usd::ZERO {
+                *wins += 1;
+            }
+        }
+    }
+    by.into_values()
+        .map(|(mut sum, closed, wins, capital_hours)| {
+            sum.win_rate = (closed > 0).then(|| (Decimal::from(wins) / Decimal::from(closed)).round_dp(4));
+            sum.apr = (capital_hours > Decimal::ZERO)
+                .then(|| (sum.net.value() / capital_hours * Decimal::from(HOURS_PER_YEAR)).round_dp(6));
+            sum
+        })
+        .collect()
+}
+
 /// `PUT /api/v1/strategies/{name}`: the strategy's own exposure cap (`null` removes it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -173,6 +240,40 @@ mod tests {
         assert!(StrategyId::auto().is_builtin() && StrategyId::manual().is_builtin());
         assert!(!StrategyId::new("carry-1").unwrap().is_builtin());
         assert!(serde_json::from_str::<StrategyId>("\"Bad\"").is_err());
+    }
+
+    #[test]
+    fn a_book_by_hand() {
+        let carry = StrategyId::new("carry-1").unwrap();
+        let usd = |v: i64| Usd(Decimal::from(v));
+        let entry = |strategy: &StrategyId, open: bool, net: i64, notional: i64, hours: i64| BookEntry {
+            strategy: strategy.clone(),
+            open,
+            price_pnl: usd(net + 2),
+            funding: usd(1),
+            fees: usd(3),
+            net: usd(net),
+            notional: usd(notional),
+            hours: Decimal::from(hours),
+        };
+        let entries = [
+            entry(&carry, false, 10, 1_000, 24),
+            entry(&carry, false, -4, 1_000, 24),
+            entry(&carry, true, 2, 2_000, 12),
+            entry(&StrategyId::manual(), false, 5, 500, 1),
+        ];
+        let caps = std::collections::BTreeMap::from([(StrategyId::new("idle").unwrap(), usd(100))]);
+        let s = summarize(&entries, &caps);
+        let names: Vec<&str> = s.iter().map(|x| x.strategy.as_str()).collect();
+        assert_eq!(names, ["carry-1", "idle", "manual"]);
+        let c = &s[0];
+        assert_eq!((c.positions, c.open_positions), (3, 1));
+        assert_eq!(c.win_rate, Some(Decimal::new(5, 1)), "one of two closed won");
+        assert_eq!((c.net, c.price_pnl, c.funding, c.fees), (usd(8), usd(14), usd(3), usd(9)));
+        assert_eq!(c.exposure, usd(2_000));
+        // 8 USD over 1000×24 + 1000×24 + 2000×12 = 72000 USD·h, × 8760 h = 0.973333…
+        assert_eq!(c.apr, Some(Decimal::new(973333, 6)));
+        assert_eq!((s[1].positions, s[1].apr, s[1].win_rate, s[1].max_notional), (0, None, None, Some(usd(100))));
     }
 
     #[test]

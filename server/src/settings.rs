@@ -19,6 +19,16 @@ pub struct Settings {
     pub venues: VenuesSettings,
     pub engine: EngineSettings,
     pub auth: AuthSettings,
+    pub signals: SignalSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignalSettings {
+    /// A signed signal whose `X-Timestamp` is further than this from the server's clock, either
+    /// way, is refused: a captured request cannot be replayed later.
+    pub window_secs: u64,
+    /// An open signal without `expires_at_ms` gives up this long after it was received.
+    pub open_expiry_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,6 +183,10 @@ session_hours = 12
 secure_cookie = false
 max_failures = 5
 failure_window_secs = 900
+
+[signals]
+window_secs = 30
+open_expiry_secs = 300
 
 [venues.binance]
 mode = "sim"

@@ -138,6 +138,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         notifier,
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
+        signals: settings.signals.clone(),
     };
     announce_start_and_stop(&state, &settings);
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());

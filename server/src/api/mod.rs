@@ -11,6 +11,9 @@ pub mod headers;
 mod history;
 mod legacy;
 mod quotes;
+mod signal_sources;
+mod signals;
+mod strategies;
 mod streams;
 mod symbols;
 mod system;
@@ -42,7 +45,10 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(balances::router())
-        .merge(quotes::router());
+        .merge(quotes::router())
+        .merge(signals::router())
+        .merge(signal_sources::router())
+        .merge(strategies::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

@@ -118,3 +118,14 @@ pub async fn peak_long_qty(
     }
     Ok(running.into_iter().map(|(id, (_, peak))| (id, Qty(peak))).collect())
 }
+
+/// For each position, the notional its opening fills bought on one leg (half of both legs'):
+/// the capital it occupied, as the Strategies view counts it.
+pub async fn opened_notional(db: &impl ConnectionTrait) -> Result<HashMap<PositionId, Usd>, DbErr> {
+    let rows = Fills::find().filter(Column::Purpose.eq("open")).all(db).await?;
+    let mut out: HashMap<PositionId, Decimal> = HashMap::new();
+    for m in &rows {
+        *out.entry(m.position_id.into()).or_default() += decimal(&m.qty)? * decimal(&m.price)? / Decimal::TWO;
+    }
+    Ok(out.into_iter().map(|(id, n)| (id, Usd(n))).collect())
+}

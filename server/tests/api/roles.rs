@@ -89,11 +89,26 @@ fn matrix() -> Vec<Row> {
         row("GET", "/tokens", "/tokens", A),
         with("POST", "/tokens", A, json!({"name": "", "role": "viewer"})),
         row("DELETE", "/tokens/{id}", "/tokens/999999", A),
+        // The intake authenticates in its handler (public at the gate), with the same answers.
+        with("POST", "/signals", T, json!({"signal_id": ""})),
+        row("GET", "/signals", "/signals", V),
+        row("GET", "/signals/{id}", "/signals/999999", V),
+        with_path("POST", "/signals/{id}/cancel", "/signals/999999/cancel", T, json!(null)),
+        row("GET", "/signal-sources", "/signal-sources", V),
+        with("POST", "/signal-sources", A, json!({"name": "Bad Name"})),
+        with_path("PUT", "/signal-sources/{name}", "/signal-sources/nope", A, json!({"strategies": []})),
+        row("DELETE", "/signal-sources/{name}", "/signal-sources/nope", A),
+        row("GET", "/strategies", "/strategies", V),
+        with_path("PUT", "/strategies/{name}", "/strategies/nope", A, json!({"max_notional": "-1"})),
         with("POST", "/auth/logout", V, json!(null)),
     ]
 }
 
-const STREAMS: [&str; 4] = ["/ws/funding-rates", "/ws/positions", "/ws/orders", "/ws/notifications"];
+fn with_path(method: &'static str, route: &'static str, path: &'static str, needs: Option<Role>, body: Value) -> Row {
+    Row { method, route, path, body: Some(body), needs }
+}
+
+const STREAMS: [&str; 5] = ["/ws/funding-rates", "/ws/positions", "/ws/orders", "/ws/notifications", "/ws/signals"];
 
 fn concrete(r: &Row) -> String {
     let path = if r.route == "/users/{username}" { "/users/nobody-here" } else { r.path };
