@@ -66,6 +66,9 @@ fn series_is_cumulative_and_bars_are_per_utc_day() {
     let days: Vec<(i64, Decimal)> = s.days.iter().map(|d| (d.day_ms, d.pnl.net.0)).collect();
     assert_eq!(days, [(DAY0, dec!(-0.50)), (DAY0 + MS_PER_DAY, dec!(-11.85))]);
     assert_eq!(days.iter().map(|d| d.1).sum::<Decimal>(), want.net.0, "bars add up to the total");
+    // Grouped by strategy: the fills are carry-1's, the payments auto's.
+    let groups: Vec<(String, Decimal)> = s.by_strategy.iter().map(|g| (g.strategy.to_string(), g.pnl.net.0)).collect();
+    assert_eq!(groups, [("auto".to_owned(), dec!(0.70)), ("carry-1".to_owned(), dec!(-13.05))]);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! History: closed positions, orders, fills and funding payments from the database, each
-//! filtered and paged (newest first, keyset cursors) and exported as CSV with the same query
-//! (`format=csv`); and the realised P&L series with daily bars. All reads (role viewer).
+//! filtered (symbol, strategy, venue, position, status, time) and paged (newest first, keyset
+//! cursors) and exported as CSV with the same query (`format=csv`); and the realised P&L
+//! series with daily bars, grouped by strategy too. All reads (role viewer).
 //!
 //! Every parameter is checked before the database is asked: a bad one is a 400 naming it.
 
@@ -165,22 +166,22 @@ async fn pnl(
     let Query(q) = q?;
     window(q.from, q.to)?;
     let symbol = q.symbol.as_ref();
+    let scope = page::Scope { symbol, strategy: q.strategy.as_ref() };
     let to = q.to.unwrap_or_else(|| s.clock.venue_ms());
     let from = match q.from {
         Some(f) => f,
         None => {
-            let first =
-                [page::first_time::<Fills>(&s.db, symbol).await?, page::first_time::<Payments>(&s.db, symbol).await?];
+            let first = [page::first_time::<Fills>(&s.db, scope).await?, page::first_time::<Payments>(&s.db, scope).await?];
             first.into_iter().flatten().min().unwrap_or(to).min(to)
         }
     };
     if from > to {
         return Err(ApiError::field("from", "`from` must not be after `to` (by default now)"));
     }
-    let fills = page::between::<Fills>(&s.db, symbol, from, to).await?;
-    let payments = page::between::<Payments>(&s.db, symbol, from, to).await?;
+    let fills = page::between::<Fills>(&s.db, scope, from, to).await?;
+    let payments = page::between::<Payments>(&s.db, scope, from, to).await?;
     let mut open = OpenPnl::default();
-    for p in active_positions(&s, symbol) {
+    for p in active_positions(&s, symbol).into_iter().filter(|p| q.strategy.as_ref().is_none_or(|st| *st == p.strategy)) {
         open.positions += 1;
         open.unrealized += p.pnl.price_unrealized;
         open.funding_estimate += p.pnl.funding_estimate;

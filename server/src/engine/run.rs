@@ -238,6 +238,8 @@ impl Runner {
                 let _ = self.handle.orders.send(view);
             }
             Output::Position(view) => {
+                // Readers see a position change with the signal that caused it, not a tick later.
+                self.handle.view.write().unwrap_or_else(|e| e.into_inner()).positions.insert(view.id, view.clone());
                 let _ = self.handle.positions.send(view);
             }
             Output::Signal(record) => {

@@ -10,6 +10,7 @@ mod history;
 mod persistence;
 mod quotes;
 mod rest;
+mod signals;
 mod roles;
 mod symbols;
 mod trading;
