@@ -210,11 +210,15 @@ impl Engine {
         }
     }
 
-    /// What stops an open now but will pass: data that is stale or missing, or the symbol's
-    /// position still closing. Worded as `open` would refuse it.
+    /// What stops an open now but will pass: data that is stale or missing (a venue's balance
+    /// too, right after a start), or the symbol's position still closing. Worded as `open`
+    /// would refuse it.
     fn passing_block(&self, symbol: &Symbol) -> Option<String> {
         if let Some(reason) = self.market.stale_reasons().into_iter().next() {
             return Some(format!("cannot open: {reason}"));
+        }
+        if let Some(v) = app::Venue::ALL.into_iter().find(|v| !self.market.balances.contains_key(v)) {
+            return Some(format!("no balance from {v} yet"));
         }
         if self.quotes(symbol, (None, None)).is_none() {
             return Some(format!("no complete market data for {symbol} on both venues"));
