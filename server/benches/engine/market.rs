@@ -126,6 +126,8 @@ impl Session {
                 leverage_lighter: None,
                 slices: None,
                 slippage_cap_bps: None,
+                exit_on_reversal: false,
+                close_after_hours: None,
             };
             s.feed(rt, EngineEvent::Command { request: i as u64, command: Command::Open(open) });
         }
