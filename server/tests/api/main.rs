@@ -4,6 +4,7 @@
 mod config;
 mod credentials;
 mod equity;
+mod examples;
 mod freshness;
 mod helpers;
 mod history;
