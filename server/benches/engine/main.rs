@@ -22,7 +22,11 @@
 //! (c) The cost of a market event with 10,000 finished positions behind the engine, let go of
 //! (as the engine does once they are stored) and, for comparison, held in its working set.
 //!
-//! Run: `cargo bench -p server --bench engine` (parts (a) and (c) in `market`, (b) in `runner`).
+//! (d) Signals: intake throughput, and a signal received → both legs handed to the venues
+//! through the real HTTP server (`signals`).
+//!
+//! Run: `cargo bench -p server --bench engine` (parts (a) and (c) in `market`, (b) in `runner`,
+//! (d) in `signals`); `BENCH_ONLY=signals` runs part (d) alone.
 
 use app::Venue;
 use criterion::Criterion;
@@ -35,6 +39,7 @@ use std::time::Duration;
 
 mod market;
 mod runner;
+mod signals;
 
 /// 2027-03-01, within the recorded year one cycle on (as the engine tests).
 const START: i64 = 1_772_323_200_000 + PERIOD_MS;
@@ -50,10 +55,15 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 fn main() {
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("signals") {
+        signals::intake_and_latency();
+        return;
+    }
     let mut c = Criterion::default().sample_size(50).measurement_time(Duration::from_secs(5)).configure_from_args();
     market::criterion_bench(&mut c);
     c.final_summary();
     market::percentiles();
     market::history_cost();
     runner::decision_to_legs();
+    signals::intake_and_latency();
 }
