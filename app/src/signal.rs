@@ -322,7 +322,10 @@ impl SourceRequest {
             return no("strategy", format!("source {} may not sign for strategy {}", self.name, req.strategy));
         }
         if !self.actions.contains(&req.action) {
-            return no("action", format!("source {} may not send {} signals", self.name, crate::text::name(&req.action)));
+            return no(
+                "action",
+                format!("source {} may not send {} signals", self.name, crate::text::name(&req.action)),
+            );
         }
         if let Some(s) = &req.symbol
             && !self.symbols.iter().any(|p| p.matches(s.as_str()))
@@ -334,7 +337,12 @@ impl SourceRequest {
         {
             return no(
                 "notional",
-                format!("{} USD is above source {}'s limit of {} USD per signal", n.value(), self.name, self.max_notional.value()),
+                format!(
+                    "{} USD is above source {}'s limit of {} USD per signal",
+                    n.value(),
+                    self.name,
+                    self.max_notional.value()
+                ),
             );
         }
         None

@@ -222,7 +222,10 @@ pub async fn create_source(req: &app::signal::SourceRequest) -> Result<app::sign
     post(&format!("{BASE}/signal-sources"), req).await
 }
 
-pub async fn update_source(name: &str, req: &app::signal::SourceUpdate) -> Result<app::signal::SourceCreated, ApiError> {
+pub async fn update_source(
+    name: &str,
+    req: &app::signal::SourceUpdate,
+) -> Result<app::signal::SourceCreated, ApiError> {
     put(&format!("{BASE}/signal-sources/{name}"), req).await
 }
 

@@ -87,9 +87,11 @@ impl MigrationTrait for Migration {
             ))
             .await?;
         }
-        for (table, name) in
-            [("positions", "ix_positions_strategy"), ("fills", "ix_fills_strategy"), ("funding_payments", "ix_payments_strategy")]
-        {
+        for (table, name) in [
+            ("positions", "ix_positions_strategy"),
+            ("fills", "ix_fills_strategy"),
+            ("funding_payments", "ix_payments_strategy"),
+        ] {
             db.execute_unprepared(&format!("CREATE INDEX IF NOT EXISTS {name} ON {table} (strategy)")).await?;
         }
         Ok(())

@@ -2,10 +2,10 @@
 //! time, cumulative and per UTC day. Pure, so the server's numbers can be checked by hand.
 
 use super::{FillRecord, FundingRecord, OpenPnl, PnlDay, PnlParts, PnlPoint, PnlSeries, StrategyPnl};
-use crate::strategy::StrategyId;
 use crate::TimestampMs;
 use crate::equity::day_start;
 use crate::money::Usd;
+use crate::strategy::StrategyId;
 use std::collections::BTreeMap;
 
 /// About this many points at most, whatever the window.
@@ -87,7 +87,12 @@ pub fn pnl_series(
 }
 
 /// The window's realised P&L per strategy, largest net first (then by name).
-fn by_strategy(fills: &[FillRecord], payments: &[FundingRecord], from_ms: TimestampMs, to_ms: TimestampMs) -> Vec<StrategyPnl> {
+fn by_strategy(
+    fills: &[FillRecord],
+    payments: &[FundingRecord],
+    from_ms: TimestampMs,
+    to_ms: TimestampMs,
+) -> Vec<StrategyPnl> {
     let within = |t: TimestampMs| (from_ms..=to_ms).contains(&t);
     let mut parts: BTreeMap<StrategyId, PnlParts> = BTreeMap::new();
     for f in fills.iter().filter(|f| within(f.time_ms)) {

@@ -21,7 +21,8 @@ fn an_open_needs_symbol_direction_and_notional_and_nothing_of_a_close() {
 
 #[test]
 fn a_close_needs_a_position_or_a_symbol() {
-    let by_symbol = parse(json!({"signal_id": "c", "strategy": "carry-1", "action": "close", "symbol": "ETH"})).unwrap();
+    let by_symbol =
+        parse(json!({"signal_id": "c", "strategy": "carry-1", "action": "close", "symbol": "ETH"})).unwrap();
     assert!(by_symbol.validate().is_empty());
     let nothing = parse(json!({"signal_id": "c", "strategy": "carry-1", "action": "close", "percent": "0",
         "notional": "5"}))
@@ -37,8 +38,8 @@ fn malformed_signals_name_their_field() {
     assert!(e.contains("unknown variant"), "{e}");
     let e = parse(json!({"signal_id": "x", "strategy": "c", "action": "open", "qty": 1})).unwrap_err();
     assert!(e.contains("unknown field `qty`"), "{e}");
-    let bad_id = parse(json!({"signal_id": "has space", "strategy": "auto", "action": "close", "symbol": "BTC"}))
-        .unwrap();
+    let bad_id =
+        parse(json!({"signal_id": "has space", "strategy": "auto", "action": "close", "symbol": "BTC"})).unwrap();
     assert_eq!(fields(&bad_id), ["signal_id", "strategy"]);
 }
 

@@ -249,7 +249,14 @@ fn finished_positions(closed_ms: i64) -> Vec<serde_json::Value> {
         .map(|id| {
             let symbol = Symbol::new(symbols[id as usize % symbols.len()]).expect("symbol");
             let direction = SpreadDirection::LongLighterShortBinance;
-            let mut p = Position::new(id.into(), (app::StrategyId::auto(), Default::default()), symbol, direction, (3, 3), closed_ms - 24 * app::MS_PER_HOUR);
+            let mut p = Position::new(
+                id.into(),
+                (app::StrategyId::auto(), Default::default()),
+                symbol,
+                direction,
+                (3, 3),
+                closed_ms - 24 * app::MS_PER_HOUR,
+            );
             p.status = PositionStatus::Closed;
             p.closed_ms = Some(closed_ms);
             serde_json::json!({ "position": p, "execution": null })

@@ -80,8 +80,15 @@ async fn run() -> (Vec<[u64; 3]>, Vec<u64>, Duration) {
         rediscover_secs: 30,
     };
     let collector_handle = CollectorHandle::new();
-    let collector = Collector::new(collector_handle.clone(), venues.clone(), db.clone(), settings, clock.clone(), Notifier::new().0)
-        .feeding(engine.events());
+    let collector = Collector::new(
+        collector_handle.clone(),
+        venues.clone(),
+        db.clone(),
+        settings,
+        clock.clone(),
+        Notifier::new().0,
+    )
+    .feeding(engine.events());
     let cancel = CancellationToken::new();
     let tasks = [tokio::spawn(collector.run(cancel.clone())), tokio::spawn(runner.run(cancel.clone()))];
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -90,7 +97,13 @@ async fn run() -> (Vec<[u64; 3]>, Vec<u64>, Duration) {
     }
     tokio::time::timeout(Duration::from_secs(30), collector_handle.wait_ready()).await.expect("collector ready");
 
-    let auth = AuthSettings { session_hours: 1, secure_cookie: false, max_failures: 5, failure_window_secs: 60, admin_password: None };
+    let auth = AuthSettings {
+        session_hours: 1,
+        secure_cookie: false,
+        max_failures: 5,
+        failure_window_secs: 60,
+        admin_password: None,
+    };
     let state = AppState {
         collector: collector_handle,
         db: db.clone(),
@@ -192,9 +205,13 @@ pub fn intake_and_latency() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let (latency, mut intake, elapsed) = rt.block_on(run());
     let us = |n: u64| n as f64 / 1000.0;
-    println!("\nsignals: received -> answered and -> both legs handed to the venues ({} signals, SQLite file)", latency.len());
+    println!(
+        "\nsignals: received -> answered and -> both legs handed to the venues ({} signals, SQLite file)",
+        latency.len()
+    );
     println!("{:<28} {:>9} {:>9} {:>9}", "", "p50 µs", "p99 µs", "max µs");
-    for (i, label) in ["received -> 202 answered", "received -> first leg", "received -> both legs"].iter().enumerate() {
+    for (i, label) in ["received -> 202 answered", "received -> first leg", "received -> both legs"].iter().enumerate()
+    {
         for (kind, pick) in [("opens", 0), ("closes", 1)] {
             let mut v: Vec<u64> = latency.iter().skip(pick).step_by(2).map(|s| s[i]).collect();
             v.sort_unstable();

@@ -171,7 +171,8 @@ async fn pnl(
     let from = match q.from {
         Some(f) => f,
         None => {
-            let first = [page::first_time::<Fills>(&s.db, scope).await?, page::first_time::<Payments>(&s.db, scope).await?];
+            let first =
+                [page::first_time::<Fills>(&s.db, scope).await?, page::first_time::<Payments>(&s.db, scope).await?];
             first.into_iter().flatten().min().unwrap_or(to).min(to)
         }
     };
@@ -181,7 +182,8 @@ async fn pnl(
     let fills = page::between::<Fills>(&s.db, scope, from, to).await?;
     let payments = page::between::<Payments>(&s.db, scope, from, to).await?;
     let mut open = OpenPnl::default();
-    for p in active_positions(&s, symbol).into_iter().filter(|p| q.strategy.as_ref().is_none_or(|st| *st == p.strategy)) {
+    for p in active_positions(&s, symbol).into_iter().filter(|p| q.strategy.as_ref().is_none_or(|st| *st == p.strategy))
+    {
         open.positions += 1;
         open.unrealized += p.pnl.price_unrealized;
         open.funding_estimate += p.pnl.funding_estimate;

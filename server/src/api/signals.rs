@@ -76,7 +76,13 @@ async fn receive(
 }
 
 /// Log a refusal with its source, and keep it among the source's rejections.
-async fn refused(s: &AppState, source: Option<&str>, signal_id: Option<String>, ip: &ClientIp, e: ApiError) -> ApiError {
+async fn refused(
+    s: &AppState,
+    source: Option<&str>,
+    signal_id: Option<String>,
+    ip: &ClientIp,
+    e: ApiError,
+) -> ApiError {
     let (status, field, reason) = describe(&e);
     tracing::warn!(source = source.unwrap_or("-"), ip = ip.0.as_deref().unwrap_or("-"), %status, reason, "signal refused");
     if let Some(source) = source {
@@ -119,8 +125,7 @@ async fn authenticate(s: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<
         let actor = middleware::identify(&s.gate(), headers).await.map_err(|e| (e, false))?;
         let Some(actor) = actor else { return Err((ApiError::Unauthorized(HOW.into()), false)) };
         if !actor.role.allows(Role::Trader) {
-            let msg =
-                format!("POST /api/v1/signals needs the trader role; {} is a {}", actor.audit_name(), actor.role);
+            let msg = format!("POST /api/v1/signals needs the trader role; {} is a {}", actor.audit_name(), actor.role);
             return Err((ApiError::Forbidden(msg), false));
         }
         return match source_name {
@@ -152,7 +157,9 @@ async fn registered(s: &AppState, name: &str) -> Result<db::sources::Stored, (Ap
     let stored = db::sources::get(&s.db, name).await.map_err(|e| (ApiError::from(e), false))?;
     match stored {
         None => Err((ApiError::Unauthorized(format!("no signal source named {name:?}")), false)),
-        Some(st) if st.settings.disabled => Err((ApiError::Unauthorized(format!("signal source {name} is disabled")), true)),
+        Some(st) if st.settings.disabled => {
+            Err((ApiError::Unauthorized(format!("signal source {name} is disabled")), true))
+        }
         Some(st) => Ok(st),
     }
 }
@@ -248,7 +255,8 @@ async fn cancel(
     let before = current(&s, id).await?;
     let mut action = Action::new("signal.cancel").target(id);
     if let Some(b) = &before {
-        action = action.before(&serde_json::json!({ "status": b.status, "source": b.source, "signal_id": b.signal_id }));
+        action =
+            action.before(&serde_json::json!({ "status": b.status, "source": b.source, "signal_id": b.signal_id }));
     }
     let result = async {
         if before.is_none() {

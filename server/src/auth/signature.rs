@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn a_known_vector() {
         // python3 -c 'import hmac,hashlib;print(hmac.new(b"s3cret",b"1800000000000\n{}",hashlib.sha256).hexdigest())'
-        assert_eq!(sign("s3cret", "1800000000000", b"{}"), "90d1a957610eb64ce401731b4b4f3856f3e2608a27dae486be1d100e7e185572");
+        assert_eq!(
+            sign("s3cret", "1800000000000", b"{}"),
+            "90d1a957610eb64ce401731b4b4f3856f3e2608a27dae486be1d100e7e185572"
+        );
     }
 
     #[test]
@@ -80,7 +83,10 @@ mod tests {
         assert_eq!(later, Err(SignatureError::OutsideWindow { off_secs: 31, window_secs: 30 }));
         // From the future too.
         let early = (NOW + 31_000).to_string();
-        assert!(matches!(verify("k", &early, body, &sign("k", &early, body), NOW, 30), Err(SignatureError::OutsideWindow { .. })));
+        assert!(matches!(
+            verify("k", &early, body, &sign("k", &early, body), NOW, 30),
+            Err(SignatureError::OutsideWindow { .. })
+        ));
         // One byte of the body changed, another secret, another timestamp.
         assert_eq!(verify("k", &ts, br#"{"signal_id":"b"}"#, &sig, NOW, 30), Err(SignatureError::Mismatch));
         assert_eq!(verify("other", &ts, body, &sig, NOW, 30), Err(SignatureError::Mismatch));

@@ -77,7 +77,12 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Stored>, DbErr> {
 }
 
 /// Register a new source; `false` when the name is taken.
-pub async fn insert(db: &impl ConnectionTrait, s: &SourceRequest, secret: &str, now: TimestampMs) -> Result<bool, DbErr> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    s: &SourceRequest,
+    secret: &str,
+    now: TimestampMs,
+) -> Result<bool, DbErr> {
     if get(db, &s.name).await?.is_some() {
         return Ok(false);
     }

@@ -67,8 +67,13 @@ pub async fn set_cap(
 
 /// Every strategy that ever held a position.
 pub async fn names(db: &impl ConnectionTrait) -> Result<Vec<StrategyId>, DbErr> {
-    let rows: Vec<String> =
-        position::Entity::find().select_only().column(position::Column::Strategy).distinct().into_tuple().all(db).await?;
+    let rows: Vec<String> = position::Entity::find()
+        .select_only()
+        .column(position::Column::Strategy)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
     Ok(rows.iter().filter_map(|s| StrategyId::new(s).ok()).collect())
 }
 

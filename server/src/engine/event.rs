@@ -7,14 +7,14 @@ use app::history::{FillRecord, FundingRecord};
 use app::market::{Freshness, Market};
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::params::StrategyParams;
+use app::signal::SignalRecord;
 use app::symbols::SymbolRules;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, Notification, OpenPositionRequest, OrderView, PositionView,
 };
-use app::signal::SignalRecord;
 use app::{ClientOrderId, StrategyId, Symbol, TimestampMs, Usd, Venue};
-use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Every input, in the single total order the engine processes them in. Serializable so that
 /// the persisted log can be replayed exactly.

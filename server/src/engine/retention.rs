@@ -47,9 +47,8 @@ impl Engine {
             self.last_query.remove(&id);
         }
         let wall = self.wall_ms;
-        self.signals.retain(|_, s| {
-            !s.record.status.is_final() || wall - s.record.updated_ms < KEEP_FINISHED_SIGNALS_MS
-        });
+        self.signals
+            .retain(|_, s| !s.record.status.is_final() || wall - s.record.updated_ms < KEEP_FINISHED_SIGNALS_MS);
     }
 }
 

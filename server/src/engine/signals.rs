@@ -73,7 +73,10 @@ impl Engine {
                     signal.record.symbol = Some(symbol)
                 }
                 Some(symbol) => {
-                    let reason = format!("position {pid} is on {symbol}, not {}", signal.record.symbol.clone().unwrap_or(symbol.clone()));
+                    let reason = format!(
+                        "position {pid} is on {symbol}, not {}",
+                        signal.record.symbol.clone().unwrap_or(symbol.clone())
+                    );
                     return self.reject_on_arrival(signal, reason, out);
                 }
                 None => {
@@ -88,7 +91,12 @@ impl Engine {
         Ok(ack(format!("signal {id} received")))
     }
 
-    fn reject_on_arrival(&mut self, signal: Signal, reason: String, out: &mut Vec<Output>) -> Result<CommandAck, Refusal> {
+    fn reject_on_arrival(
+        &mut self,
+        signal: Signal,
+        reason: String,
+        out: &mut Vec<Output>,
+    ) -> Result<CommandAck, Refusal> {
         let id = signal.record.id;
         self.signals.insert(id, signal);
         self.finish_signal(id, SignalStatus::Rejected, Some(reason), out);
@@ -169,7 +177,12 @@ impl Engine {
         let (Some(symbol), Some(direction), Some(notional)) =
             (s.record.symbol.clone(), s.record.direction, s.record.notional)
         else {
-            return self.finish_signal(id, SignalStatus::Rejected, Some("an open needs symbol, direction and notional".into()), out);
+            return self.finish_signal(
+                id,
+                SignalStatus::Rejected,
+                Some("an open needs symbol, direction and notional".into()),
+                out,
+            );
         };
         if let Some(reason) = self.passing_block(&symbol) {
             let attempts = s.record.attempts;
@@ -252,7 +265,12 @@ impl Engine {
                 let why = p.note.clone().unwrap_or_else(|| "the close stopped".into());
                 let reason = format!("close of position {pid} stopped at {size} (goal {goal}): {why}; retrying");
                 let n = self
-                    .note(Level::Warning, Kind::SignalFailed, format!("Close signal {} retrying", s.record.signal_id), &reason)
+                    .note(
+                        Level::Warning,
+                        Kind::SignalFailed,
+                        format!("Close signal {} retrying", s.record.signal_id),
+                        &reason,
+                    )
                     .symbol(&p.symbol)
                     .position(pid)
                     .about(id);
@@ -338,7 +356,8 @@ impl Engine {
         let Some(r) = self.signals.get(&id).map(|s| s.record.clone()) else { return };
         if matches!(status, SignalStatus::Failed | SignalStatus::Expired | SignalStatus::Rejected) {
             let title = format!("Signal {}/{} {}", r.source, r.signal_id, status.name());
-            let n = self.note(Level::Warning, Kind::SignalFailed, title, r.reason.clone().unwrap_or_default()).about(id);
+            let n =
+                self.note(Level::Warning, Kind::SignalFailed, title, r.reason.clone().unwrap_or_default()).about(id);
             let n = match &r.symbol {
                 Some(s) => n.symbol(s),
                 None => n,

@@ -67,8 +67,15 @@ async fn the_python_and_rust_clients_open_and_close_for_carry_1() {
     let mut clients: Vec<(&str, Command, &str)> = Vec::new();
     if let Some(py) = python() {
         let mut cmd = Command::new(py);
-        cmd.arg(workspace().join("examples/python/signal_client.py"))
-            .args(["demo", "--strategy", "carry-1", "--symbol", "ETH", "--notional", "3000"]);
+        cmd.arg(workspace().join("examples/python/signal_client.py")).args([
+            "demo",
+            "--strategy",
+            "carry-1",
+            "--symbol",
+            "ETH",
+            "--notional",
+            "3000",
+        ]);
         clients.push(("python", cmd, "ETH"));
     } else {
         eprintln!("python3 not found: the Python client's run is skipped (CI runs it)");
@@ -91,13 +98,20 @@ async fn the_python_and_rust_clients_open_and_close_for_carry_1() {
         assert_eq!(records[1]["positions"][0].as_i64(), Some(pid), "{name}: the close closed it");
 
         let (_, p) = call(&admin, "GET", &format!("/api/v1/positions/{pid}"), None).await;
-        assert_eq!((p["strategy"].as_str(), p["status"].as_str(), p["symbol"].as_str()), (Some("carry-1"), Some("closed"), Some(symbol)));
-        let (_, rows) = call(&admin, "GET", &format!("/api/v1/history/positions?strategy=carry-1&symbol={symbol}"), None).await;
+        assert_eq!(
+            (p["strategy"].as_str(), p["status"].as_str(), p["symbol"].as_str()),
+            (Some("carry-1"), Some("closed"), Some(symbol))
+        );
+        let (_, rows) =
+            call(&admin, "GET", &format!("/api/v1/history/positions?strategy=carry-1&symbol={symbol}"), None).await;
         assert_eq!(rows["rows"][0]["id"].as_i64(), Some(pid), "{name}: History lists it: {rows}");
         assert_eq!(rows["rows"][0]["strategy"], "carry-1");
         let (_, fills) = call(&admin, "GET", &format!("/api/v1/history/fills?position_id={pid}"), None).await;
-        assert!(fills["rows"].as_array().is_some_and(|f| !f.is_empty() && f.iter().all(|x| x["strategy"] == "carry-1")));
-        let (_, pnl) = call(&admin, "GET", &format!("/api/v1/history/pnl?strategy=carry-1&symbol={symbol}"), None).await;
+        assert!(
+            fills["rows"].as_array().is_some_and(|f| !f.is_empty() && f.iter().all(|x| x["strategy"] == "carry-1"))
+        );
+        let (_, pnl) =
+            call(&admin, "GET", &format!("/api/v1/history/pnl?strategy=carry-1&symbol={symbol}"), None).await;
         let group = &pnl["by_strategy"][0];
         assert_eq!((group["strategy"].as_str(), &group["net"]), (Some("carry-1"), &rows["rows"][0]["net"]), "{pnl}");
     }

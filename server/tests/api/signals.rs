@@ -149,8 +149,11 @@ async fn the_same_signal_ten_times_at_once_opens_one_position() {
     let state = &t.running.state;
     let admin = router_with(state, users(state).await.token(Role::Admin));
     let secret = register(&admin, json!({})).await;
-    let signed =
-        std::sync::Arc::new(Signed { http: reqwest::Client::new(), base: format!("http://{}", t.running.addr), secret });
+    let signed = std::sync::Arc::new(Signed {
+        http: reqwest::Client::new(),
+        base: format!("http://{}", t.running.addr),
+        secret,
+    });
     let body = open("same-1", "SOL");
     let sends: Vec<_> = (0..10)
         .map(|_| {
@@ -198,7 +201,10 @@ async fn replayed_altered_malformed_and_unauthorised_signals_are_refused_and_log
     let sig = sign(&signed.secret, &ts, body.as_bytes());
     let altered = body.replace("3000", "4000");
     let (status, r) = signed.send_raw(&altered, &ts, &sig).await;
-    assert_eq!((status, r["error"]["message"].as_str()), (401, Some("X-Signature does not match the timestamp and body")));
+    assert_eq!(
+        (status, r["error"]["message"].as_str()),
+        (401, Some("X-Signature does not match the timestamp and body"))
+    );
     // The right signature works once the body is what was signed.
     assert_eq!(signed.send_raw(&body, &ts, &sig).await.0, 202);
 
@@ -220,7 +226,8 @@ async fn replayed_altered_malformed_and_unauthorised_signals_are_refused_and_log
 
     // Tokens: a viewer's is refused, a trader's accepted; no credentials at all is a 401.
     let post = |token: Option<&str>, body: String| {
-        let mut r = signed.http.post(format!("{}/api/v1/signals", signed.base)).header("content-type", "application/json");
+        let mut r =
+            signed.http.post(format!("{}/api/v1/signals", signed.base)).header("content-type", "application/json");
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
@@ -296,6 +303,9 @@ async fn a_pending_signal_is_cancelled_by_a_trader_not_a_viewer_and_a_close_outl
     let (status, r) = call(&trader, "POST", &format!("/api/v1/signals/{id}/cancel"), None).await;
     assert_eq!(status, StatusCode::CONFLICT, "{r}");
     let (_, audit) = call(&admin, "GET", "/api/v1/audit?action=signal.", None).await;
-    assert!(audit.as_array().unwrap().iter().any(|e| e["action"] == "signal.cancel" && e["outcome"] == "ok"), "{audit}");
+    assert!(
+        audit.as_array().unwrap().iter().any(|e| e["action"] == "signal.cancel" && e["outcome"] == "ok"),
+        "{audit}"
+    );
     t.running.stop().await;
 }

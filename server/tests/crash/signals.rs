@@ -70,7 +70,8 @@ async fn trial(seed: u64) -> Result<(), String> {
 
     let open = json!({"signal_id": format!("open-{seed}"), "strategy": "carry-1", "action": "open", "symbol": "ETH",
         "direction": "long_lighter_short_binance", "notional": "9000", "slices": 8});
-    let close = json!({"signal_id": format!("close-{seed}"), "strategy": "carry-1", "action": "close", "symbol": "ETH"});
+    let close =
+        json!({"signal_id": format!("close-{seed}"), "strategy": "carry-1", "action": "close", "symbol": "ETH"});
     for (what, body) in [("open", &open), ("close", &close)] {
         // Right after start the data may not be fresh yet; the signal waits for it by itself.
         let (status, r) = node.signal(&secret, body).await;

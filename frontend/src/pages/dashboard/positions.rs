@@ -89,7 +89,9 @@ fn PositionRow(id: PositionId) -> impl IntoView {
     let direction = move || pos.with(|p| p.as_ref().map(|p| p.direction.label()).unwrap_or_default());
     let strategy = move || pos.with(|p| p.as_ref().map(|p| p.strategy.to_string()).unwrap_or_default());
     let exits = move || {
-        pos.with(|p| p.as_ref().map(|p| format!("exits: {}; and the risk rules", p.exits.describe())).unwrap_or_default())
+        pos.with(|p| {
+            p.as_ref().map(|p| format!("exits: {}; and the risk rules", p.exits.describe())).unwrap_or_default()
+        })
     };
     let status = move || pos.with(|p| p.as_ref().map(|p| status_label(p.status)).unwrap_or(""));
     let note = move || pos.with(|p| p.as_ref().and_then(|p| p.note.clone()));

@@ -155,7 +155,8 @@ struct Draft {
 
 impl Draft {
     fn request(&self) -> Result<SourceRequest, String> {
-        let list = |s: &str| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        let list =
+            |s: &str| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>();
         let strategies = list(&self.strategies)
             .iter()
             .map(|s| StrategyId::new(s))

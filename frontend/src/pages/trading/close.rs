@@ -146,7 +146,9 @@ fn CloseAll(positions: Memo<Vec<PositionView>>) -> impl IntoView {
     let chosen = move || app::StrategyId::new(&strategy.get()).ok();
     let closing = Memo::new(move |_| {
         let only = chosen();
-        positions.with(|ps| ps.iter().filter(|p| only.as_ref().is_none_or(|s| *s == p.strategy)).cloned().collect::<Vec<_>>())
+        positions.with(|ps| {
+            ps.iter().filter(|p| only.as_ref().is_none_or(|s| *s == p.strategy)).cloned().collect::<Vec<_>>()
+        })
     });
     let confirm = move |_| {
         busy.set(true);

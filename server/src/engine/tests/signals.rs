@@ -177,7 +177,10 @@ async fn a_close_keeps_retrying_through_a_minute_of_refusals_and_completes_when_
     h.until(120, |h| h.record(2).status.is_final()).await;
     let p = h.position(pid);
     assert_eq!((h.record(2).status, p.status), (SignalStatus::Done, PositionStatus::Closed), "{:?}", h.record(2));
-    assert_eq!((h.venue_qty(Venue::Lighter, "SOL").await, h.venue_qty(Venue::Binance, "SOL").await), (0.into(), 0.into()));
+    assert_eq!(
+        (h.venue_qty(Venue::Lighter, "SOL").await, h.venue_qty(Venue::Binance, "SOL").await),
+        (0.into(), 0.into())
+    );
 }
 
 #[tokio::test]
@@ -235,7 +238,12 @@ async fn a_restart_mid_execution_resumes_the_signal_and_sends_nothing_twice() {
 
 /// Reversal counts on every funding update: a threshold this high makes every update one.
 fn reversing() -> StrategyParams {
-    StrategyParams { entry_confirmations: 1, entry_min_apr: Decimal::from(9), exit_below_apr: Decimal::from(9), ..params() }
+    StrategyParams {
+        entry_confirmations: 1,
+        entry_min_apr: Decimal::from(9),
+        exit_below_apr: Decimal::from(9),
+        ..params()
+    }
 }
 
 #[tokio::test]
