@@ -28,6 +28,7 @@ pub const MAX_LIMIT: u32 = 500;
 pub const MAX_EXPORT_ROWS: u32 = 10_000;
 
 /// The four lists of the History page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryList {
@@ -63,6 +64,7 @@ impl HistoryList {
 }
 
 /// `csv` makes a list endpoint answer `text/csv` as a download instead of a JSON page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -74,6 +76,7 @@ pub enum Format {
 /// The query of every list, all optional. Times are ms since the epoch, inclusive; each list
 /// filters on its own time (a position's close, an order's creation, a fill's or a payment's
 /// time). Unknown parameters are refused, so a misspelt filter is a 400, not a silent no-op.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -154,6 +157,7 @@ fn escape(s: &str) -> String {
 }
 
 /// One page of a list, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub rows: Vec<T>,
@@ -165,6 +169,7 @@ pub struct Page<T> {
 }
 
 /// A closed (or failed) position: its final P&L and how large it was.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedPosition {
     pub id: PositionId,
@@ -190,6 +195,7 @@ pub struct ClosedPosition {
 
 /// One fill of one of our orders, as the engine booked it to the leg: the quantity newly
 /// filled by a venue report, at the price and fee implied by the report's cumulative figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FillRecord {
     pub client_order_id: ClientOrderId,
@@ -220,6 +226,7 @@ impl FillRecord {
 }
 
 /// A settled funding payment booked to one of our positions.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingRecord {
     pub venue: Venue,
@@ -246,6 +253,7 @@ impl FundingRecord {
 
 /// Query of `GET /api/v1/history/pnl`: the window and an optional symbol. `from` defaults to
 /// the first recorded fill or payment, `to` to now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PnlQuery {
@@ -262,6 +270,7 @@ pub struct PnlQuery {
 
 /// Realised P&L components. `fees` is what was paid (positive is a cost);
 /// `net = price + funding - fees`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlParts {
     /// Price P&L realised by reducing fills.
@@ -282,6 +291,7 @@ impl PnlParts {
 }
 
 /// The running total at `time_ms`: everything realised from the window's start up to then.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlPoint {
     pub time_ms: TimestampMs,
@@ -290,6 +300,7 @@ pub struct PnlPoint {
 }
 
 /// What was realised during one UTC day.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlDay {
     /// 00:00 UTC of the day.
@@ -300,6 +311,7 @@ pub struct PnlDay {
 
 /// What open positions would add if closed at the marks now: not money yet, so not in the
 /// series or the bars.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenPnl {
     pub positions: u32,
@@ -312,6 +324,7 @@ pub struct OpenPnl {
 /// The answer of `GET /api/v1/history/pnl`. The series and the bars hold realised money only:
 /// fills (price P&L realised and fees) and settled funding payments, of closed and open
 /// positions alike, at the time each happened.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlSeries {
     pub from_ms: TimestampMs,
@@ -331,6 +344,7 @@ pub struct PnlSeries {
 }
 
 /// One strategy's share of a P&L window.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StrategyPnl {
     pub strategy: StrategyId,

@@ -29,6 +29,7 @@ pub fn signing_string(timestamp: &str, body: &[u8]) -> Vec<u8> {
     s
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalAction {
@@ -38,6 +39,7 @@ pub enum SignalAction {
 }
 
 /// Where a signal is. `received` and `executing` are pending; the rest are final.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalStatus {
@@ -80,6 +82,7 @@ impl SignalStatus {
 /// The body of `POST /api/v1/signals`. Only the fields the action needs are required: an open
 /// names `symbol`, `direction` and `notional`; a close names `position_id`, or `symbol` for the
 /// strategy's position in it, and optionally `percent` (100 by default).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignalRequest {
@@ -184,6 +187,7 @@ fn range(errors: &mut Vec<FieldError>, field: &str, v: Option<u32>, (lo, hi): (u
 
 /// A signal as the platform keeps it: `GET /api/v1/signals/{id}`, the `202` of an intake, and
 /// the `/ws/signals` stream. Times are wall-clock unix ms.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalRecord {
     /// Our id (the path's `{id}`).
@@ -240,6 +244,7 @@ impl SignalRecord {
 }
 
 /// Filters of `GET /api/v1/signals`, all optional; newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignalQuery {
@@ -257,6 +262,7 @@ pub struct SignalQuery {
 /// What a source may do: the strategies it signs for, the symbols (`["*"]` for all, or
 /// patterns such as `"*DOWN*"`), the largest notional of one open and of all its strategies'
 /// open positions together, and the actions. Its strategies' positions take its exits.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRequest {
@@ -350,6 +356,7 @@ impl SourceRequest {
 }
 
 /// The part of a source's settings the engine applies when it executes the source's signals.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceLimits {
     pub strategies: Vec<StrategyId>,
@@ -358,6 +365,7 @@ pub struct SourceLimits {
 }
 
 /// A registered source as `GET /api/v1/signal-sources` lists it: never its secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceView {
     pub settings: SourceRequest,
@@ -367,6 +375,7 @@ pub struct SourceView {
 }
 
 /// The answer to registering a source (or rotating its secret): the secret, shown this once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceCreated {
     pub secret: String,
@@ -374,6 +383,7 @@ pub struct SourceCreated {
 }
 
 /// `PUT /api/v1/signal-sources/{name}`: new settings, and a new secret if asked.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceUpdate {
@@ -409,6 +419,7 @@ impl SourceUpdate {
 
 /// A source's recent activity: its signals of the last 24 h by status, and its latest
 /// rejections at intake (malformed, unauthorised, over a limit).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceActivity {
     pub last_signal_ms: Option<TimestampMs>,
@@ -418,6 +429,7 @@ pub struct SourceActivity {
 }
 
 /// A signal refused at intake, before it was stored: logged with its source.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignalRejection {
     pub time_ms: TimestampMs,

@@ -11,6 +11,7 @@ use std::str::FromStr;
 /// A strategy's name: 1 to 40 lower-case letters, digits, `-` or `_`, starting with a letter
 /// or digit. `auto` (the platform's own funding-spread strategy) and `manual` (the open form)
 /// are built in; every other name belongs to signals.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct StrategyId(String);
@@ -90,6 +91,7 @@ impl fmt::Display for StrategyId {
 /// position has none unless its form ticked them; `auto` positions follow the strategy
 /// parameters (reversal, and the maximum holding time); a signal strategy's come from its
 /// source's settings.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExitRules {
     /// Close when the spread in the held direction stays below the exit threshold.
@@ -130,6 +132,7 @@ impl ExitRules {
 /// One strategy's book: what the Strategies view lists and `GET /api/v1/strategies` answers.
 /// Money is realised for closed positions and marked to market for open ones;
 /// `net = price_pnl + funding - fees`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StrategySummary {
     pub strategy: StrategyId,
@@ -219,6 +222,7 @@ pub fn summarize(entries: &[BookEntry], caps: &std::collections::BTreeMap<Strate
 }
 
 /// `PUT /api/v1/strategies/{name}`: the strategy's own exposure cap (`null` removes it).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyCapRequest {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ids::PositionId;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PositionStatus {
@@ -31,6 +32,7 @@ impl PositionStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegView {
     pub venue: Venue,
@@ -45,6 +47,7 @@ pub struct LegView {
     pub pnl: PnlBreakdown,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PositionView {
     pub id: PositionId,
@@ -68,6 +71,7 @@ pub struct PositionView {
 }
 
 /// Our order lifecycle. `Sent` and `Unknown` are in flight: the venue may or may not have it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
@@ -90,6 +94,7 @@ impl OrderStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderPurpose {
@@ -101,6 +106,7 @@ pub enum OrderPurpose {
     Unwind,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
     pub client_order_id: ClientOrderId,
@@ -126,6 +132,7 @@ pub struct OrderView {
     pub error: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenPositionRequest {
     pub symbol: Symbol,
@@ -184,6 +191,7 @@ fn range(errors: &mut Vec<FieldError>, field: &str, v: Option<u32>, (lo, hi): (u
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosePositionRequest {
     pub position_id: PositionId,
@@ -200,6 +208,7 @@ impl ClosePositionRequest {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseAllRequest {
     /// Only positions with a leg on this venue account; all when absent.
@@ -211,6 +220,7 @@ pub struct CloseAllRequest {
 }
 
 /// What a command did: the positions it touched.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandAck {
     pub positions: Vec<PositionId>,
@@ -219,6 +229,7 @@ pub struct CommandAck {
 
 pub use crate::notification::{Kind, Level, Notification};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineStatus {
     pub paused: bool,
@@ -229,6 +240,7 @@ pub struct EngineStatus {
 }
 
 /// One ranked opportunity: the spread's net edge after fees and slippage for the target size.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opportunity {
     pub symbol: Symbol,

@@ -38,21 +38,53 @@ pub fn router() -> Router<AppState> {
 
 type Params = Result<Query<ListQuery>, QueryRejection>;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/positions",
+    operation_id = "history_positions",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::history::ClosedPosition> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn positions(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Positions)?;
     Ok(respond(HistoryList::Positions, db::history::closed_positions(&s.db, &f).await?, format, f.limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/orders",
+    operation_id = "history_orders",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::trading::OrderView> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn orders(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<String>(&q?.0, HistoryList::Orders)?;
     Ok(respond(HistoryList::Orders, db::history::orders(&s.db, &f).await?, format, f.limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/fills",
+    operation_id = "history_fills",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::history::FillRecord> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn fills(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Fills)?;
     Ok(respond(HistoryList::Fills, page::list::<Fills>(&s.db, &f).await?, format, f.limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/funding",
+    operation_id = "history_funding",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::history::FundingRecord> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn funding(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Funding)?;
     Ok(respond(HistoryList::Funding, page::list::<Payments>(&s.db, &f).await?, format, f.limit))
@@ -159,6 +191,14 @@ fn respond<T: Csv + Serialize>(list: HistoryList, rows: Rows<T>, format: Format,
 
 /// Realised P&L over the window: cumulative and per UTC day, from the stored fills and
 /// payments; and, apart, what the open positions hold unrealised now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/pnl",
+    operation_id = "history_pnl",
+    tag = "history",
+    params(app::history::PnlQuery),
+    responses((status = 200, description = "Cumulative and daily realised P&L, grouped by strategy too", body = app::history::PnlSeries), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn pnl(
     State(s): State<AppState>,
     q: Result<Query<PnlQuery>, QueryRejection>,

@@ -10,7 +10,9 @@ mod funding;
 pub mod headers;
 mod history;
 mod legacy;
+pub mod openapi;
 mod quotes;
+mod reference;
 mod signal_sources;
 mod signals;
 mod strategies;
@@ -48,7 +50,10 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(quotes::router())
         .merge(signals::router())
         .merge(signal_sources::router())
-        .merge(strategies::router());
+        .merge(strategies::router())
+        .route("/openapi.json", axum::routing::get(openapi::document))
+        .route("/docs", axum::routing::get(reference::page))
+        .route("/docs.css", axum::routing::get(reference::stylesheet));
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

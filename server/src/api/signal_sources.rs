@@ -35,6 +35,13 @@ async fn view(s: &AppState, stored: db::sources::Stored) -> Result<SourceView, A
     Ok(SourceView { settings: stored.settings, created_ms: stored.created_ms, updated_ms: stored.updated_ms, activity })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/signal-sources",
+    operation_id = "sources_list",
+    tag = "signals",
+    responses((status = 200, description = "Every source with its activity; never a secret", body = Vec<app::signal::SourceView>))
+)]
 async fn list(State(s): State<AppState>) -> Result<Json<Vec<SourceView>>, ApiError> {
     let mut out = Vec::new();
     for stored in db::sources::all(&s.db).await? {
@@ -48,6 +55,14 @@ fn new_secret() -> String {
     secret::generate("sig_")
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/signal-sources",
+    operation_id = "sources_create",
+    tag = "signals",
+    request_body = app::signal::SourceRequest,
+    responses((status = 201, description = "Registered: the secret, shown this once", body = app::signal::SourceCreated), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn create(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -73,6 +88,15 @@ async fn create(
     result.map(|c| (StatusCode::CREATED, Json(c)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/signal-sources/{name}",
+    operation_id = "sources_update",
+    tag = "signals",
+    request_body = app::signal::SourceUpdate,
+    params(("name" = String, Path)),
+    responses((status = 200, description = "Changed; `secret` is the new one when rotated, else empty", body = app::signal::SourceCreated), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn update(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -112,6 +136,14 @@ async fn update(
     result.map(Json)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/signal-sources/{name}",
+    operation_id = "sources_delete",
+    tag = "signals",
+    params(("name" = String, Path)),
+    responses((status = 200, description = "Removed", body = serde_json::Value), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn remove(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -51,6 +51,14 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/signals",
+    operation_id = "signals_receive",
+    tag = "signals",
+    request_body = app::signal::SignalRequest,
+    responses((status = 202, description = "Stored (or, sent again, the same record as it is now; `Idempotent-Replayed: true`); the platform works it from here", body = app::signal::SignalRecord), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 401, description = "No valid credential: a trader's bearer token, or a source's signature within the window", body = app::api::ErrorBody), (status = 403, description = "Beyond the role or the source's limits; the reason names the field", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn receive(
     State(s): State<AppState>,
     Extension(ip): Extension<ClientIp>,
@@ -224,6 +232,14 @@ async fn current(s: &AppState, id: i64) -> Result<Option<SignalRecord>, ApiError
     Ok(db::signals::get(&s.db, id).await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/signals",
+    operation_id = "signals_list",
+    tag = "signals",
+    params(app::signal::SignalQuery),
+    responses((status = 200, description = "Newest first", body = Vec<app::signal::SignalRecord>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn list(
     State(s): State<AppState>,
     q: Result<Query<SignalQuery>, QueryRejection>,
@@ -240,11 +256,27 @@ fn signal_id(id: &str) -> Result<i64, ApiError> {
     id.parse().map_err(|_| ApiError::field("id", "a signal's id is a number (the record's `id`)"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/signals/{id}",
+    operation_id = "signals_get",
+    tag = "signals",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses((status = 200, description = "The signal", body = app::signal::SignalRecord), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<SignalRecord>, ApiError> {
     let id = signal_id(&id)?;
     current(&s, id).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("no signal {id}")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/signals/{id}/cancel",
+    operation_id = "signals_cancel",
+    tag = "signals",
+    params(("id" = i64, Path, description = "The record's id")),
+    responses((status = 200, description = "Cancelled", body = app::signal::SignalRecord), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn cancel(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -25,6 +25,13 @@ fn hours(from: i64, to: i64) -> Decimal {
 }
 
 /// Every strategy's book: finished positions as stored, open ones as the engine marks them now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/strategies",
+    operation_id = "strategies_list",
+    tag = "strategies",
+    responses((status = 200, description = "Each strategy's book", body = Vec<app::strategy::StrategySummary>))
+)]
 async fn list(State(s): State<AppState>) -> Result<Json<Vec<StrategySummary>>, ApiError> {
     let opened = db::fills::opened_notional(&s.db).await?;
     let mut entries: Vec<BookEntry> = db::strategies::finished(&s.db)
@@ -60,6 +67,15 @@ async fn list(State(s): State<AppState>) -> Result<Json<Vec<StrategySummary>>, A
     Ok(Json(summarize(&entries, &caps)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/strategies/{name}",
+    operation_id = "strategies_set_cap",
+    tag = "strategies",
+    request_body = app::strategy::StrategyCapRequest,
+    params(("name" = String, Path, description = "A strategy's name")),
+    responses((status = 200, description = "The strategy's book with its new cap", body = app::strategy::StrategySummary), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn set_cap(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

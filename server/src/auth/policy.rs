@@ -51,7 +51,7 @@ pub fn required(method: &Method, path: &str) -> Access {
         .and_then(|rest| rest.strip_suffix("/cancel"))
         .is_some_and(|id| !id.is_empty() && !id.contains('/'));
     match (reading, api) {
-        (true, "/health" | "/openapi.json" | "/docs") | (false, "/auth/login") => Access::Public,
+        (true, "/health" | "/openapi.json" | "/docs" | "/docs.css") | (false, "/auth/login") => Access::Public,
         (false, "/signals") if *method == Method::POST => Access::Handler,
         (false, _) if *method == Method::POST && signal_cancel => Access::Needs(Role::Trader),
         (false, "/auth/logout") => Access::Needs(Role::Viewer),

@@ -8,6 +8,7 @@ mod examples;
 mod freshness;
 mod helpers;
 mod history;
+mod openapi;
 mod persistence;
 mod quotes;
 mod rest;
