@@ -5,7 +5,8 @@
 //!
 //! - An open that meets a passing condition (stale or missing market data, the symbol's
 //!   position still closing) or whose execution fails at the venues is tried again with
-//!   back-off until its expiry; any other refusal rejects it, with the refusal's words.
+//!   back-off until its expiry (then `expired`, or `failed` when the venues refused every
+//!   attempt); any other refusal rejects it, with the refusal's words.
 //! - A close never expires: an execution that stops short is alerted and started again with
 //!   back-off until the position reaches the goal or a person cancels the signal.
 //!
@@ -169,7 +170,16 @@ impl Engine {
         }
         if s.record.expires_at_ms.is_some_and(|t| wall >= t) {
             let why = s.record.reason.clone().unwrap_or_else(|| "it never had its turn".into());
-            return self.finish_signal(id, SignalStatus::Expired, Some(format!("expired: {why}")), out);
+            // Tried at the venues and failed each time: `failed`; never tried: `expired`.
+            return match s.record.attempts {
+                0 => self.finish_signal(id, SignalStatus::Expired, Some(format!("expired: {why}")), out),
+                n => self.finish_signal(
+                    id,
+                    SignalStatus::Failed,
+                    Some(format!("failed after {n} attempt(s): {why}")),
+                    out,
+                ),
+            };
         }
         if wall < s.retry_at_ms {
             return;

@@ -184,6 +184,24 @@ async fn a_close_keeps_retrying_through_a_minute_of_refusals_and_completes_when_
 }
 
 #[tokio::test]
+async fn an_open_the_venues_keep_refusing_is_retried_then_fails_at_its_expiry() {
+    let mut h = Harness::new(HashMap::new()).await;
+    for v in Venue::ALL {
+        h.venues[&v].refuse_orders(true);
+    }
+    let expiry = h.clock().now_ms() + 30_000;
+    h.signal(1, &request("o-1", SignalAction::Open, "ETH"), Some(expiry)).await;
+    h.until(60, |h| h.record(1).status.is_final()).await;
+    let r = h.record(1);
+    assert_eq!(r.status, SignalStatus::Failed, "{r:?}");
+    assert!(r.attempts >= 2, "retried with back-off: {r:?}");
+    assert_eq!(r.positions.len() as u32, r.attempts, "one position per attempt, each unwound");
+    let reason = r.reason.unwrap_or_default();
+    assert!(reason.starts_with(&format!("failed after {} attempt(s): open stopped", r.attempts)), "{reason}");
+    assert!(r.positions.iter().all(|p| h.position(*p).status == PositionStatus::Failed));
+}
+
+#[tokio::test]
 async fn a_cancelled_signal_starts_nothing() {
     let mut h = Harness::new(HashMap::new()).await;
     h.feed(EngineEvent::Freshness(vec![Freshness { venue: Venue::Binance, stale: Some("binance: stale".into()) }]))
