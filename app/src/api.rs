@@ -10,11 +10,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// The one error shape of the API: `{"error": {"code": "...", "message": "...", "field": ...}}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorDetail {
     /// Machine-readable: "bad_request", "not_found", "internal", ...
@@ -28,11 +30,13 @@ pub struct ErrorDetail {
     pub fields: Vec<crate::params::FieldError>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     pub status: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VenueStatus {
     pub venue: Venue,
@@ -60,6 +64,7 @@ pub struct VenueStatus {
     pub last_error: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     pub version: String,
@@ -69,6 +74,7 @@ pub struct Status {
     pub venues: Vec<VenueStatus>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SymbolInfo {
     pub symbol: Symbol,
@@ -77,6 +83,7 @@ pub struct SymbolInfo {
 }
 
 /// One venue's side of a funding-board row.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VenueFunding {
     pub venue: Venue,
@@ -106,6 +113,7 @@ impl VenueFunding {
 }
 
 /// One symbol on the funding board: each venue's rate and the spread between them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingRow {
     pub symbol: Symbol,
@@ -132,6 +140,7 @@ impl FundingRow {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingBoard {
     pub as_of_ms: TimestampMs,
@@ -139,6 +148,7 @@ pub struct FundingBoard {
 }
 
 /// Settled rates (one per settlement, the default) or minute samples of the predicted rate.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FundingKind {
@@ -158,6 +168,7 @@ impl FundingKind {
 
 /// Query of `GET /api/v1/funding-rates/{symbol}/history`. Times in ms; all optional: the
 /// default window is the last 7 days, both venues, settled rates.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryQuery {
     pub venue: Option<Venue>,
@@ -166,6 +177,7 @@ pub struct HistoryQuery {
     pub kind: Option<FundingKind>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingPoint {
     pub venue: Venue,
@@ -181,6 +193,7 @@ impl FundingPoint {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingHistory {
     pub symbol: Symbol,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -53,6 +54,7 @@ impl FromStr for Role {
 }
 
 /// `POST /api/v1/auth/login`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
@@ -60,6 +62,7 @@ pub struct LoginRequest {
 }
 
 /// `GET /api/v1/auth/me`, and the answer to a login.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Me {
     pub username: String,
@@ -72,6 +75,7 @@ pub struct Me {
 }
 
 /// A user as admins see it (`GET /api/v1/users`). Never carries the password hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserView {
     pub username: String,
@@ -82,6 +86,7 @@ pub struct UserView {
 }
 
 /// `POST /api/v1/users`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateUserRequest {
     pub username: String,
@@ -91,6 +96,7 @@ pub struct CreateUserRequest {
 
 /// `PUT /api/v1/users/{username}`: any field given is changed. A new password or disabling
 /// the user ends their sessions.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UpdateUserRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +108,7 @@ pub struct UpdateUserRequest {
 }
 
 /// An API token as listed (`GET /api/v1/tokens`); the secret is shown once, at creation.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenView {
     pub id: i64,
@@ -115,6 +122,7 @@ pub struct TokenView {
 }
 
 /// `POST /api/v1/tokens`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateTokenRequest {
     pub name: String,
@@ -125,6 +133,7 @@ pub struct CreateTokenRequest {
 }
 
 /// The answer to `POST /api/v1/tokens`: `token` goes in `Authorization: Bearer …`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedToken {
     pub token: String,

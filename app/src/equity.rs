@@ -28,6 +28,7 @@ pub fn date(t: TimestampMs) -> String {
 }
 
 /// One venue's equity on one day, as taken from its balance.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VenueEquity {
     pub venue: Venue,
@@ -40,6 +41,7 @@ pub struct VenueEquity {
 }
 
 /// One row of `GET /api/v1/equity`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EquityDay {
     /// 00:00 UTC of the day.
@@ -69,6 +71,7 @@ impl EquityDay {
 
 /// Query of `GET /api/v1/equity`: the days overlapping `[from, to]` (ms); by default the last
 /// 90 days.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EquityQuery {
     pub from: Option<TimestampMs>,

@@ -18,6 +18,7 @@ pub enum FundingError {
 }
 
 /// How often a venue settles funding for a symbol: Lighter hourly; Binance 8 h, 4 h or 1 h.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
 pub struct FundingInterval(u32);
@@ -61,6 +62,7 @@ impl From<FundingInterval> for u32 {
 }
 
 /// A funding rate as a signed fraction per interval. Positive: longs pay shorts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingRate {
     pub rate: Decimal,
@@ -104,6 +106,7 @@ impl FundingRate {
 }
 
 /// Which way to hold the pair to collect the spread.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SpreadDirection {
@@ -123,6 +126,7 @@ impl SpreadDirection {
 }
 
 /// The funding a hedged pair collects per hour, held in the better direction.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spread {
     /// Fraction of notional collected per hour (never negative: the direction absorbs the sign).

@@ -16,6 +16,7 @@ use crate::funding::{FundingRate, SpreadDirection};
 use crate::ids::{ClientOrderId, Symbol, Venue};
 use crate::money::{Price, Qty, Usd};
 use crate::order::Side;
+use crate::strategy::StrategyId;
 use crate::trading::{OrderPurpose, PositionId, PositionStatus};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,7 @@ pub const MAX_LIMIT: u32 = 500;
 pub const MAX_EXPORT_ROWS: u32 = 10_000;
 
 /// The four lists of the History page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HistoryList {
@@ -62,6 +64,7 @@ impl HistoryList {
 }
 
 /// `csv` makes a list endpoint answer `text/csv` as a download instead of a JSON page.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -73,6 +76,7 @@ pub enum Format {
 /// The query of every list, all optional. Times are ms since the epoch, inclusive; each list
 /// filters on its own time (a position's close, an order's creation, a fill's or a payment's
 /// time). Unknown parameters are refused, so a misspelt filter is a 400, not a silent no-op.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
@@ -83,6 +87,9 @@ pub struct ListQuery {
     pub venue: Option<Venue>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_id: Option<PositionId>,
+    /// Only rows of this strategy's positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<StrategyId>,
     /// Positions: `closed` or `failed`; orders: any order status (`filled`, `canceled`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -113,6 +120,9 @@ impl ListQuery {
         }
         if let Some(id) = self.position_id {
             p.push(format!("position_id={id}"));
+        }
+        if let Some(s) = &self.strategy {
+            p.push(format!("strategy={s}"));
         }
         if let Some(s) = &self.status {
             p.push(format!("status={}", escape(s)));
@@ -147,6 +157,7 @@ fn escape(s: &str) -> String {
 }
 
 /// One page of a list, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub rows: Vec<T>,
@@ -158,10 +169,11 @@ pub struct Page<T> {
 }
 
 /// A closed (or failed) position: its final P&L and how large it was.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosedPosition {
     pub id: PositionId,
-    pub strategy: String,
+    pub strategy: StrategyId,
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
@@ -183,6 +195,7 @@ pub struct ClosedPosition {
 
 /// One fill of one of our orders, as the engine booked it to the leg: the quantity newly
 /// filled by a venue report, at the price and fee implied by the report's cumulative figures.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FillRecord {
     pub client_order_id: ClientOrderId,
@@ -190,6 +203,8 @@ pub struct FillRecord {
     /// makes a fill seen again (a replay, a re-delivered report) a duplicate.
     pub filled_qty: Qty,
     pub position_id: PositionId,
+    /// The position's strategy.
+    pub strategy: StrategyId,
     pub venue: Venue,
     pub symbol: Symbol,
     pub side: Side,
@@ -211,12 +226,15 @@ impl FillRecord {
 }
 
 /// A settled funding payment booked to one of our positions.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingRecord {
     pub venue: Venue,
     /// The venue's id of the payment; unique per venue.
     pub payment_id: String,
     pub position_id: PositionId,
+    /// The position's strategy.
+    pub strategy: StrategyId,
     pub symbol: Symbol,
     pub rate: FundingRate,
     /// Signed leg size the payment was computed on (positive long).
@@ -235,11 +253,15 @@ impl FundingRecord {
 
 /// Query of `GET /api/v1/history/pnl`: the window and an optional symbol. `from` defaults to
 /// the first recorded fill or payment, `to` to now.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PnlQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symbol: Option<Symbol>,
+    /// Only the fills and payments of this strategy's positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<StrategyId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<TimestampMs>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -248,6 +270,7 @@ pub struct PnlQuery {
 
 /// Realised P&L components. `fees` is what was paid (positive is a cost);
 /// `net = price + funding - fees`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlParts {
     /// Price P&L realised by reducing fills.
@@ -268,6 +291,7 @@ impl PnlParts {
 }
 
 /// The running total at `time_ms`: everything realised from the window's start up to then.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlPoint {
     pub time_ms: TimestampMs,
@@ -276,6 +300,7 @@ pub struct PnlPoint {
 }
 
 /// What was realised during one UTC day.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlDay {
     /// 00:00 UTC of the day.
@@ -286,6 +311,7 @@ pub struct PnlDay {
 
 /// What open positions would add if closed at the marks now: not money yet, so not in the
 /// series or the bars.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenPnl {
     pub positions: u32,
@@ -298,6 +324,7 @@ pub struct OpenPnl {
 /// The answer of `GET /api/v1/history/pnl`. The series and the bars hold realised money only:
 /// fills (price P&L realised and fees) and settled funding payments, of closed and open
 /// positions alike, at the time each happened.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlSeries {
     pub from_ms: TimestampMs,
@@ -311,6 +338,18 @@ pub struct PnlSeries {
     /// Realised over the window (the last point).
     pub total: PnlParts,
     pub open: OpenPnl,
+    /// The window's realised P&L grouped by strategy, largest net first.
+    #[serde(default)]
+    pub by_strategy: Vec<StrategyPnl>,
+}
+
+/// One strategy's share of a P&L window.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StrategyPnl {
+    pub strategy: StrategyId,
+    #[serde(flatten)]
+    pub pnl: PnlParts,
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ pub enum IdError {
 
 /// The two venues the platform arbitrages between. Simulated and real connectors of the same
 /// venue share the id; [`VenueMode`] says which one runs.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Venue {
@@ -69,6 +70,7 @@ impl FromStr for Venue {
 }
 
 /// Where a venue's orders go: the built-in simulator, the venue's testnet, or real money.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum VenueMode {
@@ -108,6 +110,7 @@ impl FromStr for VenueMode {
 
 /// A canonical market symbol: the base asset ("BTC"). Each connector maps it to its own
 /// venue symbol ("BTCUSDT" on Binance, market id 1 on Lighter).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Symbol(String);
@@ -152,6 +155,7 @@ impl fmt::Display for Symbol {
 /// Our id for an order, sent to the venue so that a retry is idempotent and an order whose
 /// outcome is unknown can be looked up. The charset is Binance's `newClientOrderId` rule, the
 /// stricter of the two venues.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ClientOrderId(String);
@@ -192,6 +196,7 @@ impl fmt::Display for ClientOrderId {
 /// the database it is a plain integer, as before it had a type of its own. Any integer is a
 /// well-formed id: whether the position exists is the lookup's answer (a 404), so the
 /// constructor is not checked.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PositionId(i64);

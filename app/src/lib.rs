@@ -19,7 +19,9 @@ pub mod order;
 pub mod params;
 pub mod pnl;
 pub mod reconcile;
+pub mod signal;
 pub mod sizing;
+pub mod strategy;
 pub mod symbols;
 pub mod text;
 pub mod trading;
@@ -29,6 +31,7 @@ pub use fraction::Fraction;
 pub use funding::{FundingInterval, FundingRate, Spread, SpreadDirection};
 pub use ids::{ClientOrderId, IdError, PositionId, Symbol, Venue, VenueMode};
 pub use money::{Price, Qty, Usd};
+pub use strategy::StrategyId;
 
 /// Milliseconds since the Unix epoch, UTC. Timestamps cross the wire as plain numbers.
 pub type TimestampMs = i64;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a venue accepts for one symbol: Binance's PRICE_FILTER / LOT_SIZE / MIN_NOTIONAL, and
 /// Lighter's decimals and minimum amounts, expressed the same way.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarketFilters {
     pub tick_size: Price,
@@ -60,6 +61,7 @@ fn gcd(a: i128, b: i128) -> i128 {
 }
 
 /// One tradable perpetual on one venue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Market {
     pub venue: Venue,
@@ -72,12 +74,14 @@ pub struct Market {
     pub taker_fee: Decimal,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BookLevel {
     pub price: Price,
     pub qty: Qty,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopOfBook {
     pub venue: Venue,
@@ -88,6 +92,7 @@ pub struct TopOfBook {
 }
 
 /// Depth, best level first on each side.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderBook {
     pub venue: Venue,
@@ -97,6 +102,7 @@ pub struct OrderBook {
     pub time_ms: TimestampMs,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MarkPrice {
     pub venue: Venue,
@@ -109,6 +115,7 @@ pub struct MarkPrice {
 /// A venue's funding state for one symbol. `predicted` is the rate that will settle at
 /// `next_funding_ms` (Binance `lastFundingRate`, Lighter `current_funding_rate`); it moves
 /// between settlements.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingSnapshot {
     pub venue: Venue,
@@ -120,6 +127,7 @@ pub struct FundingSnapshot {
 }
 
 /// One settled funding rate from a venue's history (Binance `fundingRate`, Lighter `fundings`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettledFunding {
     pub venue: Venue,
@@ -159,6 +167,7 @@ mod tests {
 
 /// Whether a venue's market data may be traded on, as the market-data owner judged it. The
 /// risk gate, `/status` and the System page all read this one verdict.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Freshness {
     pub venue: Venue,

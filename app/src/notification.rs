@@ -6,6 +6,7 @@ use crate::TimestampMs;
 use crate::ids::{PositionId, Symbol};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
@@ -26,6 +27,7 @@ impl Level {
 }
 
 /// What happened. Channels choose per kind: on, silent or off.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -110,6 +112,7 @@ impl Kind {
 
 /// Stored as the level, kind and subject columns beside the title and message; in old rows
 /// the kind is absent and reads as `None`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
     pub level: Level,

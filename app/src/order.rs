@@ -6,6 +6,7 @@ use crate::ids::{ClientOrderId, Symbol, Venue};
 use crate::money::{Price, Qty, Usd};
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
@@ -30,6 +31,7 @@ impl Side {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderType {
@@ -37,6 +39,7 @@ pub enum OrderType {
     Market,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeInForce {
@@ -46,6 +49,7 @@ pub enum TimeInForce {
 }
 
 /// What we ask a venue to do. `client_order_id` makes a retry idempotent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
     pub client_order_id: ClientOrderId,
@@ -61,6 +65,7 @@ pub struct OrderRequest {
 
 /// Venue-side order status, as reported. Our own lifecycle (with in-flight states) is a
 /// separate transition table in the trading core.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VenueOrderStatus {
@@ -78,6 +83,7 @@ impl VenueOrderStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderReport {
     pub venue: Venue,
@@ -93,6 +99,7 @@ pub struct OrderReport {
     pub time_ms: TimestampMs,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fill {
     pub venue: Venue,
@@ -108,6 +115,7 @@ pub struct Fill {
     pub time_ms: TimestampMs,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VenuePosition {
     pub venue: Venue,
@@ -122,6 +130,7 @@ pub struct VenuePosition {
     pub unrealized_pnl: Usd,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balance {
     pub venue: Venue,
@@ -134,6 +143,7 @@ pub struct Balance {
 }
 
 /// A settled funding payment. `amount` is positive when received.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FundingPayment {
     pub venue: Venue,

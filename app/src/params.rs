@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StrategyParams {
     /// Open positions automatically when the entry rule fires (manual opens always allowed).
@@ -81,6 +82,7 @@ impl Default for StrategyParams {
 }
 
 /// One invalid field and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
@@ -191,6 +193,7 @@ pub const FIELDS: [&str; 20] = [
 ];
 
 /// `GET`/`PUT /api/v1/config`: the parameters in effect and their version.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigBody {
     pub version: i64,
@@ -199,6 +202,7 @@ pub struct ConfigBody {
 
 /// One field that differs between two versions, each side as its JSON text ("0.15", "3",
 /// "true"); decimals are shown without trailing zeros.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParamChange {
     pub field: String,
@@ -208,6 +212,7 @@ pub struct ParamChange {
 
 /// One entry of `GET /api/v1/config/history` (newest first): who stored which parameters
 /// when, and what changed against the version before it (empty for the first).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParamsVersion {
     pub version: i64,

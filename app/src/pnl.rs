@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 /// One leg's running account. Quantities are signed: positive long. Every field is plain
 /// data that any value can take (a flat leg has entry 0; P&L and funding take either sign),
 /// so the fields are public.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegLedger {
     pub qty: Qty,
@@ -77,6 +78,7 @@ pub fn funding_estimate(
 }
 
 /// The split every position, symbol, strategy and day is reported in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PnlBreakdown {
     pub price_realized: Usd,

@@ -6,6 +6,7 @@ use crate::ids::{ClientOrderId, Symbol, Venue};
 use crate::money::Qty;
 use serde::{Deserialize, Serialize};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DifferenceKind {
@@ -23,6 +24,7 @@ pub enum DifferenceKind {
     Unreachable,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Difference {
     pub venue: Venue,
@@ -36,6 +38,7 @@ pub struct Difference {
     pub action: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VenueCheck {
     pub venue: Venue,
@@ -46,6 +49,7 @@ pub struct VenueCheck {
     pub pending: Vec<Symbol>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReconcileReport {
     pub time_ms: TimestampMs,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 const HOURS_PER_YEAR: i64 = 24 * 365;
 
 /// What one venue offers for the symbol right now, and what we may use there.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegQuote {
     pub venue: Venue,
@@ -27,6 +28,7 @@ pub struct LegQuote {
     pub rate: FundingRate,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenRequest {
     pub direction: SpreadDirection,
@@ -37,6 +39,7 @@ pub struct OpenRequest {
     pub slippage_cap_bps: u32,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegPlan {
     pub venue: Venue,
@@ -47,6 +50,7 @@ pub struct LegPlan {
     pub entry_fee: Usd,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenPreview {
     pub qty: Qty,

@@ -14,6 +14,7 @@ pub const MAX_PATTERNS: usize = 100;
 
 /// One pattern: upper-case letters, digits and `*`, which matches any run of characters
 /// (also none). Built only by [`Pattern::new`], which upper-cases ASCII first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Pattern(String);
@@ -84,6 +85,7 @@ impl fmt::Display for Pattern {
 }
 
 /// A symbol trades iff it matches at least one `include` pattern and no `ignore` pattern.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SymbolRules {
     pub include: Vec<Pattern>,
@@ -151,6 +153,7 @@ impl SymbolRules {
 }
 
 /// Body of `PUT /api/v1/symbols` (replace) and `POST /api/v1/symbols` (append), as typed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SymbolRulesRequest {
@@ -207,6 +210,7 @@ fn patterns(field: &str, raw: &[String], existing: &[Pattern], errors: &mut Vec<
 
 /// One entry of `GET /api/v1/symbols`: a symbol listed on the venues and whether the rules
 /// let it trade. A superset of [`crate::api::SymbolInfo`], so older clients keep working.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SymbolStatus {
     pub symbol: Symbol,
@@ -218,6 +222,7 @@ pub struct SymbolStatus {
 }
 
 /// The answer to `PUT`/`POST /api/v1/symbols`: the rule set now in effect and its effect.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SymbolRulesBody {
     pub version: i64,

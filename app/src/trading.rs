@@ -8,11 +8,13 @@ use crate::money::{Price, Qty, Usd};
 use crate::order::Side;
 use crate::params::FieldError;
 use crate::pnl::PnlBreakdown;
+use crate::strategy::{ExitRules, StrategyId};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use crate::ids::PositionId;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PositionStatus {
@@ -30,6 +32,7 @@ impl PositionStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LegView {
     pub venue: Venue,
@@ -44,10 +47,15 @@ pub struct LegView {
     pub pnl: PnlBreakdown,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PositionView {
     pub id: PositionId,
-    pub strategy: String,
+    /// `auto`, `manual`, or the signal strategy that opened it.
+    pub strategy: StrategyId,
+    /// The strategy's exits that apply to it (risk rules apply to every position).
+    #[serde(default)]
+    pub exits: ExitRules,
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
@@ -63,6 +71,7 @@ pub struct PositionView {
 }
 
 /// Our order lifecycle. `Sent` and `Unknown` are in flight: the venue may or may not have it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
@@ -85,6 +94,7 @@ impl OrderStatus {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderPurpose {
@@ -99,10 +109,15 @@ pub enum OrderPurpose {
     Reconciliation,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderView {
     pub client_order_id: ClientOrderId,
     pub position_id: PositionId,
+    /// The position's strategy. Orders stored before strategies existed read as `auto`; the
+    /// database's column, migrated from their position, is what History shows.
+    #[serde(default)]
+    pub strategy: StrategyId,
     pub venue: Venue,
     pub symbol: Symbol,
     pub side: Side,
@@ -120,6 +135,7 @@ pub struct OrderView {
     pub error: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenPositionRequest {
     pub symbol: Symbol,
@@ -133,6 +149,13 @@ pub struct OpenPositionRequest {
     pub slices: Option<u32>,
     #[serde(default)]
     pub slippage_cap_bps: Option<u32>,
+    /// Close the position when the spread reverses (otherwise only a person or a risk rule
+    /// closes a manual position).
+    #[serde(default)]
+    pub exit_on_reversal: bool,
+    /// Close the position after this many hours.
+    #[serde(default)]
+    pub close_after_hours: Option<u32>,
 }
 
 /// Bounds of an open, checked by the API before the engine sees it and by the browser's form
@@ -153,7 +176,13 @@ impl OpenPositionRequest {
         range(&mut errors, "leverage_lighter", self.leverage_lighter, LEVERAGE);
         range(&mut errors, "slices", self.slices, SLICES);
         range(&mut errors, "slippage_cap_bps", self.slippage_cap_bps, SLIPPAGE_CAP_BPS);
+        errors.extend(self.exits().validate("close_after_hours"));
         errors
+    }
+
+    /// The exits the form ticked, for a manual position.
+    pub fn exits(&self) -> ExitRules {
+        ExitRules { spread_reversal: self.exit_on_reversal, close_after_hours: self.close_after_hours }
     }
 }
 
@@ -165,6 +194,7 @@ fn range(errors: &mut Vec<FieldError>, field: &str, v: Option<u32>, (lo, hi): (u
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClosePositionRequest {
     pub position_id: PositionId,
@@ -181,14 +211,19 @@ impl ClosePositionRequest {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloseAllRequest {
     /// Only positions with a leg on this venue account; all when absent.
     #[serde(default)]
     pub venue: Option<Venue>,
+    /// Only positions of this strategy; all when absent.
+    #[serde(default)]
+    pub strategy: Option<StrategyId>,
 }
 
 /// What a command did: the positions it touched.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandAck {
     pub positions: Vec<PositionId>,
@@ -197,6 +232,7 @@ pub struct CommandAck {
 
 pub use crate::notification::{Kind, Level, Notification};
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineStatus {
     pub paused: bool,
@@ -207,6 +243,7 @@ pub struct EngineStatus {
 }
 
 /// One ranked opportunity: the spread's net edge after fees and slippage for the target size.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Opportunity {
     pub symbol: Symbol,

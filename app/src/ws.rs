@@ -5,6 +5,7 @@ use crate::api::{FundingBoard, FundingRow};
 use serde::{Deserialize, Serialize};
 
 /// Messages of `/ws/funding-rates`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum FundingMessage {
@@ -14,6 +15,7 @@ pub enum FundingMessage {
 
 /// Messages of the trading streams (`/ws/positions`, `/ws/orders`, `/ws/notifications`): the
 /// current list on connect, then one changed item per update.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum StreamMessage<T> {

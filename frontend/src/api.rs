@@ -214,6 +214,40 @@ pub async fn close_all(req: &CloseAllRequest) -> Result<CommandAck, ApiError> {
     post(&format!("{BASE}/positions/close-all"), req).await
 }
 
+pub async fn signal_sources() -> Result<Vec<app::signal::SourceView>, ApiError> {
+    get(&format!("{BASE}/signal-sources")).await
+}
+
+pub async fn create_source(req: &app::signal::SourceRequest) -> Result<app::signal::SourceCreated, ApiError> {
+    post(&format!("{BASE}/signal-sources"), req).await
+}
+
+pub async fn update_source(
+    name: &str,
+    req: &app::signal::SourceUpdate,
+) -> Result<app::signal::SourceCreated, ApiError> {
+    put(&format!("{BASE}/signal-sources/{name}"), req).await
+}
+
+pub async fn delete_source(name: &str) -> Result<serde_json::Value, ApiError> {
+    request("DELETE", &format!("{BASE}/signal-sources/{name}"), None).await
+}
+
+pub async fn cancel_signal(id: i64) -> Result<app::signal::SignalRecord, ApiError> {
+    post(&format!("{BASE}/signals/{id}/cancel"), &serde_json::json!({})).await
+}
+
+pub async fn strategies() -> Result<Vec<app::strategy::StrategySummary>, ApiError> {
+    get(&format!("{BASE}/strategies")).await
+}
+
+pub async fn set_strategy_cap(
+    name: &str,
+    req: &app::strategy::StrategyCapRequest,
+) -> Result<app::strategy::StrategySummary, ApiError> {
+    put(&format!("{BASE}/strategies/{name}"), req).await
+}
+
 pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
     request("GET", url, None).await
 }

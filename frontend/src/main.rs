@@ -70,6 +70,8 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/") view=pages::dashboard::Dashboard/>
                     <Route path=path!("/trading") view=pages::trading::TradingPage/>
                     <Route path=path!("/history") view=pages::history::HistoryPage/>
+                    <Route path=path!("/strategies") view=pages::strategies::StrategiesPage/>
+                    <Route path=path!("/signals") view=pages::signals::SignalsPage/>
                     <Route path=path!("/config") view=pages::config::ConfigPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>
                 </Routes>

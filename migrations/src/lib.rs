@@ -13,6 +13,8 @@ mod m20261123_000002_auth;
 mod m20261123_000003_fills_and_payments;
 mod m20261207_000001_notification_kinds;
 mod m20261207_200001_job_runs;
+mod m20261207_400001_signals;
+mod m20261207_400002_strategies;
 
 pub struct Migrator;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_fills_and_payments::Migration),
             Box::new(m20261207_000001_notification_kinds::Migration),
             Box::new(m20261207_200001_job_runs::Migration),
+            Box::new(m20261207_400001_signals::Migration),
+            Box::new(m20261207_400002_strategies::Migration),
         ]
     }
 }

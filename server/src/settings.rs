@@ -26,6 +26,7 @@ pub struct Settings {
     pub backup: BackupSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub signals: SignalSettings,
 }
 
 /// One scheduled job: when (a cron expression in UTC: 5 fields, or 6 with seconds first) and
@@ -109,6 +110,15 @@ pub struct MetricsSettings {
     /// Also serve `/metrics` without authentication on this port (of `server.host`), for a
     /// scraper on a private network. Unset: only `/metrics` on the main port, for admins.
     pub port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SignalSettings {
+    /// A signed signal whose `X-Timestamp` is further than this from the server's clock, either
+    /// way, is refused: a captured request cannot be replayed later.
+    pub window_secs: u64,
+    /// An open signal without `expires_at_ms` gives up this long after it was received.
+    pub open_expiry_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,6 +266,10 @@ session_hours = 12
 secure_cookie = false
 max_failures = 5
 failure_window_secs = 900
+
+[signals]
+window_secs = 30
+open_expiry_secs = 300
 
 [venues.binance]
 mode = "sim"

@@ -94,6 +94,9 @@ async fn start_engine(
     if let Some((version, rules)) = crate::db::symbols::latest(db).await? {
         engine.restore_symbol_rules(version, rules);
     }
+    engine.restore_strategy_caps(crate::db::strategies::caps(db).await?);
+    // Signals not yet final carry on where they were, before any new one can arrive.
+    engine.restore_signals(crate::db::signals::unfinished(db).await?);
     let log = crate::engine::event_log::EventLog::create(&settings.engine.event_log_dir, now)?;
     tracing::info!(path = %log.path().display(), "engine event log");
     let (runner, handle) = crate::engine::run::runner(engine, venues.to_vec(), db.clone(), log);
@@ -232,6 +235,7 @@ pub async fn start_built(
         jobs,
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
+        signals: settings.signals.clone(),
     };
     announce_start_and_stop(&state, &settings);
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());

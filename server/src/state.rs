@@ -37,6 +37,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Session settings, the login throttle and the credential-change signal.
     pub auth: Arc<AuthState>,
+    /// The signal intake's replay window and default expiry.
+    pub signals: crate::settings::SignalSettings,
 }
 
 impl FromRef<AppState> for Gate {

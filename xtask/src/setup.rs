@@ -1,5 +1,6 @@
-//! Installing what a fresh machine lacks: the wasm target (rustup), and Debian's chromium,
-//! chromium-driver and postgresql (apt). Each step checks first, so a warm machine pays nothing.
+//! Installing what a fresh machine lacks: the wasm target (rustup), Debian's chromium,
+//! chromium-driver, postgresql and python3 (apt), and `openapi-spec-validator` (pip, for the API
+//! document's test). Each step checks first, so a warm machine pays nothing.
 
 use anyhow::{Context, Result, bail};
 use std::path::Path;
@@ -48,6 +49,32 @@ pub fn ensure_apt(packages: &[(&str, &str)]) -> Result<()> {
 
 pub fn ensure_browser() -> Result<()> {
     ensure_apt(&[("chromium", "/usr/bin/chromium"), ("chromium-driver", "/usr/bin/chromedriver")])
+}
+
+/// Python 3 runs the README's signal client in the examples test and checks the API document
+/// with `openapi-spec-validator`.
+pub fn ensure_python() -> Result<()> {
+    let has = |args: &[&str]| Command::new("python3").args(args).output().is_ok_and(|o| o.status.success());
+    if !has(&["--version"]) {
+        ensure_apt(&[("python3", "/usr/bin/python3"), ("python3-pip", "/usr/bin/pip3")])?;
+    }
+    if has(&["-c", "import openapi_spec_validator"]) {
+        return Ok(());
+    }
+    if !has(&["-m", "pip", "--version"]) {
+        ensure_apt(&[("python3-pip", "/usr/lib/python3/dist-packages/pip/__init__.py")])?;
+    }
+    println!("xtask: installing openapi-spec-validator with pip");
+    let pip = |extra: &[&str]| {
+        let mut c = Command::new("python3");
+        c.args(["-m", "pip", "install", "--quiet", "openapi-spec-validator"]).args(extra);
+        c.status().is_ok_and(|s| s.success())
+    };
+    // Debian's own Python refuses installs outside a virtual environment (PEP 668).
+    if pip(&[]) || pip(&["--break-system-packages"]) {
+        return Ok(());
+    }
+    bail!("could not install openapi-spec-validator (python3 -m pip install openapi-spec-validator)")
 }
 
 /// The directory holding `initdb` and `pg_ctl`, installing PostgreSQL if needed.

@@ -9,6 +9,7 @@ use anyhow::Result;
 pub fn run() -> Result<()> {
     setup::ensure_wasm_target()?;
     setup::ensure_browser()?;
+    setup::ensure_python()?;
     let pg_bin = setup::ensure_postgres()?;
     setup::run(cargo().args(["fmt", "--all", "--check"]))?;
     spa::build_dist(false)?;

@@ -1,10 +1,11 @@
 //! The realised P&L series: fills (price P&L realised, fees) and funding payments summed over
 //! time, cumulative and per UTC day. Pure, so the server's numbers can be checked by hand.
 
-use super::{FillRecord, FundingRecord, OpenPnl, PnlDay, PnlParts, PnlPoint, PnlSeries};
+use super::{FillRecord, FundingRecord, OpenPnl, PnlDay, PnlParts, PnlPoint, PnlSeries, StrategyPnl};
 use crate::TimestampMs;
 use crate::equity::day_start;
 use crate::money::Usd;
+use crate::strategy::StrategyId;
 use std::collections::BTreeMap;
 
 /// About this many points at most, whatever the window.
@@ -81,5 +82,26 @@ pub fn pnl_series(
         days: days.into_iter().map(|(day_ms, pnl)| PnlDay { day_ms, pnl }).collect(),
         total,
         open,
+        by_strategy: by_strategy(fills, payments, from_ms, to_ms),
     }
+}
+
+/// The window's realised P&L per strategy, largest net first (then by name).
+fn by_strategy(
+    fills: &[FillRecord],
+    payments: &[FundingRecord],
+    from_ms: TimestampMs,
+    to_ms: TimestampMs,
+) -> Vec<StrategyPnl> {
+    let within = |t: TimestampMs| (from_ms..=to_ms).contains(&t);
+    let mut parts: BTreeMap<StrategyId, PnlParts> = BTreeMap::new();
+    for f in fills.iter().filter(|f| within(f.time_ms)) {
+        parts.entry(f.strategy.clone()).or_default().add(f.realized_pnl, Usd::ZERO, f.fee);
+    }
+    for p in payments.iter().filter(|p| within(p.time_ms)) {
+        parts.entry(p.strategy.clone()).or_default().add(Usd::ZERO, p.amount, Usd::ZERO);
+    }
+    let mut out: Vec<StrategyPnl> = parts.into_iter().map(|(strategy, pnl)| StrategyPnl { strategy, pnl }).collect();
+    out.sort_by(|a, b| b.pnl.net.cmp(&a.pnl.net).then_with(|| a.strategy.cmp(&b.strategy)));
+    out
 }

@@ -15,6 +15,7 @@ fn fill(t: i64, realized: Decimal, fee: Decimal) -> FillRecord {
         client_order_id: ClientOrderId::new("arb1-1-b-o1").unwrap(),
         filled_qty: Qty(dec!(1)),
         position_id: PositionId::new(1),
+        strategy: StrategyId::new("carry-1").unwrap(),
         venue: Venue::Binance,
         symbol: Symbol::new("ETH").unwrap(),
         side: Side::Buy,
@@ -32,6 +33,7 @@ fn payment(t: i64, amount: Decimal) -> FundingRecord {
         venue: Venue::Lighter,
         payment_id: format!("p{t}"),
         position_id: PositionId::new(1),
+        strategy: StrategyId::auto(),
         symbol: Symbol::new("ETH").unwrap(),
         rate: FundingRate::new(dec!(-0.0000125), FundingInterval::HOURLY),
         position_qty: Qty(dec!(-1)),
@@ -64,6 +66,9 @@ fn series_is_cumulative_and_bars_are_per_utc_day() {
     let days: Vec<(i64, Decimal)> = s.days.iter().map(|d| (d.day_ms, d.pnl.net.0)).collect();
     assert_eq!(days, [(DAY0, dec!(-0.50)), (DAY0 + MS_PER_DAY, dec!(-11.85))]);
     assert_eq!(days.iter().map(|d| d.1).sum::<Decimal>(), want.net.0, "bars add up to the total");
+    // Grouped by strategy: the fills are carry-1's, the payments auto's.
+    let groups: Vec<(String, Decimal)> = s.by_strategy.iter().map(|g| (g.strategy.to_string(), g.pnl.net.0)).collect();
+    assert_eq!(groups, [("auto".to_owned(), dec!(0.70)), ("carry-1".to_owned(), dec!(-13.05))]);
 }
 
 #[test]
@@ -90,14 +95,15 @@ fn csv_is_exact_quoted_and_keyed_by_row_id() {
     assert_eq!(cells[0], f.row_id());
     assert_eq!(cells[0], "arb1-1-b-o1@0.75");
     assert_eq!(cells[2], "2026-03-01T01:00:00.001Z");
-    assert_eq!(cells[11], "1.25", "money exactly, not rounded");
-    assert_eq!(cells[12], "-0.000000001");
+    assert_eq!(cells[4], "carry-1", "every row carries its strategy");
+    assert_eq!(cells[12], "1.25", "money exactly, not rounded");
+    assert_eq!(cells[13], "-0.000000001");
 
     let mut p = fill(DAY0, dec!(0), dec!(0));
     p.client_order_id = ClientOrderId::new("a").unwrap();
     let closed = ClosedPosition {
         id: PositionId::new(7),
-        strategy: "funding-spread".into(),
+        strategy: StrategyId::manual(),
         symbol: Symbol::new("BTC").unwrap(),
         direction: crate::SpreadDirection::LongBinanceShortLighter,
         status: PositionStatus::Closed,
@@ -112,7 +118,7 @@ fn csv_is_exact_quoted_and_keyed_by_row_id() {
     };
     let csv = ClosedPosition::write_all(&[closed]);
     assert!(csv.ends_with(",\"closed, \"\"manual\"\"\nby ops\"\r\n"), "{csv:?}");
-    assert!(csv.contains(",long_binance_short_lighter,closed,"), "{csv:?}");
+    assert!(csv.contains(",BTC,manual,long_binance_short_lighter,closed,"), "{csv:?}");
 }
 
 #[test]
@@ -131,11 +137,12 @@ fn query_string_and_unknown_parameters() {
         limit: Some(20),
         cursor: Some("123:arb1-1/x".into()),
         format: Some(Format::Csv),
+        strategy: Some(StrategyId::new("carry-1").unwrap()),
         ..Default::default()
     };
     assert_eq!(
         q.to_query_string(),
-        "symbol=ETH&venue=lighter&status=filled&from=5&limit=20&cursor=123%3Aarb1-1%2Fx&format=csv"
+        "symbol=ETH&venue=lighter&strategy=carry-1&status=filled&from=5&limit=20&cursor=123%3Aarb1-1%2Fx&format=csv"
     );
     assert_eq!(ListQuery::default().to_query_string(), "");
     let e = serde_json::from_str::<ListQuery>(r#"{"symbl": "ETH"}"#).unwrap_err();

@@ -128,9 +128,10 @@ fn header(cols: &[(&'static str, &'static str)]) -> impl IntoView {
     view! { <thead><tr>{cells}</tr></thead> }
 }
 
-const POSITION_COLS: [(&str, &str); 11] = [
+const POSITION_COLS: [(&str, &str); 12] = [
     ("id", "#"),
     ("symbol", "Symbol"),
+    ("strategy", "Strategy"),
     ("direction", "Direction"),
     ("status", "Status"),
     ("closed", "Closed (UTC)"),
@@ -147,6 +148,7 @@ fn position_row(p: ClosedPosition, pick: Callback<PositionId>) -> impl IntoView 
         <tr data-row-id=p.id.to_string() title=p.note.clone().unwrap_or_default()>
             {position_cell("id", p.id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{p.symbol.to_string()}</th>
+            <td data-col="strategy">{p.strategy.to_string()}</td>
             <td data-col="direction" class="direction">{direction(p.direction)}</td>
             <td data-col="status" class=format!("status status-{}", text(&p.status))>{text(&p.status)}</td>
             <td data-col="closed" class="num">{p.closed_ms.map(time_text).unwrap_or_default()}</td>
@@ -160,11 +162,12 @@ fn position_row(p: ClosedPosition, pick: Callback<PositionId>) -> impl IntoView 
     }
 }
 
-const ORDER_COLS: [(&str, &str); 11] = [
+const ORDER_COLS: [(&str, &str); 12] = [
     ("created", "Created (UTC)"),
     ("client_order_id", "Order"),
     ("position_id", "Pos."),
     ("symbol", "Symbol"),
+    ("strategy", "Strategy"),
     ("venue", "Venue"),
     ("side", "Side"),
     ("purpose", "Purpose"),
@@ -182,6 +185,7 @@ fn order_row(o: OrderView, pick: Callback<PositionId>) -> impl IntoView {
             <td data-col="client_order_id" class="mono">{id}</td>
             {position_cell("position_id", o.position_id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{o.symbol.to_string()}</th>
+            <td data-col="strategy">{o.strategy.to_string()}</td>
             {venue_cell(o.venue)}
             <td data-col="side" class=format!("side side-{}", text(&o.side))>{text(&o.side)}</td>
             <td data-col="purpose">{text(&o.purpose)}</td>
@@ -193,10 +197,11 @@ fn order_row(o: OrderView, pick: Callback<PositionId>) -> impl IntoView {
     }
 }
 
-const FILL_COLS: [(&str, &str); 11] = [
+const FILL_COLS: [(&str, &str); 12] = [
     ("time", "Time (UTC)"),
     ("position_id", "Pos."),
     ("symbol", "Symbol"),
+    ("strategy", "Strategy"),
     ("venue", "Venue"),
     ("side", "Side"),
     ("purpose", "Purpose"),
@@ -213,6 +218,7 @@ fn fill_row(f: FillRecord, pick: Callback<PositionId>) -> impl IntoView {
             <td data-col="time" class="num">{time_text(f.time_ms)}</td>
             {position_cell("position_id", f.position_id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{f.symbol.to_string()}</th>
+            <td data-col="strategy">{f.strategy.to_string()}</td>
             {venue_cell(f.venue)}
             <td data-col="side" class=format!("side side-{}", text(&f.side))>{text(&f.side)}</td>
             <td data-col="purpose">{text(&f.purpose)}</td>
@@ -225,10 +231,11 @@ fn fill_row(f: FillRecord, pick: Callback<PositionId>) -> impl IntoView {
     }
 }
 
-const FUNDING_COLS: [(&str, &str); 8] = [
+const FUNDING_COLS: [(&str, &str); 9] = [
     ("time", "Time (UTC)"),
     ("position_id", "Pos."),
     ("symbol", "Symbol"),
+    ("strategy", "Strategy"),
     ("venue", "Venue"),
     ("rate", "Rate"),
     ("position_qty", "Leg size"),
@@ -243,6 +250,7 @@ fn funding_row(p: FundingRecord, pick: Callback<PositionId>) -> impl IntoView {
             <td data-col="time" class="num">{time_text(p.time_ms)}</td>
             {position_cell("position_id", p.position_id, pick)}
             <th scope="row" data-col="symbol" class="symbol">{p.symbol.to_string()}</th>
+            <td data-col="strategy">{p.strategy.to_string()}</td>
             {venue_cell(p.venue)}
             <td data-col="rate" class=format!("num {}", format::percent_sign_class(p.rate.rate, 4))>{rate}</td>
             <td data-col="position_qty" class="num">{qty_text(p.position_qty)}</td>

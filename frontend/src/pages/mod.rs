@@ -6,5 +6,7 @@ pub mod dashboard;
 pub mod history;
 pub mod login;
 pub mod not_found;
+pub mod signals;
+pub mod strategies;
 pub mod system;
 pub mod trading;

@@ -22,7 +22,11 @@
 //! (c) The cost of a market event with 10,000 finished positions behind the engine, let go of
 //! (as the engine does once they are stored) and, for comparison, held in its working set.
 //!
-//! Run: `cargo bench -p server --bench engine` (parts (a) and (c) in `market`, (b) in `runner`).
+//! (d) Signals: intake throughput, and a signal received → both legs handed to the venues
+//! through the real HTTP server (`signals`).
+//!
+//! Run: `cargo bench -p server --bench engine` (parts (a) and (c) in `market`, (b) in `runner`,
+//! (d) in `signals`); `ARB_BENCH_ONLY=signals` runs part (d) alone.
 
 use app::Venue;
 use criterion::Criterion;
@@ -35,6 +39,7 @@ use std::time::Duration;
 
 mod market;
 mod runner;
+mod signals;
 
 /// 2027-03-01, within the recorded year one cycle on (as the engine tests).
 const START: i64 = 1_772_323_200_000 + PERIOD_MS;
@@ -50,8 +55,8 @@ pub fn percentile(sorted: &[u64], p: f64) -> u64 {
 }
 
 fn main() {
-    // `ARB_BENCH_ONLY=market|history|legs` runs one part (a quiet moment is short on a shared
-    // machine); unset, all of them.
+    // `ARB_BENCH_ONLY=market|history|legs|signals` runs one part (a quiet moment is short on a
+    // shared machine); unset, all of them.
     let only = std::env::var("ARB_BENCH_ONLY").unwrap_or_default();
     let run = |part: &str| only.is_empty() || only == part;
     if run("market") {
@@ -65,5 +70,8 @@ fn main() {
     }
     if run("legs") {
         runner::decision_to_legs();
+    }
+    if run("signals") {
+        signals::intake_and_latency();
     }
 }

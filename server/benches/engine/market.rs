@@ -126,6 +126,8 @@ impl Session {
                 leverage_lighter: None,
                 slices: None,
                 slippage_cap_bps: None,
+                exit_on_reversal: false,
+                close_after_hours: None,
             };
             s.feed(rt, EngineEvent::Command { request: i as u64, command: Command::Open(open) });
         }
@@ -221,7 +223,7 @@ impl Session {
             };
             self.pending.push_back((EngineEvent::Venue(e), Some(kind)));
         }
-        self.pending.push_back((EngineEvent::Timer { now_ms: now }, None));
+        self.pending.push_back((EngineEvent::Timer { now_ms: now, wall_ms: now }, None));
         if self.tick % 5 == 0 {
             for v in Venue::ALL {
                 let b = rt.block_on(self.venues[&v].balance()).expect("balance");
@@ -247,7 +249,14 @@ fn finished_positions(closed_ms: i64) -> Vec<serde_json::Value> {
         .map(|id| {
             let symbol = Symbol::new(symbols[id as usize % symbols.len()]).expect("symbol");
             let direction = SpreadDirection::LongLighterShortBinance;
-            let mut p = Position::new(id.into(), symbol, direction, (3, 3), closed_ms - 24 * app::MS_PER_HOUR);
+            let mut p = Position::new(
+                id.into(),
+                (app::StrategyId::auto(), Default::default()),
+                symbol,
+                direction,
+                (3, 3),
+                closed_ms - 24 * app::MS_PER_HOUR,
+            );
             p.status = PositionStatus::Closed;
             p.closed_ms = Some(closed_ms);
             serde_json::json!({ "position": p, "execution": null })

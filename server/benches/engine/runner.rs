@@ -45,23 +45,23 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for DecisionMarks {
 }
 
 /// The simulator, with the instant each `place_order` is entered.
-struct Recording {
-    inner: Arc<SimVenue>,
-    calls: Arc<Calls>,
+pub struct Recording {
+    pub inner: Arc<SimVenue>,
+    pub calls: Arc<Calls>,
 }
 
 #[derive(Default)]
-struct Calls {
+pub struct Calls {
     at: Mutex<Vec<Instant>>,
     changed: Notify,
 }
 
 impl Calls {
-    fn take(&self) -> Vec<Instant> {
+    pub fn take(&self) -> Vec<Instant> {
         std::mem::take(&mut *self.at.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    async fn wait_for(&self, n: usize) {
+    pub async fn wait_for(&self, n: usize) {
         loop {
             let notified = self.changed.notified();
             if self.at.lock().unwrap_or_else(|e| e.into_inner()).len() >= n {

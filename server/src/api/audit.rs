@@ -14,6 +14,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/audit", get(list))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit",
+    operation_id = "audit_list",
+    tag = "audit",
+    params(app::audit::AuditQuery),
+    responses((status = 200, description = "Entries, newest first", body = Vec<app::audit::AuditEntry>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn list(
     State(s): State<AppState>,
     q: Result<Query<AuditQuery>, QueryRejection>,

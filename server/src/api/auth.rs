@@ -23,6 +23,14 @@ pub fn router() -> Router<AppState> {
 
 const WRONG: &str = "wrong username or password";
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "auth_login",
+    tag = "auth",
+    request_body = app::auth::LoginRequest,
+    responses((status = 200, description = "Signed in: the user and the CSRF token; the session cookie is set", body = app::auth::Me), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 401, description = "Wrong username or password", body = app::api::ErrorBody), (status = 429, description = "Too many failed logins; `Retry-After` says when to try again", body = app::api::ErrorBody))
+)]
 async fn login(
     State(s): State<AppState>,
     Extension(ip): Extension<ClientIp>,
@@ -93,6 +101,13 @@ async fn login(
     Ok(([(SET_COOKIE, s.auth.cookie(Some(&session_id)))], Json(me)).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "auth_logout",
+    tag = "auth",
+    responses((status = 200, description = "Signed out; the session cookie is removed"))
+)]
 async fn logout(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -107,6 +122,13 @@ async fn logout(
     Ok(([(SET_COOKIE, s.auth.cookie(None))], Json(serde_json::json!({ "ok": true }))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    operation_id = "auth_me",
+    tag = "auth",
+    responses((status = 200, description = "The caller", body = app::auth::Me))
+)]
 async fn me(Extension(actor): Extension<Actor>) -> Json<Me> {
     let (expires_ms, csrf_token) = match actor.via {
         Via::Session { expires_ms, csrf_token, .. } => (Some(expires_ms), Some(csrf_token)),

@@ -13,6 +13,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/balances", get(balances))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/balances",
+    operation_id = "balances",
+    tag = "account",
+    responses((status = 200, description = "Each venue's latest balance", body = Vec<app::order::Balance>))
+)]
 async fn balances(State(s): State<AppState>) -> Result<Json<Vec<Balance>>, ApiError> {
     Ok(Json(s.engine.inspect(|e| e.balances()).await?))
 }

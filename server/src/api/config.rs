@@ -21,12 +21,27 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/config", get(get_config).put(put_config)).route("/config/history", get(history))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/config",
+    operation_id = "config_get",
+    tag = "config",
+    responses((status = 200, description = "The strategy parameters in effect and their version", body = app::params::ConfigBody))
+)]
 async fn get_config(State(s): State<AppState>) -> Json<ConfigBody> {
     Json(s.engine.read(|v| ConfigBody { version: v.params_version, params: v.params.clone() }))
 }
 
 /// New parameters, in effect once the engine has them; audited as `config.update` with the
 /// version and parameters before and after (the request, when refused).
+#[utoipa::path(
+    put,
+    path = "/api/v1/config",
+    operation_id = "config_put",
+    tag = "config",
+    request_body = app::params::StrategyParams,
+    responses((status = 200, description = "Stored as a new version and in effect", body = app::params::ConfigBody), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn put_config(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -67,13 +82,22 @@ async fn install(s: &AppState, base: i64, params: &StrategyParams, author: &str)
     Ok(version)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryParams {
     limit: Option<usize>,
 }
 
 /// Versions newest first, at most `limit` (default 100). The diffs are computed over the whole
 /// history before it is cut, so the oldest version shown still has its changes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/config/history",
+    operation_id = "config_history",
+    tag = "config",
+    params(HistoryParams),
+    responses((status = 200, description = "Versions newest first, each with its changes", body = Vec<app::params::ParamsVersion>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn history(
     State(s): State<AppState>,
     q: Result<Query<HistoryParams>, QueryRejection>,

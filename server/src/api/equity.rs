@@ -15,6 +15,14 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/equity", get(equity))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/equity",
+    operation_id = "equity",
+    tag = "account",
+    params(app::equity::EquityQuery),
+    responses((status = 200, description = "Daily equity per venue and in total", body = Vec<app::equity::EquityDay>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn equity(
     State(s): State<AppState>,
     query: Result<Query<EquityQuery>, QueryRejection>,

@@ -21,11 +21,26 @@ pub fn router() -> Router<AppState> {
 }
 
 /// `FundingBoard` as JSON, its rows serialised once per change rather than per request.
+#[utoipa::path(
+    get,
+    path = "/api/v1/funding-rates",
+    operation_id = "funding_board",
+    tag = "market",
+    responses((status = 200, description = "Both venues' rates per symbol, with the spread", body = app::api::FundingBoard))
+)]
 async fn board(State(state): State<AppState>) -> impl IntoResponse {
     let now = state.clock.venue_ms();
     ([(CONTENT_TYPE, "application/json")], state.collector.board_json(now))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/funding-rates/{symbol}/history",
+    operation_id = "funding_history",
+    tag = "market",
+    params(("symbol" = String, Path, description = "A symbol, e.g. BTC"), app::api::HistoryQuery),
+    responses((status = 200, description = "Settled or predicted rates over the window", body = app::api::FundingHistory), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn history(
     State(state): State<AppState>,
     Path(symbol): Path<String>,

@@ -1,6 +1,7 @@
 //! History: closed positions, orders, fills and funding payments from the database, each
-//! filtered and paged (newest first, keyset cursors) and exported as CSV with the same query
-//! (`format=csv`); and the realised P&L series with daily bars. All reads (role viewer).
+//! filtered (symbol, strategy, venue, position, status, time) and paged (newest first, keyset
+//! cursors) and exported as CSV with the same query (`format=csv`); and the realised P&L
+//! series with daily bars, grouped by strategy too. All reads (role viewer).
 //!
 //! Every parameter is checked before the database is asked: a bad one is a 400 naming it.
 
@@ -37,21 +38,53 @@ pub fn router() -> Router<AppState> {
 
 type Params = Result<Query<ListQuery>, QueryRejection>;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/positions",
+    operation_id = "history_positions",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::history::ClosedPosition> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn positions(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Positions)?;
     Ok(respond(HistoryList::Positions, db::history::closed_positions(&s.db, &f).await?, format, f.limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/orders",
+    operation_id = "history_orders",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::trading::OrderView> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn orders(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<String>(&q?.0, HistoryList::Orders)?;
     Ok(respond(HistoryList::Orders, db::history::orders(&s.db, &f).await?, format, f.limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/fills",
+    operation_id = "history_fills",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::history::FillRecord> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn fills(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Fills)?;
     Ok(respond(HistoryList::Fills, page::list::<Fills>(&s.db, &f).await?, format, f.limit))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/funding",
+    operation_id = "history_funding",
+    tag = "history",
+    params(app::history::ListQuery),
+    responses((status = 200, description = "One page, newest first; with `format=csv` the same rows as a CSV download", content((app::history::Page<app::history::FundingRecord> = "application/json"), (String = "text/csv"))), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn funding(State(s): State<AppState>, q: Params) -> Result<Response, ApiError> {
     let (f, format) = filter::<i64>(&q?.0, HistoryList::Funding)?;
     Ok(respond(HistoryList::Funding, page::list::<Payments>(&s.db, &f).await?, format, f.limit))
@@ -120,6 +153,7 @@ fn filter<K: FromStr>(q: &ListQuery, list: HistoryList) -> Result<(Filter<K>, Fo
         symbol: q.symbol.clone(),
         venue: q.venue,
         position_id: q.position_id,
+        strategy: q.strategy.clone(),
         status,
         from_ms: q.from,
         to_ms: q.to,
@@ -157,6 +191,14 @@ fn respond<T: Csv + Serialize>(list: HistoryList, rows: Rows<T>, format: Format,
 
 /// Realised P&L over the window: cumulative and per UTC day, from the stored fills and
 /// payments; and, apart, what the open positions hold unrealised now.
+#[utoipa::path(
+    get,
+    path = "/api/v1/history/pnl",
+    operation_id = "history_pnl",
+    tag = "history",
+    params(app::history::PnlQuery),
+    responses((status = 200, description = "Cumulative and daily realised P&L, grouped by strategy too", body = app::history::PnlSeries), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn pnl(
     State(s): State<AppState>,
     q: Result<Query<PnlQuery>, QueryRejection>,
@@ -164,22 +206,24 @@ async fn pnl(
     let Query(q) = q?;
     window(q.from, q.to)?;
     let symbol = q.symbol.as_ref();
+    let scope = page::Scope { symbol, strategy: q.strategy.as_ref() };
     let to = q.to.unwrap_or_else(|| s.clock.venue_ms());
     let from = match q.from {
         Some(f) => f,
         None => {
             let first =
-                [page::first_time::<Fills>(&s.db, symbol).await?, page::first_time::<Payments>(&s.db, symbol).await?];
+                [page::first_time::<Fills>(&s.db, scope).await?, page::first_time::<Payments>(&s.db, scope).await?];
             first.into_iter().flatten().min().unwrap_or(to).min(to)
         }
     };
     if from > to {
         return Err(ApiError::field("from", "`from` must not be after `to` (by default now)"));
     }
-    let fills = page::between::<Fills>(&s.db, symbol, from, to).await?;
-    let payments = page::between::<Payments>(&s.db, symbol, from, to).await?;
+    let fills = page::between::<Fills>(&s.db, scope, from, to).await?;
+    let payments = page::between::<Payments>(&s.db, scope, from, to).await?;
     let mut open = OpenPnl::default();
-    for p in active_positions(&s, symbol) {
+    for p in active_positions(&s, symbol).into_iter().filter(|p| q.strategy.as_ref().is_none_or(|st| *st == p.strategy))
+    {
         open.positions += 1;
         open.unrealized += p.pnl.price_unrealized;
         open.funding_estimate += p.pnl.funding_estimate;

@@ -21,11 +21,20 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/history", get(history)).route("/pnl", get(pnl))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct HistoryParams {
     limit: Option<u64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/history",
+    operation_id = "legacy_history",
+    tag = "history",
+    params(HistoryParams),
+    responses((status = 200, description = "Finished positions, newest first (History's lists supersede it)", body = Vec<app::trading::PositionView>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn history(
     State(s): State<AppState>,
     q: Result<Query<HistoryParams>, QueryRejection>,
@@ -39,23 +48,24 @@ async fn history(
     Ok(Json(db::history::closed_views(&s.db, &f).await?.rows))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
-enum Grouping {
+pub(super) enum Grouping {
     Position,
     Symbol,
     Strategy,
     Day,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PnlParams {
     group: Option<Grouping>,
     from: Option<i64>,
     to: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct PnlRow {
     key: String,
     pnl: PnlBreakdown,
@@ -63,6 +73,14 @@ struct PnlRow {
 
 /// P&L grouped by position, symbol, strategy or opening day (UTC), over positions opened in
 /// `[from, to]`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/pnl",
+    operation_id = "legacy_pnl",
+    tag = "history",
+    params(PnlParams),
+    responses((status = 200, description = "P&L grouped by position, symbol, strategy or day", body = Vec<PnlRow>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn pnl(
     State(s): State<AppState>,
     q: Result<Query<PnlParams>, QueryRejection>,
@@ -80,7 +98,7 @@ async fn pnl(
         let key = match group {
             Grouping::Position => p.id.to_string(),
             Grouping::Symbol => p.symbol.to_string(),
-            Grouping::Strategy => p.strategy.clone(),
+            Grouping::Strategy => p.strategy.to_string(),
             Grouping::Day => (p.opened_ms.div_euclid(86_400_000) * 86_400_000).to_string(),
         };
         rows.entry(key).or_default().add(&p.pnl);

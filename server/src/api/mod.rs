@@ -12,7 +12,12 @@ mod history;
 mod jobs;
 mod legacy;
 pub mod metrics;
+pub mod openapi;
 mod quotes;
+mod reference;
+mod signal_sources;
+mod signals;
+mod strategies;
 mod streams;
 mod symbols;
 mod system;
@@ -46,6 +51,12 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(balances::router())
         .merge(quotes::router())
         .merge(jobs::router())
+        .merge(signals::router())
+        .merge(signal_sources::router())
+        .merge(strategies::router())
+        .route("/openapi.json", axum::routing::get(openapi::document))
+        .route("/docs", axum::routing::get(reference::page))
+        .route("/docs.css", axum::routing::get(reference::stylesheet))
         // Counted per matched route (the template, not the concrete path).
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http));
     let mut router = Router::new()

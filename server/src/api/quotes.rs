@@ -16,12 +16,21 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Leverages to quote at; the engine's defaults (the strategy parameters) when absent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct QuoteParams {
     leverage_binance: Option<u32>,
     leverage_lighter: Option<u32>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/quotes/{symbol}",
+    operation_id = "quotes",
+    tag = "market",
+    params(("symbol" = String, Path, description = "A symbol, e.g. BTC"), QuoteParams),
+    responses((status = 200, description = "Both legs' quotes, Binance first, as an open would size now", body = Vec<app::sizing::LegQuote>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn quotes(
     State(s): State<AppState>,
     Path(symbol): Path<String>,

@@ -1,4 +1,5 @@
-//! Trading streams: `/ws/positions`, `/ws/orders`, `/ws/notifications`. Each sends a snapshot
+//! Trading streams: `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals`. Each
+//! sends a snapshot
 //! on connect (`{"type":"snapshot","data":[…]}`) then one `{"type":"update","data":…}` per
 //! change, on the one session loop of [`super::ws::session`] (a client that falls behind gets
 //! a fresh snapshot; the socket closes on shutdown and when the caller's credentials end).
@@ -25,6 +26,24 @@ pub fn router() -> Router<AppState> {
         .route("/ws/positions", get(positions))
         .route("/ws/orders", get(orders))
         .route("/ws/notifications", get(notifications))
+        .route("/ws/signals", get(signals))
+}
+
+/// Signals in the snapshot: the newest, as the Signals page lists them.
+const SIGNALS_SHOWN: u64 = 200;
+
+async fn signals(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
+    let rx = s.engine.signals.subscribe();
+    let (db, engine) = (s.db.clone(), s.engine.clone());
+    // Stored first, then streamed: the database has every change the stream has sent.
+    let mut recent =
+        db::signals::list(&db, &app::signal::SignalQuery::default(), SIGNALS_SHOWN).await.unwrap_or_default();
+    for r in &mut recent {
+        if let Some(now) = engine.read(|v| v.signals.get(&r.id).cloned()) {
+            *r = now;
+        }
+    }
+    upgrade(ws, s, actor, "signals", rx, move || recent.clone())
 }
 
 #[derive(Serialize)]

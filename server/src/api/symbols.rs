@@ -19,16 +19,30 @@ use axum::{Extension, Json, Router};
 use sea_orm::SqlErr;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/symbols", get(list).put(change).post(change)).route("/symbols/rules", get(rules))
+    Router::new().route("/symbols", get(list).put(replace).post(add)).route("/symbols/rules", get(rules))
 }
 
 /// The rule set in effect, its version and its effect: what an editor starts from.
+#[utoipa::path(
+    get,
+    path = "/api/v1/symbols/rules",
+    operation_id = "symbols_rules",
+    tag = "config",
+    responses((status = 200, description = "The symbol rules in effect", body = app::symbols::SymbolRulesBody))
+)]
 async fn rules(State(s): State<AppState>) -> Json<SymbolRulesBody> {
     let (version, rules) = s.engine.read(|v| (v.symbol_rules_version, v.symbol_rules.clone()));
     let symbols = statuses(&s, &rules);
     Json(SymbolRulesBody { version, rules, symbols })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/symbols",
+    operation_id = "symbols_list",
+    tag = "config",
+    responses((status = 200, description = "Every listed symbol and whether it trades", body = Vec<app::symbols::SymbolStatus>))
+)]
 async fn list(State(s): State<AppState>) -> Json<Vec<SymbolStatus>> {
     let rules = s.engine.read(|v| v.symbol_rules.clone());
     Json(statuses(&s, &rules))
@@ -45,10 +59,46 @@ fn statuses(s: &AppState, rules: &SymbolRules) -> Vec<SymbolStatus> {
         .collect()
 }
 
+/// Replace the rules: what the request leaves out takes its default (include all, ignore none).
+#[utoipa::path(
+    put,
+    path = "/api/v1/symbols",
+    operation_id = "symbols_replace",
+    tag = "config",
+    request_body = app::symbols::SymbolRulesRequest,
+    responses((status = 200, description = "Stored as a new version and in effect", body = app::symbols::SymbolRulesBody), (status = 400, description = "A pattern is invalid; `error.field` names the list and index", body = app::api::ErrorBody), (status = 409, description = "Refused by the engine", body = app::api::ErrorBody))
+)]
+async fn replace(
+    State(s): State<AppState>,
+    actor: Extension<Actor>,
+    ip: Extension<ClientIp>,
+    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
+) -> Result<Json<SymbolRulesBody>, ApiError> {
+    change(s, Method::PUT, actor, ip, body).await
+}
+
+/// Add patterns to the rules in effect.
+#[utoipa::path(
+    post,
+    path = "/api/v1/symbols",
+    operation_id = "symbols_add",
+    tag = "config",
+    request_body = app::symbols::SymbolRulesRequest,
+    responses((status = 200, description = "Stored as a new version and in effect", body = app::symbols::SymbolRulesBody), (status = 400, description = "A pattern is invalid; `error.field` names the list and index", body = app::api::ErrorBody), (status = 409, description = "Refused by the engine", body = app::api::ErrorBody))
+)]
+async fn add(
+    State(s): State<AppState>,
+    actor: Extension<Actor>,
+    ip: Extension<ClientIp>,
+    body: Result<Json<SymbolRulesRequest>, JsonRejection>,
+) -> Result<Json<SymbolRulesBody>, ApiError> {
+    change(s, Method::POST, actor, ip, body).await
+}
+
 /// `PUT` replaces the rules and `POST` adds to them; validating, storing, applying and
 /// auditing are the same for both.
 async fn change(
-    State(s): State<AppState>,
+    s: AppState,
     method: Method,
     Extension(actor): Extension<Actor>,
     Extension(ip): Extension<ClientIp>,

@@ -17,10 +17,25 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/tokens", get(list).post(create)).route("/tokens/{id}", delete(revoke))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    operation_id = "tokens_list",
+    tag = "auth",
+    responses((status = 200, description = "Every API token (never a secret)", body = Vec<app::auth::TokenView>))
+)]
 async fn list(State(s): State<AppState>) -> Result<Json<Vec<TokenView>>, ApiError> {
     Ok(Json(db::users::list_tokens(&s.db).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    operation_id = "tokens_create",
+    tag = "auth",
+    request_body = app::auth::CreateTokenRequest,
+    responses((status = 200, description = "The token's secret, shown this once", body = app::auth::CreatedToken), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn create(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -53,6 +68,14 @@ async fn create(
     result.map(Json)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    operation_id = "tokens_revoke",
+    tag = "auth",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 200, description = "Revoked", body = app::auth::TokenView), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn revoke(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

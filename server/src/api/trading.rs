@@ -36,15 +36,37 @@ pub fn router() -> Router<AppState> {
         .route("/reconciliation", get(reconciliations).post(reconcile_now))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/opportunities",
+    operation_id = "opportunities",
+    tag = "trading",
+    responses((status = 200, description = "Ranked by net APR", body = Vec<app::trading::Opportunity>))
+)]
 async fn opportunities(State(s): State<AppState>) -> Json<Vec<Opportunity>> {
     Json(s.engine.read(|v| v.opportunities.clone()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/positions",
+    operation_id = "positions_list",
+    tag = "trading",
+    responses((status = 200, description = "The engine's working set", body = Vec<app::trading::PositionView>))
+)]
 async fn positions(State(s): State<AppState>) -> Json<Vec<PositionView>> {
     Json(s.engine.read(|v| v.positions.values().cloned().collect()))
 }
 
 /// From the engine while it holds the position, else as last stored (it has been let go).
+#[utoipa::path(
+    get,
+    path = "/api/v1/positions/{id}",
+    operation_id = "positions_get",
+    tag = "trading",
+    params(("id" = i64, Path, description = "The position's id")),
+    responses((status = 200, description = "The position", body = app::trading::PositionView), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn position(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<PositionView>, ApiError> {
     let id: PositionId = id.parse().map_err(|_| ApiError::field("id", "position id must be a number"))?;
     if let Some(p) = s.engine.read(|v| v.positions.get(&id).cloned()) {
@@ -53,10 +75,25 @@ async fn position(State(s): State<AppState>, Path(id): Path<String>) -> Result<J
     db::trading::position(&s.db, id).await?.map(Json).ok_or_else(|| ApiError::NotFound(format!("no position {id}")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders",
+    operation_id = "orders_list",
+    tag = "trading",
+    responses((status = 200, description = "The engine's working set", body = Vec<app::trading::OrderView>))
+)]
 async fn orders(State(s): State<AppState>) -> Json<Vec<OrderView>> {
     Json(s.engine.read(|v| v.orders.values().cloned().collect()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/orders/{id}",
+    operation_id = "orders_get",
+    tag = "trading",
+    params(("id" = String, Path, description = "The client order id")),
+    responses((status = 200, description = "The order", body = app::trading::OrderView), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn order(State(s): State<AppState>, Path(id): Path<String>) -> Result<Json<OrderView>, ApiError> {
     let id = ClientOrderId::new(&id).map_err(|e| ApiError::field("id", e.to_string()))?;
     if let Some(o) = s.engine.read(|v| v.orders.get(&id).cloned()) {
@@ -82,6 +119,14 @@ async fn audited(
     result.map(Json)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/open",
+    operation_id = "orders_open",
+    tag = "trading",
+    request_body = app::trading::OpenPositionRequest,
+    responses((status = 200, description = "Opening: the new position's id", body = app::trading::CommandAck), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn open(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -110,6 +155,14 @@ async fn open_checked(s: &AppState, req: OpenPositionRequest) -> Result<CommandA
     Ok(s.engine.command(Command::Open(req)).await?)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/close",
+    operation_id = "orders_close",
+    tag = "trading",
+    request_body = app::trading::ClosePositionRequest,
+    responses((status = 200, description = "Closing", body = app::trading::CommandAck), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn close(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -138,6 +191,14 @@ async fn close(
     audited(&s, &actor, &ip, action, result).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/positions/close-all",
+    operation_id = "positions_close_all",
+    tag = "trading",
+    request_body = app::trading::CloseAllRequest,
+    responses((status = 200, description = "Closing the positions listed", body = app::trading::CommandAck), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn close_all(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -170,10 +231,24 @@ fn require_trading(s: &AppState) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/engine/status",
+    operation_id = "engine_status",
+    tag = "trading",
+    responses((status = 200, description = "The engine's state; null before its first", body = Option<app::trading::EngineStatus>))
+)]
 async fn status(State(s): State<AppState>) -> Json<Option<EngineStatus>> {
     Json(s.engine.read(|v| v.status.clone()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/engine/pause",
+    operation_id = "engine_pause",
+    tag = "trading",
+    responses((status = 200, description = "Opening paused", body = app::trading::CommandAck), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn pause(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -185,6 +260,13 @@ async fn pause(
     audited(&s, &actor, &ip, action.after(&serde_json::json!({ "paused": true })), result).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/engine/resume",
+    operation_id = "engine_resume",
+    tag = "trading",
+    responses((status = 200, description = "Opening resumed", body = app::trading::CommandAck), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn resume(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -196,12 +278,21 @@ async fn resume(
     audited(&s, &actor, &ip, action.after(&serde_json::json!({ "paused": false })), result).await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LimitParams {
     limit: Option<u64>,
 }
 
 /// Recent reconciliation reports, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reconciliation",
+    operation_id = "reconciliation_list",
+    tag = "trading",
+    params(LimitParams),
+    responses((status = 200, description = "Reports, newest first", body = Vec<app::reconcile::ReconcileReport>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn reconciliations(
     State(s): State<AppState>,
     q: Result<Query<LimitParams>, QueryRejection>,
@@ -215,6 +306,13 @@ async fn reconciliations(
 }
 
 /// Reconcile now; answers with the report.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reconciliation",
+    operation_id = "reconciliation_run",
+    tag = "trading",
+    responses((status = 200, description = "The books compared with every venue now", body = app::reconcile::ReconcileReport), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn reconcile_now(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -17,6 +17,13 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/users", get(list).post(create)).route("/users/{username}", put(update))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    operation_id = "users_list",
+    tag = "auth",
+    responses((status = 200, description = "Every user", body = Vec<app::auth::UserView>))
+)]
 async fn list(State(s): State<AppState>) -> Result<Json<Vec<UserView>>, ApiError> {
     Ok(Json(db::users::list(&s.db).await?))
 }
@@ -25,6 +32,14 @@ fn field(field: &str, message: String) -> ApiError {
     ApiError::Invalid(vec![FieldError { field: field.into(), message }])
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users",
+    operation_id = "users_create",
+    tag = "auth",
+    request_body = app::auth::CreateUserRequest,
+    responses((status = 200, description = "Created", body = app::auth::UserView), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn create(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -56,6 +71,15 @@ async fn create(
     result.map(Json)
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/users/{username}",
+    operation_id = "users_update",
+    tag = "auth",
+    request_body = app::auth::UpdateUserRequest,
+    params(("username" = String, Path)),
+    responses((status = 200, description = "Changed", body = app::auth::UserView), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn update(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -10,6 +10,7 @@ pub mod password;
 pub mod policy;
 pub mod revocation;
 pub mod secret;
+pub mod signature;
 pub mod throttle;
 
 use crate::db;

@@ -1,7 +1,17 @@
 //! Which role each route needs, decided in one place by method and path, so that no handler
-//! can forget: the SPA's files and two API routes are public; reading needs `viewer` (but the
-//! audit log, users, tokens and `/metrics` need `admin`); the trading actions need `trader`;
-//! everything else that changes state needs `admin` — the default for any route added later.
+//! can forget: the SPA's files, the health check, the login and the API's own description are
+//! public; reading needs `viewer` (but the audit log, users, tokens and `/metrics` need
+//! `admin`); the trading actions need `trader`; everything else that changes state needs
+//! `admin` — the default for any route added later.
+//!
+//! One route is let through the gate unauthenticated and authenticated by its handler:
+//! `POST /api/v1/signals` (`Access::Handler`), so that a script or a TradingView-style sender
+//! can sign a request instead of holding a session. It is safe because the handler accepts
+//! exactly two credentials and nothing else before acting: a bearer token of the trader role
+//! (checked as the gate checks it), or a source's HMAC signature over the timestamp and the
+//! exact body within the replay window. A session cookie counts for nothing there, so a
+//! browser on another site cannot make a signed-in user send a signal (no CSRF surface), and
+//! an unauthenticated request is answered 401 before its body is read as a signal.
 
 use app::auth::Role;
 use axum::http::Method;
@@ -10,6 +20,8 @@ use axum::http::Method;
 pub enum Access {
     Public,
     Needs(Role),
+    /// Let through the gate; the handler authenticates (see the module's note).
+    Handler,
 }
 
 /// API paths (after `/api/v1`) only admins may read.
@@ -38,8 +50,14 @@ pub fn required(method: &Method, path: &str) -> Access {
     };
     let api = api.trim_end_matches('/');
     let reading = matches!(*method, Method::GET | Method::HEAD);
+    let signal_cancel = api
+        .strip_prefix("/signals/")
+        .and_then(|rest| rest.strip_suffix("/cancel"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
     match (reading, api) {
-        (true, "/health") | (false, "/auth/login") => Access::Public,
+        (true, "/health" | "/openapi.json" | "/docs" | "/docs.css") | (false, "/auth/login") => Access::Public,
+        (false, "/signals") if *method == Method::POST => Access::Handler,
+        (false, _) if *method == Method::POST && signal_cancel => Access::Needs(Role::Trader),
         (false, "/auth/logout") => Access::Needs(Role::Viewer),
         (true, _)
             if ADMIN_READS.iter().any(|p| api.strip_prefix(p).is_some_and(|r| r.is_empty() || r.starts_with('/'))) =>
@@ -84,6 +102,16 @@ mod tests {
             (Method::GET, "/api/v1/jobs", Access::Needs(Role::Viewer)),
             (Method::GET, "/api/v1/jobs/backup/runs", Access::Needs(Role::Viewer)),
             (Method::POST, "/api/v1/jobs/backup/run", Access::Needs(Role::Admin)),
+            (Method::POST, "/api/v1/signals", Access::Handler),
+            (Method::PUT, "/api/v1/signals", Access::Needs(Role::Admin)),
+            (Method::GET, "/api/v1/signals", Access::Needs(Role::Viewer)),
+            (Method::POST, "/api/v1/signals/12/cancel", Access::Needs(Role::Trader)),
+            (Method::POST, "/api/v1/signals/12/x/cancel", Access::Needs(Role::Admin)),
+            (Method::POST, "/api/v1/signal-sources", Access::Needs(Role::Admin)),
+            (Method::GET, "/api/v1/signal-sources", Access::Needs(Role::Viewer)),
+            (Method::GET, "/api/v1/openapi.json", Access::Public),
+            (Method::GET, "/api/v1/docs", Access::Public),
+            (Method::PUT, "/api/v1/strategies/carry-1", Access::Needs(Role::Admin)),
         ];
         for (method, path, want) in cases {
             assert_eq!(required(&method, path), want, "{method} {path}");

@@ -52,6 +52,7 @@ pub mod position {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: i64,
         pub symbol: String,
+        pub strategy: String,
         pub status: String,
         pub opened_ms: i64,
         pub closed_ms: Option<i64>,
@@ -75,6 +76,7 @@ pub mod order {
         #[sea_orm(primary_key, auto_increment = false)]
         pub client_order_id: String,
         pub position_id: i64,
+        pub strategy: String,
         pub venue: String,
         pub symbol: String,
         pub status: String,

@@ -23,6 +23,7 @@ pub mod entity {
         pub client_order_id: String,
         pub filled_qty: String,
         pub position_id: i64,
+        pub strategy: String,
         pub venue: String,
         pub symbol: String,
         pub side: String,
@@ -49,6 +50,7 @@ pub async fn insert(db: &impl ConnectionTrait, f: &FillRecord) -> Result<(), DbE
         client_order_id: Set(f.client_order_id.to_string()),
         filled_qty: Set(f.filled_qty.0.normalize().to_string()),
         position_id: Set(f.position_id.get()),
+        strategy: Set(f.strategy.to_string()),
         venue: Set(f.venue.to_string()),
         symbol: Set(f.symbol.to_string()),
         side: Set(text(&f.side)),
@@ -69,7 +71,7 @@ impl Ledger for Fills {
     type Record = FillRecord;
 
     fn columns() -> Columns<Column> {
-        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Venue, Column::PositionId)
+        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Strategy, Column::Venue, Column::PositionId)
     }
 
     fn record(m: &entity::Model) -> Result<FillRecord, DbErr> {
@@ -78,6 +80,7 @@ impl Ledger for Fills {
             client_order_id: id,
             filled_qty: Qty(decimal(&m.filled_qty)?),
             position_id: m.position_id.into(),
+            strategy: app::StrategyId::new(&m.strategy).map_err(DbErr::Custom)?,
             venue: parse_text(&m.venue)?,
             symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
             side: parse_text(&m.side)?,
@@ -114,4 +117,15 @@ pub async fn peak_long_qty(
         *peak = (*peak).max(qty.abs());
     }
     Ok(running.into_iter().map(|(id, (_, peak))| (id, Qty(peak))).collect())
+}
+
+/// For each position, the notional its opening fills bought on one leg (half of both legs'):
+/// the capital it occupied, as the Strategies view counts it.
+pub async fn opened_notional(db: &impl ConnectionTrait) -> Result<HashMap<PositionId, Usd>, DbErr> {
+    let rows = Fills::find().filter(Column::Purpose.eq("open")).all(db).await?;
+    let mut out: HashMap<PositionId, Decimal> = HashMap::new();
+    for m in &rows {
+        *out.entry(m.position_id.into()).or_default() += decimal(&m.qty)? * decimal(&m.price)? / Decimal::TWO;
+    }
+    Ok(out.into_iter().map(|(id, n)| (id, Usd(n))).collect())
 }

@@ -20,6 +20,7 @@ pub async fn closed_views(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<
         time: position::Column::ClosedMs,
         key: position::Column::Id,
         symbol: position::Column::Symbol,
+        strategy: position::Column::Strategy,
         venue: None,
         position_id: Some(position::Column::Id),
         status: Some(position::Column::Status),
@@ -53,26 +54,27 @@ const PAGE: u64 = 1000;
 pub async fn closed_positions(db: &impl ConnectionTrait, f: &Filter<i64>) -> Result<Rows<ClosedPosition>, DbErr> {
     let page = closed_views(db, f).await?;
     let peaks = fills::peak_long_qty(db, &page.rows).await?;
-    let rows = page
-        .rows
-        .into_iter()
-        .map(|v| ClosedPosition {
-            peak_qty: peaks.get(&v.id).copied(),
-            id: v.id,
-            strategy: v.strategy,
-            symbol: v.symbol,
-            direction: v.direction,
-            status: v.status,
-            opened_ms: v.opened_ms,
-            closed_ms: v.closed_ms,
-            price_pnl: v.pnl.price_realized + v.pnl.price_unrealized,
-            funding: v.pnl.funding_settled,
-            fees: v.pnl.fees,
-            net: v.pnl.net,
-            note: v.note,
-        })
-        .collect();
+    let rows = page.rows.into_iter().map(|v| closed_row(v.clone(), peaks.get(&v.id).copied())).collect();
     Ok(Rows { rows, next: page.next, total: page.total })
+}
+
+/// A finished position's History row: its final P&L (all realised: the legs are flat).
+pub fn closed_row(v: PositionView, peak_qty: Option<app::Qty>) -> ClosedPosition {
+    ClosedPosition {
+        peak_qty,
+        id: v.id,
+        strategy: v.strategy,
+        symbol: v.symbol,
+        direction: v.direction,
+        status: v.status,
+        opened_ms: v.opened_ms,
+        closed_ms: v.closed_ms,
+        price_pnl: v.pnl.price_realized + v.pnl.price_unrealized,
+        funding: v.pnl.funding_settled,
+        fees: v.pnl.fees,
+        net: v.pnl.net,
+        note: v.note,
+    }
 }
 
 /// Every stored order (final or not), newest first.
@@ -81,9 +83,10 @@ pub async fn orders(db: &impl ConnectionTrait, f: &Filter<String>) -> Result<Row
         time: order::Column::CreatedMs,
         key: order::Column::ClientOrderId,
         symbol: order::Column::Symbol,
+        strategy: order::Column::Strategy,
         venue: Some(order::Column::Venue),
         position_id: Some(order::Column::PositionId),
         status: Some(order::Column::Status),
     };
-    page(db, order::Entity::find(), cols, f).await?.map(|r| parse_json(&r.view))
+    page(db, order::Entity::find(), cols, f).await?.map(super::trading::order_view)
 }

@@ -4,7 +4,7 @@
 //! play which part ([`Columns`]); the queries here know no table.
 
 use app::TimestampMs;
-use app::{Symbol, Venue};
+use app::{StrategyId, Symbol, Venue};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, ModelTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Select,
@@ -39,6 +39,7 @@ pub struct Filter<K> {
     pub symbol: Option<Symbol>,
     pub venue: Option<Venue>,
     pub position_id: Option<app::trading::PositionId>,
+    pub strategy: Option<StrategyId>,
     /// Stored status text (`closed`, `filled`, …).
     pub status: Option<String>,
     pub from_ms: Option<TimestampMs>,
@@ -66,6 +67,7 @@ pub struct Columns<C> {
     pub time: C,
     pub key: C,
     pub symbol: C,
+    pub strategy: C,
     pub venue: Option<C>,
     pub position_id: Option<C>,
     pub status: Option<C>,
@@ -97,6 +99,9 @@ where
     let mut q = select;
     if let Some(s) = &f.symbol {
         q = q.filter(cols.symbol.eq(s.as_str()));
+    }
+    if let Some(s) = &f.strategy {
+        q = q.filter(cols.strategy.eq(s.as_str()));
     }
     if let (Some(v), Some(c)) = (f.venue, cols.venue) {
         q = q.filter(c.eq(v.as_str()));
@@ -140,9 +145,35 @@ pub trait Ledger: EntityTrait {
 }
 
 impl<C> Columns<C> {
-    /// A ledger's columns: filtered by symbol, venue and position; no status.
-    pub fn ledger(time: C, key: C, symbol: C, venue: C, position_id: C) -> Self {
-        Columns { time, key, symbol, venue: Some(venue), position_id: Some(position_id), status: None }
+    /// A ledger's columns: filtered by symbol, strategy, venue and position; no status.
+    pub fn ledger(time: C, key: C, symbol: C, strategy: C, venue: C, position_id: C) -> Self {
+        Columns { time, key, symbol, strategy, venue: Some(venue), position_id: Some(position_id), status: None }
+    }
+}
+
+/// Which records of a ledger a window or a first time reads: all, or one symbol's, one
+/// strategy's, or both.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub symbol: Option<&'a Symbol>,
+    pub strategy: Option<&'a StrategyId>,
+}
+
+impl<'a> From<Option<&'a Symbol>> for Scope<'a> {
+    fn from(symbol: Option<&'a Symbol>) -> Self {
+        Scope { symbol, strategy: None }
+    }
+}
+
+impl Scope<'_> {
+    fn apply<E: EntityTrait>(&self, mut q: Select<E>, cols: &Columns<E::Column>) -> Select<E> {
+        if let Some(s) = self.symbol {
+            q = q.filter(cols.symbol.eq(s.as_str()));
+        }
+        if let Some(s) = self.strategy {
+            q = q.filter(cols.strategy.eq(s.as_str()));
+        }
+        q
     }
 }
 
@@ -155,31 +186,25 @@ where
     page(db, T::find(), T::columns(), f).await?.map(T::record)
 }
 
-/// Every record with its time in `[from, to]` (of `symbol`, if given), oldest first.
-pub async fn between<T: Ledger>(
+/// Every record with its time in `[from, to]` (in `scope`), oldest first.
+pub async fn between<'a, T: Ledger>(
     db: &impl ConnectionTrait,
-    symbol: Option<&Symbol>,
+    scope: impl Into<Scope<'a>>,
     from_ms: TimestampMs,
     to_ms: TimestampMs,
 ) -> Result<Vec<T::Record>, DbErr> {
     let cols = T::columns();
-    let mut q = T::find().filter(cols.time.between(from_ms, to_ms));
-    if let Some(s) = symbol {
-        q = q.filter(cols.symbol.eq(s.as_str()));
-    }
+    let q = scope.into().apply(T::find().filter(cols.time.between(from_ms, to_ms)), &cols);
     q.order_by_asc(cols.time).order_by_asc(cols.key).all(db).await?.iter().map(T::record).collect()
 }
 
-/// The time of the first record (of `symbol`, if given).
-pub async fn first_time<T: Ledger>(
+/// The time of the first record (in `scope`).
+pub async fn first_time<'a, T: Ledger>(
     db: &impl ConnectionTrait,
-    symbol: Option<&Symbol>,
+    scope: impl Into<Scope<'a>>,
 ) -> Result<Option<TimestampMs>, DbErr> {
     let cols = T::columns();
-    let mut q = T::find().select_only().column(cols.time);
-    if let Some(s) = symbol {
-        q = q.filter(cols.symbol.eq(s.as_str()));
-    }
+    let q = scope.into().apply(T::find().select_only().column(cols.time), &cols);
     q.order_by_asc(cols.time).into_tuple::<TimestampMs>().one(db).await
 }
 

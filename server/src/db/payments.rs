@@ -19,6 +19,7 @@ pub mod entity {
         pub venue: String,
         pub payment_id: String,
         pub position_id: i64,
+        pub strategy: String,
         pub symbol: String,
         pub rate: String,
         pub interval_hours: i32,
@@ -43,6 +44,7 @@ pub async fn insert(db: &impl ConnectionTrait, p: &FundingRecord) -> Result<(), 
         venue: Set(p.venue.to_string()),
         payment_id: Set(p.payment_id.clone()),
         position_id: Set(p.position_id.get()),
+        strategy: Set(p.strategy.to_string()),
         symbol: Set(p.symbol.to_string()),
         rate: Set(p.rate.rate.to_string()),
         interval_hours: Set(p.rate.interval.hours() as i32),
@@ -61,7 +63,7 @@ impl Ledger for Payments {
     type Record = FundingRecord;
 
     fn columns() -> Columns<Column> {
-        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Venue, Column::PositionId)
+        Columns::ledger(Column::TimeMs, Column::Id, Column::Symbol, Column::Strategy, Column::Venue, Column::PositionId)
     }
 
     fn record(m: &entity::Model) -> Result<FundingRecord, DbErr> {
@@ -71,6 +73,7 @@ impl Ledger for Payments {
             venue: parse_text(&m.venue)?,
             payment_id: m.payment_id.clone(),
             position_id: m.position_id.into(),
+            strategy: app::StrategyId::new(&m.strategy).map_err(DbErr::Custom)?,
             symbol: Symbol::new(&m.symbol).map_err(|e| DbErr::Custom(e.to_string()))?,
             rate: FundingRate::new(decimal(&m.rate)?, interval),
             position_qty: Qty(decimal(&m.position_qty)?),

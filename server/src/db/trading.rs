@@ -19,6 +19,7 @@ pub async fn upsert_position(
     let model = position::ActiveModel {
         id: Set(view.id.get()),
         symbol: Set(view.symbol.to_string()),
+        strategy: Set(view.strategy.to_string()),
         status: Set(text(&view.status)),
         opened_ms: Set(view.opened_ms),
         closed_ms: Set(view.closed_ms),
@@ -51,6 +52,7 @@ pub async fn upsert_orders<'a>(
             Ok(order::ActiveModel {
                 client_order_id: Set(view.client_order_id.to_string()),
                 position_id: Set(view.position_id.get()),
+                strategy: Set(view.strategy.to_string()),
                 venue: Set(view.venue.to_string()),
                 symbol: Set(view.symbol.to_string()),
                 status: Set(text(&view.status)),
@@ -79,7 +81,15 @@ pub async fn position_states(db: &impl ConnectionTrait) -> Result<Vec<serde_json
 
 pub async fn orders(db: &impl ConnectionTrait) -> Result<Vec<OrderView>, DbErr> {
     let rows = order::Entity::find().order_by_asc(order::Column::CreatedMs).all(db).await?;
-    rows.iter().map(|r| parse_json(&r.view)).collect()
+    rows.iter().map(order_view).collect()
+}
+
+/// A stored order's view, with the strategy its column holds (orders stored before strategies
+/// existed have it only there, migrated from their position).
+pub fn order_view(r: &order::Model) -> Result<OrderView, DbErr> {
+    let mut v: OrderView = parse_json(&r.view)?;
+    v.strategy = app::StrategyId::new(&r.strategy).map_err(DbErr::Custom)?;
+    Ok(v)
 }
 
 /// What the engine restores at start-up: every active position, and closed ones closed since
@@ -111,7 +121,7 @@ pub async fn working_set(
         .all(db)
         .await?;
     let states = positions.iter().map(|r| parse_json(&r.state)).collect::<Result<_, _>>()?;
-    let views = orders.iter().map(|r| parse_json(&r.view)).collect::<Result<_, _>>()?;
+    let views = orders.iter().map(order_view).collect::<Result<_, _>>()?;
     Ok((states, views))
 }
 
@@ -128,7 +138,7 @@ pub async fn position(db: &impl ConnectionTrait, id: PositionId) -> Result<Optio
 
 /// One stored order's view.
 pub async fn order(db: &impl ConnectionTrait, id: &str) -> Result<Option<OrderView>, DbErr> {
-    order::Entity::find_by_id(id.to_owned()).one(db).await?.map(|r| parse_json(&r.view)).transpose()
+    order::Entity::find_by_id(id.to_owned()).one(db).await?.map(|r| order_view(&r)).transpose()
 }
 
 /// The newest parameters, or `None` on a fresh database.

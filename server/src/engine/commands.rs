@@ -1,11 +1,14 @@
-//! Operator and strategy actions: open (through the same checks either way), close a
-//! percentage, close all (optionally one venue's), pause, resume, kill, new parameters, new
-//! symbol rules (they gate opens only: positions on a newly excluded symbol run to their exits).
+//! Operator, strategy and signal actions: open (through the same checks whoever asks, each
+//! position attributed to its strategy with that strategy's exits), close a percentage, close
+//! all (optionally one venue's or one strategy's), pause, resume, kill, new parameters, new
+//! symbol rules (they gate opens only: positions on a newly excluded symbol run to their
+//! exits), each strategy's exposure cap, and signals (`signals`).
 
 use super::executor::ExecKind;
 use super::position::Position;
 use super::{Command, Engine, Output, Refusal};
 use app::sizing::{OpenRequest, preview};
+use app::strategy::{ExitRules, StrategyId};
 use app::trading::{CloseAllRequest, CommandAck, Kind, Level, OpenPositionRequest, PositionId, PositionStatus};
 use app::{Qty, Usd};
 use rust_decimal::Decimal;
@@ -13,7 +16,10 @@ use rust_decimal::Decimal;
 impl Engine {
     pub(super) fn on_command(&mut self, command: &Command, out: &mut Vec<Output>) -> Result<CommandAck, Refusal> {
         match command {
-            Command::Open(req) => self.open(req, out).map(|id| ack(vec![id], format!("opening position {id}"))),
+            Command::Open(req) => {
+                let origin = Origin { strategy: StrategyId::manual(), exits: req.exits(), signal_limit: None };
+                self.open(req, &origin, out).map(|id| ack(vec![id], format!("opening position {id}")))
+            }
             Command::Close(req) => {
                 self.close(req.position_id, req.percent, "manual close".into(), out)?;
                 Ok(ack(vec![req.position_id], format!("closing {}% of position {}", req.percent, req.position_id)))
@@ -56,8 +62,22 @@ impl Engine {
                 params.validate().map_err(|e| Refusal(format!("invalid parameters: {}", e[0].message)))?;
                 self.params = params.clone();
                 self.params_version = *version;
+                // `auto` positions follow the parameters' exits, as they always did.
+                let exits = self.auto_exits();
+                for p in self.positions.values_mut().filter(|p| p.strategy.as_str() == StrategyId::AUTO) {
+                    if p.exits != exits && p.status.is_active() {
+                        p.exits = exits;
+                        self.dirty_positions.insert(p.id);
+                    }
+                }
                 Ok(ack(vec![], format!("parameters version {version} in effect")))
             }
+            Command::SetStrategyCaps(caps) => {
+                self.strategy_caps = caps.clone();
+                Ok(ack(vec![], format!("{} strategy cap(s) in effect", caps.len())))
+            }
+            Command::Signal(signal) => self.receive_signal(signal, out),
+            Command::CancelSignal { id, by } => self.cancel_signal(*id, by, out),
             Command::SetSymbolRules { version, rules } => {
                 // Versions come from the database's primary key; an older one arriving late
                 // must not undo a newer rule set.
@@ -83,9 +103,19 @@ impl Engine {
         }
     }
 
-    /// Open a hedged position: the same sizing, pre-flight and risk checks for a manual open
-    /// and for the strategy's.
-    pub(super) fn open(&mut self, req: &OpenPositionRequest, out: &mut Vec<Output>) -> Result<PositionId, Refusal> {
+    /// The exits of an `auto` position: the strategy parameters' reversal and holding time.
+    pub(super) fn auto_exits(&self) -> ExitRules {
+        ExitRules { spread_reversal: true, close_after_hours: Some(self.params.max_holding_hours) }
+    }
+
+    /// Open a hedged position: the same sizing, pre-flight and risk checks for a manual open,
+    /// the strategy's and a signal's; the position belongs to `origin`'s strategy.
+    pub(super) fn open(
+        &mut self,
+        req: &OpenPositionRequest,
+        origin: &Origin,
+        out: &mut Vec<Output>,
+    ) -> Result<PositionId, Refusal> {
         // First, so the operator reads the rule rather than some market-data complaint.
         if let Some(reason) = self.symbol_rules.refusal(&req.symbol) {
             return Err(Refusal(reason));
@@ -108,9 +138,21 @@ impl Engine {
         let plan = preview(&sizing, &qb, &ql);
         let exposure = self.exposure(&req.symbol);
         self.risk.approve_open(&self.market, &self.params, &plan, &req.symbol, exposure)?;
+        let held = self.exposure_of(|s| *s == origin.strategy);
+        super::risk::approve_cap(
+            &format!("strategy {}", origin.strategy),
+            held,
+            plan.notional,
+            self.strategy_caps.get(&origin.strategy).copied(),
+        )?;
+        if let Some((strategies, cap)) = &origin.signal_limit {
+            let held = self.exposure_of(|s| strategies.contains(s));
+            super::risk::approve_cap("the source's strategies", held, plan.notional, Some(*cap))?;
+        }
         let id = self.next_position_id;
         self.next_position_id = id.next();
-        let mut pos = Position::new(id, req.symbol.clone(), req.direction, (lev_b, lev_l), self.now_ms);
+        let owner = (origin.strategy.clone(), origin.exits);
+        let mut pos = Position::new(id, owner, req.symbol.clone(), req.direction, (lev_b, lev_l), self.now_ms);
         pos.target_qty = plan.qty;
         self.positions.insert(id, pos);
         self.dirty_positions.insert(id);
@@ -120,11 +162,12 @@ impl Engine {
             Kind::PositionOpening,
             format!("Opening position {id}"),
             format!(
-                "{} {} x{} slices, {} USD",
+                "{} {} x{} slices, {} USD, strategy {}",
                 req.symbol,
                 req.direction.label(),
                 plan.slices,
-                plan.notional.0.round_dp(2)
+                plan.notional.0.round_dp(2),
+                origin.strategy
             ),
         );
         self.notify(n.symbol(&req.symbol).position(id), out);
@@ -157,6 +200,13 @@ impl Engine {
         if goal >= size && !size.is_zero() {
             return Err(Refusal(format!("{percent}% of {size} is below one step ({step})")));
         }
+        self.close_to(id, goal, &format!("{percent}%: {reason}"), reason, out);
+        Ok(())
+    }
+
+    /// Start closing an active position down to `goal` on both legs.
+    pub(super) fn close_to(&mut self, id: PositionId, goal: Qty, what: &str, reason: String, out: &mut Vec<Output>) {
+        let Some(pos) = self.positions.get_mut(&id) else { return };
         pos.status = PositionStatus::Closing;
         pos.target_qty = goal;
         pos.note = Some(reason.clone());
@@ -164,15 +214,9 @@ impl Engine {
         let slices = self.params.slices;
         let cap = self.params.slippage_cap_bps;
         self.start_execution(id, ExecKind::Close, goal, slices, cap);
-        let n = self.note(
-            Level::Info,
-            Kind::PositionClosing,
-            format!("Closing position {id}"),
-            format!("{percent}%: {reason}"),
-        );
+        let n = self.note(Level::Info, Kind::PositionClosing, format!("Closing position {id}"), what);
         let symbol = self.positions.get(&id).map(|p| p.symbol.clone());
         self.notify(if let Some(s) = &symbol { n.symbol(s) } else { n }.position(id), out);
-        Ok(())
     }
 
     fn close_all(&mut self, req: &CloseAllRequest, reason: &str, out: &mut Vec<Output>) -> Vec<PositionId> {
@@ -181,6 +225,7 @@ impl Engine {
             .values()
             .filter(|p| p.status.is_active())
             .filter(|p| req.venue.is_none_or(|v| p.legs.iter().any(|l| l.venue == v)))
+            .filter(|p| req.strategy.as_ref().is_none_or(|s| *s == p.strategy))
             .map(|p| p.id)
             .collect();
         ids.into_iter().filter(|id| self.close(*id, Decimal::ONE_HUNDRED, reason.to_owned(), out).is_ok()).collect()
@@ -194,6 +239,20 @@ impl Engine {
         let on_symbol = active.filter(|p| &p.symbol == symbol).map(notional).sum();
         (on_symbol, total)
     }
+
+    /// Notional held (at entry) by the active positions of the strategies `of` selects.
+    pub(super) fn exposure_of(&self, of: impl Fn(&StrategyId) -> bool) -> Usd {
+        let notional = |p: &Position| p.legs[0].ledger.notional(p.legs[0].ledger.entry);
+        self.positions.values().filter(|p| p.status.is_active() && of(&p.strategy)).map(notional).sum()
+    }
+}
+
+/// Whose open it is: the strategy the position will belong to, its exits, and for a signal its
+/// source's strategies with their joint cap.
+pub(super) struct Origin {
+    pub strategy: StrategyId,
+    pub exits: ExitRules,
+    pub signal_limit: Option<(Vec<StrategyId>, Usd)>,
 }
 
 fn ack(positions: Vec<PositionId>, message: String) -> CommandAck {

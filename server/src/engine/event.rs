@@ -1,17 +1,20 @@
 //! What enters the engine (one enum, one queue) and what comes out of it.
 
 use super::risk::{Refusal, RiskApproved};
+use super::signals::Signal;
 use crate::venue::VenueEvent;
 use app::history::{FillRecord, FundingRecord};
 use app::market::{Freshness, Market};
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::params::StrategyParams;
+use app::signal::SignalRecord;
 use app::symbols::SymbolRules;
 use app::trading::{
     CloseAllRequest, ClosePositionRequest, CommandAck, Notification, OpenPositionRequest, OrderView, PositionView,
 };
-use app::{ClientOrderId, Symbol, TimestampMs, Venue};
+use app::{ClientOrderId, StrategyId, Symbol, TimestampMs, Usd, Venue};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Every input, in the single total order the engine processes them in. Serializable so that
 /// the persisted log can be replayed exactly.
@@ -38,6 +41,10 @@ pub enum EngineEvent {
     },
     Timer {
         now_ms: TimestampMs,
+        /// Wall-clock time, for what people and signal sources time in real time (a signal's
+        /// expiry and back-off). Logs written before it existed read 0.
+        #[serde(default)]
+        wall_ms: TimestampMs,
     },
     /// The market-data owner's verdict on venues whose data changed from fresh to stale or
     /// back. Opening waits for every venue to be fresh.
@@ -113,6 +120,15 @@ pub enum Command {
         version: i64,
         rules: SymbolRules,
     },
+    /// A signal already stored by the intake: run it in its turn.
+    Signal(Box<Signal>),
+    /// Stop working a pending signal (`by`: who, for its reason).
+    CancelSignal {
+        id: i64,
+        by: String,
+    },
+    /// Each strategy's own exposure cap (already stored), replacing the previous set.
+    SetStrategyCaps(BTreeMap<StrategyId, Usd>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +153,8 @@ pub enum Output {
     /// A settled funding payment booked to a leg; stored with the position it moved.
     FundingBooked(FundingRecord),
     Notify(Notification),
+    /// A signal's new state: stored with the positions and orders it moved, then streamed.
+    Signal(SignalRecord),
     /// A reconciliation's outcome: stored, shown, and sent to whoever asked.
     Reconciled {
         request: u64,

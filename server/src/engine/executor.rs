@@ -268,7 +268,7 @@ impl Engine {
         let price = self.market.quote(venue, &symbol, leverage).map(|q| limit_price(side, &q, cap_bps));
         let mut order = Order::new(
             id.clone(),
-            pid,
+            (pid, pos.strategy.clone()),
             venue,
             symbol.clone(),
             side,

@@ -25,6 +25,8 @@ pub struct EngineView {
     pub last_reconcile: Option<ReconcileReport>,
     pub symbol_rules: app::symbols::SymbolRules,
     pub symbol_rules_version: i64,
+    /// Pending signals and those finished in the last hour.
+    pub signals: BTreeMap<i64, app::signal::SignalRecord>,
 }
 
 pub(super) type Replies = Arc<Mutex<HashMap<u64, oneshot::Sender<Result<CommandAck, Refusal>>>>>;
@@ -54,6 +56,7 @@ pub struct EngineHandle {
     pub view: Arc<RwLock<EngineView>>,
     pub positions: broadcast::Sender<PositionView>,
     pub orders: broadcast::Sender<OrderView>,
+    pub signals: broadcast::Sender<app::signal::SignalRecord>,
 }
 
 impl EngineHandle {
@@ -70,6 +73,7 @@ impl EngineHandle {
             view: Arc::default(),
             positions: broadcast::channel(1024).0,
             orders: broadcast::channel(1024).0,
+            signals: broadcast::channel(1024).0,
         };
         (handle, Inbox { events, reconcile, inspect })
     }

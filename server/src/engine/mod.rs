@@ -2,9 +2,10 @@
 //! and reads no clock; `run` feeds it from one queue and carries out its outputs.
 //!
 //! The pure core: `order` (lifecycle table), `position` (two legs as one), `executor` (sliced
-//! hedged open/close), `risk` (the gate), `strategy` (entry/exit rules), `commands` (operator
-//! actions), `market` (the engine's copy of the venues' data), `reconcile`, `retention` (what
-//! the engine lets go once stored). The async shell: `handle` (what the server holds), `run`
+//! hedged open/close), `risk` (the gate), `strategy` (entry, and each strategy's exits),
+//! `commands` (operator actions), `signals` (outside programs' opens and closes, run in order
+//! per strategy and symbol, with retries), `market` (the engine's copy of the venues' data),
+//! `reconcile`, `retention` (what the engine lets go once stored). The async shell: `handle` (what the server holds), `run`
 //! (the loop), `persist` (write-ahead storage), `reports` (reconciliation reports' writer),
 //! `event_log`.
 
@@ -22,6 +23,7 @@ mod reports;
 pub mod retention;
 pub mod risk;
 pub mod run;
+pub mod signals;
 mod strategy;
 
 use app::history::{FillRecord, FundingRecord};
@@ -41,7 +43,7 @@ pub use risk::Refusal;
 use risk::RiskState;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use strategy::Signals;
+use strategy::Entries;
 
 /// A position and its running execution, as stored for restarts.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -70,13 +72,21 @@ pub struct Engine {
     positions: BTreeMap<PositionId, Position>,
     orders: BTreeMap<ClientOrderId, Order>,
     executions: BTreeMap<PositionId, Execution>,
-    signals: Signals,
+    entries: Entries,
+    /// Signals being worked, and finished ones until let go (`retention`).
+    signals: BTreeMap<i64, signals::Signal>,
+    /// The ids of the signals not yet final, in arrival order.
+    pending_signals: BTreeSet<i64>,
+    /// Each strategy's own exposure cap, besides the parameters' per-symbol and total caps.
+    strategy_caps: BTreeMap<app::StrategyId, Usd>,
     last_query: HashMap<ClientOrderId, TimestampMs>,
     /// Orders handed to a send whose answer has not come back. Not persisted: after a restart
     /// no send is running, and a restored order is judged by its age instead.
     awaiting_send: std::collections::HashSet<ClientOrderId>,
     next_position_id: PositionId,
     now_ms: TimestampMs,
+    /// Wall-clock time as the timer last told it: signals expire and back off in real time.
+    wall_ms: TimestampMs,
     /// Positions and orders changed while processing the current event.
     dirty_positions: BTreeSet<PositionId>,
     dirty_orders: BTreeSet<ClientOrderId>,
@@ -94,11 +104,15 @@ impl Engine {
             positions: BTreeMap::new(),
             orders: BTreeMap::new(),
             executions: BTreeMap::new(),
-            signals: Signals::default(),
+            entries: Entries::default(),
+            signals: BTreeMap::new(),
+            pending_signals: BTreeSet::new(),
+            strategy_caps: BTreeMap::new(),
             last_query: HashMap::new(),
             awaiting_send: std::collections::HashSet::new(),
             next_position_id: PositionId::new(1),
             now_ms: 0,
+            wall_ms: 0,
             dirty_positions: BTreeSet::new(),
             dirty_orders: BTreeSet::new(),
         }
@@ -125,8 +139,9 @@ impl Engine {
                 let result = self.on_command(command, &mut out);
                 out.push(Output::Reply { request: *request, result });
             }
-            EngineEvent::Timer { now_ms } => {
+            EngineEvent::Timer { now_ms, wall_ms } => {
                 self.advance_clock(*now_ms);
+                self.wall_ms = self.wall_ms.max(*wall_ms);
                 self.requery_unknown(&mut out);
                 self.refresh_opportunities();
                 self.check_positions(None, &mut out);
@@ -141,6 +156,7 @@ impl Engine {
                 self.reconcile(*request, trigger, snapshots, &mut out)
             }
         }
+        self.drive_signals(&mut out);
         self.drive_all(&mut out);
         self.flush_dirty(&mut out);
         for o in &out {
@@ -207,6 +223,7 @@ impl Engine {
             client_order_id: order.view.client_order_id.clone(),
             filled_qty: new_qty,
             position_id: pid,
+            strategy: order.view.strategy.clone(),
             venue,
             symbol: order.view.symbol.clone(),
             side,
@@ -248,6 +265,7 @@ impl Engine {
             venue: p.venue,
             payment_id: p.payment_id.clone(),
             position_id: pos.id,
+            strategy: pos.strategy.clone(),
             symbol: p.symbol.clone(),
             rate: p.rate,
             position_qty: p.position_qty,
@@ -363,8 +381,12 @@ impl Engine {
     pub fn restore(&mut self, states: Vec<serde_json::Value>, orders: Vec<app::trading::OrderView>) {
         for value in states {
             match serde_json::from_value::<PositionState>(value) {
-                Ok(s) => {
+                Ok(mut s) => {
                     self.next_position_id = self.next_position_id.max(s.position.id.next());
+                    // Positions stored before exits existed: `auto` ones take the parameters'.
+                    if s.position.strategy.as_str() == app::StrategyId::AUTO {
+                        s.position.exits = self.auto_exits();
+                    }
                     if let Some(e) = s.execution {
                         self.executions.insert(s.position.id, e);
                     }
@@ -382,6 +404,11 @@ impl Engine {
     /// database holds positions the working set has let go of.
     pub fn reserve_position_ids(&mut self, last: PositionId) {
         self.next_position_id = self.next_position_id.max(last.next());
+    }
+
+    /// Each strategy's stored exposure cap, at start-up.
+    pub fn restore_strategy_caps(&mut self, caps: BTreeMap<app::StrategyId, Usd>) {
+        self.strategy_caps = caps;
     }
 
     /// The stored symbol rules, at start-up (version 0 is the built-in default: all trade).
@@ -426,7 +453,7 @@ impl Engine {
     }
 
     pub fn opportunities(&self) -> Vec<Opportunity> {
-        self.signals.ranked()
+        self.entries.ranked()
     }
 
     /// Both legs' quotes for `symbol` (Binance first) at the given leverages, or the engine's

@@ -71,7 +71,7 @@ impl Order {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: ClientOrderId,
-        position_id: PositionId,
+        (position_id, strategy): (PositionId, app::StrategyId),
         venue: Venue,
         symbol: Symbol,
         side: app::order::Side,
@@ -86,6 +86,7 @@ impl Order {
             view: OrderView {
                 client_order_id: id,
                 position_id,
+                strategy,
                 venue,
                 symbol,
                 side,

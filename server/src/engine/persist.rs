@@ -1,5 +1,5 @@
-//! Write-ahead persistence: everything one event changed is stored in one transaction before
-//! any order it produced is sent. A kill between two writes must not leave an order's fill
+//! Write-ahead persistence: everything one event changed (orders, positions, fills, funding
+//! payments, signals) is stored in one transaction before any order it produced is sent. A kill between two writes must not leave an order's fill
 //! recorded without the leg it moved (or the reverse), and nothing is sent that is not on
 //! record. Fills and payments are keyed, so an event replayed after a crash that lost the
 //! commit stores each of them once.
@@ -15,6 +15,7 @@ pub async fn store(db: &DatabaseConnection, engine: &Engine, outputs: &[Output])
     let mut orders = BTreeMap::new();
     let mut positions = BTreeMap::new();
     let (mut fills, mut payments) = (Vec::new(), Vec::new());
+    let mut signals = BTreeMap::new();
     for o in outputs {
         match o {
             // The last view of each wins: an event may change one order several times.
@@ -26,10 +27,13 @@ pub async fn store(db: &DatabaseConnection, engine: &Engine, outputs: &[Output])
             }
             Output::Fill(f) => fills.push(f),
             Output::FundingBooked(p) => payments.push(p),
+            Output::Signal(r) => {
+                signals.insert(r.id, r);
+            }
             _ => {}
         }
     }
-    if orders.is_empty() && positions.is_empty() && fills.is_empty() && payments.is_empty() {
+    if orders.is_empty() && positions.is_empty() && fills.is_empty() && payments.is_empty() && signals.is_empty() {
         return Ok(());
     }
     let now = engine.now_ms();
@@ -44,6 +48,10 @@ pub async fn store(db: &DatabaseConnection, engine: &Engine, outputs: &[Output])
     }
     for p in payments {
         db::payments::insert(&txn, p).await?;
+    }
+    for r in signals.values() {
+        let state = engine.signal_state(r.id).unwrap_or_default();
+        db::signals::upsert(&txn, r, &state).await?;
     }
     txn.commit().await
 }

@@ -5,6 +5,7 @@ use super::market::MarketCache;
 use app::order::Side;
 use app::pnl::{LegLedger, PnlBreakdown, funding_estimate};
 use app::sizing::legs_of;
+use app::strategy::{ExitRules, StrategyId};
 use app::trading::{LegView, PositionId, PositionStatus, PositionView};
 use app::{Price, Qty, SpreadDirection, Symbol, TimestampMs, Usd, Venue};
 use rust_decimal::Decimal;
@@ -55,7 +56,11 @@ impl Leg {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Position {
     pub id: PositionId,
-    pub strategy: String,
+    pub strategy: StrategyId,
+    /// The strategy's exits for this position. Stored positions from before exits existed read
+    /// as none; `Engine::restore` gives `auto` ones the parameters' exits again.
+    #[serde(default)]
+    pub exits: ExitRules,
     pub symbol: Symbol,
     pub direction: SpreadDirection,
     pub status: PositionStatus,
@@ -71,6 +76,7 @@ pub struct Position {
 impl Position {
     pub fn new(
         id: PositionId,
+        (strategy, exits): (StrategyId, ExitRules),
         symbol: Symbol,
         direction: SpreadDirection,
         leverage: (u32, u32),
@@ -88,7 +94,8 @@ impl Position {
         };
         Self {
             id,
-            strategy: "funding-spread".into(),
+            strategy,
+            exits,
             symbol,
             direction,
             status: PositionStatus::Opening,
@@ -172,6 +179,7 @@ impl Position {
         PositionView {
             id: self.id,
             strategy: self.strategy.clone(),
+            exits: self.exits,
             symbol: self.symbol.clone(),
             direction: self.direction,
             status: self.status,
@@ -194,6 +202,7 @@ mod tests {
     fn a_settlement_is_booked_once_even_when_it_arrives_late() {
         let mut leg = Position::new(
             PositionId::new(1),
+            (StrategyId::manual(), ExitRules::default()),
             Symbol::new("ETH").unwrap(),
             SpreadDirection::LongLighterShortBinance,
             (3, 3),

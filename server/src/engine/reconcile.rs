@@ -192,6 +192,7 @@ impl Engine {
         };
         let price = self.market.mark(venue, symbol);
         let Some(pos) = self.positions.get_mut(&pid) else { return "position vanished".into() };
+        let strategy = pos.strategy.clone();
         let leg = pos.leg_mut(venue);
         let price = price.unwrap_or(leg.ledger.entry);
         let delta = theirs - ours;
@@ -204,6 +205,7 @@ impl Engine {
                 client_order_id: id,
                 filled_qty: delta.abs(),
                 position_id: pid,
+                strategy,
                 venue,
                 symbol: symbol.clone(),
                 side: if delta.is_sign_positive() { Side::Buy } else { Side::Sell },

@@ -7,7 +7,9 @@
 //!   settlement after the close (its streams are not ordered with our fills), and the payment
 //!   is still that position's money (`book_funding`);
 //! - a finished order for an hour: a reconciliation that finds it resting on a venue then still
-//!   knows it for ours and queries it, rather than calling it foreign.
+//!   knows it for ours and queries it, rather than calling it foreign;
+//! - a finished signal for an hour of wall time, so the Signals page's live list keeps it a
+//!   while (the database keeps it for good).
 
 use super::Engine;
 use app::trading::PositionId;
@@ -16,6 +18,7 @@ use app::{ClientOrderId, MS_PER_HOUR, TimestampMs};
 /// The longest funding interval (8 h) and an hour.
 pub const KEEP_CLOSED_MS: i64 = 9 * MS_PER_HOUR;
 pub const KEEP_FINISHED_ORDERS_MS: i64 = MS_PER_HOUR;
+pub const KEEP_FINISHED_SIGNALS_MS: i64 = MS_PER_HOUR;
 
 impl Engine {
     /// Drop closed positions and finished orders older than their keeping time.
@@ -43,6 +46,9 @@ impl Engine {
             self.orders.remove(&id);
             self.last_query.remove(&id);
         }
+        let wall = self.wall_ms;
+        self.signals
+            .retain(|_, s| !s.record.status.is_final() || wall - s.record.updated_ms < KEEP_FINISHED_SIGNALS_MS);
     }
 }
 

@@ -130,15 +130,28 @@ impl RiskState {
     }
 }
 
-/// Why an open position must be closed now, if it must: stop-loss, take-profit, a leg near
-/// liquidation, or the holding time.
+/// A cap on what a group of positions may hold (a strategy's, a signal source's): refused when
+/// `held + adding` would pass `cap`.
+pub fn approve_cap(who: &str, held: Usd, adding: Usd, cap: Option<Usd>) -> Result<(), Refusal> {
+    match cap {
+        Some(cap) if held + adding > cap => Err(Refusal(format!(
+            "cap: {who} would hold {} USD, above its cap of {} USD",
+            (held + adding).value().round_dp(2),
+            cap.value()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Why an open position must be closed now by a risk rule, if it must: stop-loss,
+/// take-profit or a leg near liquidation. These apply to every position, whatever its
+/// strategy; the strategy's own exits (reversal, holding time) are in `strategy`.
 pub fn exit_reason(
     pos: &Position,
     pnl: &PnlBreakdown,
     margin: Usd,
     market: &MarketCache,
     params: &StrategyParams,
-    now: TimestampMs,
 ) -> Option<String> {
     if margin > Usd::ZERO {
         // Net P&L as a share of margin: negative for a loss.
@@ -175,7 +188,5 @@ pub fn exit_reason(
             ));
         }
     }
-    let held_h = (now - pos.opened_ms) / app::MS_PER_HOUR;
-    (held_h >= i64::from(params.max_holding_hours))
-        .then(|| format!("maximum holding time of {} h reached", params.max_holding_hours))
+    None
 }

@@ -100,7 +100,7 @@ impl Runner {
             let event = tokio::select! {
                 _ = cancel.cancelled() => break,
                 e = self.inbox.events.recv() => match e { Some(e) => e, None => break },
-                _ = timer.tick() => EngineEvent::Timer { now_ms: self.clock.venue_ms() },
+                _ = timer.tick() => EngineEvent::Timer { now_ms: self.clock.venue_ms(), wall_ms: self.clock.wall_ms() },
                 _ = balances.tick() => { self.poll_balances(); continue; }
                 _ = &mut startup_reconcile, if !reconciled_at_startup => {
                     reconciled_at_startup = true;
@@ -249,7 +249,13 @@ impl Runner {
                 let _ = self.handle.orders.send(view);
             }
             Output::Position(view) => {
+                // Readers see a position change with the signal that caused it, not a tick later.
+                self.handle.view.write().unwrap_or_else(|e| e.into_inner()).positions.insert(view.id, view.clone());
                 let _ = self.handle.positions.send(view);
+            }
+            Output::Signal(record) => {
+                self.handle.view.write().unwrap_or_else(|e| e.into_inner()).signals.insert(record.id, record.clone());
+                let _ = self.handle.signals.send(record);
             }
             // Stored by `persist`, with the order or position they moved; read by History.
             Output::Fill(f) => metrics::counter!(names::FILLS, "venue" => f.venue.as_str()).increment(1),
@@ -293,6 +299,7 @@ impl Runner {
             let (rules, version) = self.engine.symbol_rules();
             view.symbol_rules = rules.clone();
             view.symbol_rules_version = version;
+            view.signals = self.engine.signal_records().into_iter().map(|r| (r.id, r)).collect();
         }
         view.status = Some(self.engine.status());
         if view.orders.len() != self.engine.order_count() || positions {

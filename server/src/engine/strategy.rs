@@ -1,11 +1,17 @@
-//! Entry and exit rules. Entry: the net edge — expected funding over the horizon minus both
-//! legs' round-trip fees and the slippage the books imply for the target size — clears the
-//! threshold for N consecutive observations. Exits: spread reversal (also N in a row),
-//! take-profit, stop-loss, liquidation buffer and holding time (through the risk manager).
+//! The automatic strategy's entry, and every position's exits. Entry: the net edge — expected
+//! funding over the horizon minus both legs' round-trip fees and the slippage the books imply
+//! for the target size — clears the threshold for N consecutive observations.
+//!
+//! Exits belong to a position's strategy: spread reversal (also N in a row) and a holding time
+//! apply only where its `ExitRules` say (always for `auto`; for `manual` only if the form
+//! ticked them; for a signal strategy as its source chose). The risk rules — stop-loss,
+//! take-profit, liquidation buffer (`risk::exit_reason`), and the drawdown breaker and kill
+//! switch — apply to every position.
 
 use super::risk::exit_reason;
 use super::{Engine, Output};
 use app::sizing::{OpenRequest, preview};
+use app::strategy::StrategyId;
 use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
 use app::{Spread, Symbol, Venue};
 use rust_decimal::Decimal;
@@ -14,12 +20,12 @@ use std::collections::BTreeMap;
 const HOURS_PER_YEAR: i64 = 24 * 365;
 
 #[derive(Debug, Default)]
-pub struct Signals {
+pub struct Entries {
     opportunities: BTreeMap<Symbol, Opportunity>,
     reversal_counts: BTreeMap<Symbol, u32>,
 }
 
-impl Signals {
+impl Entries {
     pub fn ranked(&self) -> Vec<Opportunity> {
         let mut v: Vec<Opportunity> = self.opportunities.values().cloned().collect();
         v.sort_by(|a, b| b.net_apr.cmp(&a.net_apr));
@@ -32,7 +38,7 @@ impl Engine {
     /// exit.
     pub(super) fn on_funding_update(&mut self, symbol: &Symbol, out: &mut Vec<Output>) {
         let Some(opp) = self.evaluate(symbol) else { return };
-        let prev = self.signals.opportunities.get(symbol);
+        let prev = self.entries.opportunities.get(symbol);
         let confirmed = opp.net_apr >= self.params.entry_min_apr;
         let same_dir = prev.is_some_and(|p| p.direction == opp.direction);
         let confirmations = if !confirmed {
@@ -43,7 +49,7 @@ impl Engine {
             1
         };
         let opp = Opportunity { confirmations, ..opp };
-        self.signals.opportunities.insert(symbol.clone(), opp.clone());
+        self.entries.opportunities.insert(symbol.clone(), opp.clone());
 
         if let Some(pid) = self.active_on(symbol) {
             self.check_reversal(pid, symbol, out);
@@ -58,8 +64,12 @@ impl Engine {
                 leverage_lighter: None,
                 slices: None,
                 slippage_cap_bps: None,
+                exit_on_reversal: true,
+                close_after_hours: None,
             };
-            if let Err(refusal) = self.open(&req, out) {
+            let origin =
+                super::commands::Origin { strategy: StrategyId::auto(), exits: self.auto_exits(), signal_limit: None };
+            if let Err(refusal) = self.open(&req, &origin, out) {
                 tracing::debug!(%symbol, %refusal, "strategy entry refused");
             }
         }
@@ -72,12 +82,12 @@ impl Engine {
         for symbol in symbols {
             if let Some(opp) = self.evaluate(&symbol) {
                 let confirmations = self
-                    .signals
+                    .entries
                     .opportunities
                     .get(&symbol)
                     .filter(|p| p.direction == opp.direction)
                     .map_or(0, |p| p.confirmations);
-                self.signals.opportunities.insert(symbol, Opportunity { confirmations, ..opp });
+                self.entries.opportunities.insert(symbol, Opportunity { confirmations, ..opp });
             }
         }
     }
@@ -119,23 +129,24 @@ impl Engine {
     /// Close when the spread in the held direction stays below the exit threshold.
     fn check_reversal(&mut self, pid: app::trading::PositionId, symbol: &Symbol, out: &mut Vec<Output>) {
         let Some(pos) = self.positions.get(&pid) else { return };
-        if pos.status != PositionStatus::Open {
+        if pos.status != PositionStatus::Open || !pos.exits.spread_reversal {
             return;
         }
         let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted.per_hour());
         let (Some(long_r), Some(short_r)) = (rate(pos.legs[0].venue), rate(pos.legs[1].venue)) else { return };
         let held_apr = (short_r - long_r) * Decimal::from(HOURS_PER_YEAR);
-        let count = self.signals.reversal_counts.entry(symbol.clone()).or_default();
+        let count = self.entries.reversal_counts.entry(symbol.clone()).or_default();
         *count = if held_apr < self.params.exit_below_apr { *count + 1 } else { 0 };
         if *count >= self.params.entry_confirmations {
-            self.signals.reversal_counts.remove(symbol);
+            self.entries.reversal_counts.remove(symbol);
             let reason =
                 format!("spread reversal: held direction earns {}% APR", (held_apr * Decimal::ONE_HUNDRED).round_dp(2));
             let _ = self.close(pid, Decimal::ONE_HUNDRED, reason, out);
         }
     }
 
-    /// Risk exits for open positions (all of them, or those on `symbol`).
+    /// Risk exits, then the strategy's holding time, for open positions (all of them, or those
+    /// on `symbol`).
     pub(super) fn check_positions(&mut self, symbol: Option<&Symbol>, out: &mut Vec<Output>) {
         let candidates: Vec<_> = self
             .positions
@@ -147,11 +158,16 @@ impl Engine {
             let Some(pos) = self.positions.get(&pid) else { continue };
             let pnl = pos.pnl(&self.market, self.now_ms);
             let margin = pos.margin(&self.market);
-            if let Some(reason) = exit_reason(pos, &pnl, margin, &self.market, &self.params, self.now_ms) {
+            if let Some(reason) = exit_reason(pos, &pnl, margin, &self.market, &self.params) {
                 let kind =
                     if reason.starts_with("liquidation buffer") { Kind::LiquidationBuffer } else { Kind::RiskExit };
                 let n = self.note(Level::Warning, kind, format!("Risk exit on position {pid}"), reason.clone());
                 self.notify(n.symbol(&pos.symbol).position(pid), out);
+                let _ = self.close(pid, Decimal::ONE_HUNDRED, reason, out);
+            } else if let Some(hours) = pos.exits.close_after_hours
+                && (self.now_ms - pos.opened_ms) / app::MS_PER_HOUR >= i64::from(hours)
+            {
+                let reason = format!("maximum holding time of {hours} h reached");
                 let _ = self.close(pid, Decimal::ONE_HUNDRED, reason, out);
             }
         }

@@ -9,4 +9,5 @@ mod preview;
 mod reconcile;
 mod replay;
 mod retention;
+mod signals;
 mod stored;

@@ -10,7 +10,7 @@ use server::api::app;
 use server::settings::Settings;
 use server::startup::{self, Running};
 use server::state::AppState;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use tempfile::TempDir;
 use tower::ServiceExt;
 use tower_http::set_header::SetRequestHeaderLayer;
@@ -129,4 +129,41 @@ pub fn ws_request(url: &str, token: &str) -> tokio_tungstenite::tungstenite::han
     let mut req = url.into_client_request().unwrap();
     req.headers_mut().insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
     req
+}
+
+/// Every `.route("…", get(…).post(…))` in `server/src/api`, as (METHOD, path).
+pub fn routes_in_source() -> BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for (at, _) in text.match_indices(".route(") {
+            let rest = &text[at + ".route(".len()..];
+            let path = rest.split('"').nth(1).unwrap_or_default().to_owned();
+            // The route's arguments run to the parenthesis that closes `.route(`.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let args = &rest[..end];
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let needle = format!("{method}(");
+                let calls = args.match_indices(&needle).filter(|(i, _)| {
+                    *i == 0 || !args.as_bytes()[i - 1].is_ascii_alphanumeric() && args.as_bytes()[i - 1] != b'_'
+                });
+                if calls.count() > 0 {
+                    found.insert((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+    }
+    found
 }

@@ -296,6 +296,7 @@ async fn cursors_break_ties_and_bad_parameters_are_named() {
         client_order_id: ClientOrderId::new(&format!("seed-{n}")).unwrap(),
         filled_qty: Qty(Decimal::ONE),
         position_id: PositionId::new(99),
+        strategy: app::StrategyId::manual(),
         venue: if n.is_multiple_of(2) { Venue::Binance } else { Venue::Lighter },
         symbol: Symbol::new("SOL").unwrap(),
         side: app::order::Side::Buy,

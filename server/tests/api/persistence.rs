@@ -49,6 +49,71 @@ async fn round_trip(url: &str) {
     db::prices::prune(&conn, i64::MAX).await.unwrap();
     rules_and_equity(&conn, url).await;
     fills_and_payments(&conn, url).await;
+    signals(&conn, url).await;
+}
+
+/// Signals: one row per source and signal id however often it arrives, the engine's updates
+/// over it, the filters, what a restart resumes; sources, rejections kept to their bound, and
+/// strategy caps. Names carry the process id (reused database).
+async fn signals(conn: &sea_orm::DatabaseConnection, url: &str) {
+    use app::signal::{SignalQuery, SignalRejection, SignalRequest, SignalStatus, SourceRequest};
+    use server::db::signals::Intake;
+    let source = format!("src{}", std::process::id());
+    let req: SignalRequest = serde_json::from_value(serde_json::json!({"signal_id": "s-1", "strategy": "carry-1",
+        "action": "open", "symbol": "ETH", "direction": "long_lighter_short_binance", "notional": "1000.50"}))
+    .unwrap();
+    let state = |r: &app::signal::SignalRecord| serde_json::json!({"record": r, "limits": {}});
+    let Intake::New(first) =
+        db::signals::insert_received(conn, &source, &req, Some(9_000), 1_000, state).await.unwrap()
+    else {
+        panic!("{url}: the first arrival is new")
+    };
+    let Intake::Seen(again) =
+        db::signals::insert_received(conn, &source, &req, Some(9_000), 1_001, state).await.unwrap()
+    else {
+        panic!("{url}: the same signal id again is the same signal")
+    };
+    assert_eq!(again, first, "{url}");
+    assert_eq!(first.notional, Some(app::Usd(dec!(1000.50))), "{url}: exact");
+    let mut done = first.clone();
+    done.status = SignalStatus::Done;
+    done.positions = vec![7.into()];
+    db::signals::upsert(conn, &done, &serde_json::json!({"record": done})).await.unwrap();
+    assert_eq!(db::signals::get(conn, first.id).await.unwrap(), Some(done.clone()), "{url}");
+    let q = SignalQuery { source: Some(source.clone()), status: Some(SignalStatus::Done), ..Default::default() };
+    assert_eq!(db::signals::list(conn, &q, 10).await.unwrap(), [done.clone()], "{url}");
+    let pending = db::signals::unfinished(conn).await.unwrap();
+    assert!(pending.iter().all(|s| s["record"]["id"] != first.id), "{url}: a done signal is not resumed");
+    assert_eq!(db::signals::counts_since(conn, &source, 0).await.unwrap(), [(SignalStatus::Done, 1)], "{url}");
+
+    let settings: SourceRequest = serde_json::from_value(serde_json::json!({"name": source, "strategies": ["carry-1"],
+        "symbols": ["*"], "max_notional": "5000", "actions": ["open"]}))
+    .unwrap();
+    assert!(db::sources::insert(conn, &settings, "sig_x", 1).await.unwrap(), "{url}");
+    assert!(!db::sources::insert(conn, &settings, "sig_y", 2).await.unwrap(), "{url}: a name once");
+    assert_eq!(db::sources::get(conn, &source).await.unwrap().map(|s| s.secret), Some("sig_x".into()));
+    for n in 0..db::sources::KEEP_REJECTIONS + 5 {
+        let r = SignalRejection {
+            time_ms: n as i64,
+            source: source.clone(),
+            signal_id: None,
+            status: 401,
+            field: None,
+            reason: format!("r{n}"),
+        };
+        db::sources::reject(conn, &r).await.unwrap();
+    }
+    let kept = db::sources::rejections(conn, &source, 1_000).await.unwrap();
+    assert_eq!(kept.len() as u64, db::sources::KEEP_REJECTIONS, "{url}");
+    assert_eq!(kept[0].reason, format!("r{}", db::sources::KEEP_REJECTIONS + 4), "{url}: newest first");
+    assert!(db::sources::delete(conn, &source).await.unwrap());
+
+    let strategy = app::StrategyId::new(&source).unwrap();
+    db::strategies::set_cap(conn, &strategy, Some(app::Usd(dec!(2500.25))), "test", 1).await.unwrap();
+    db::strategies::set_cap(conn, &strategy, Some(app::Usd(dec!(3000))), "test", 2).await.unwrap();
+    assert_eq!(db::strategies::caps(conn).await.unwrap().get(&strategy), Some(&app::Usd(dec!(3000))), "{url}");
+    db::strategies::set_cap(conn, &strategy, None, "test", 3).await.unwrap();
+    assert_eq!(db::strategies::caps(conn).await.unwrap().get(&strategy), None, "{url}");
 }
 
 /// History's rows: exact decimals, one row per key however often it is written, keyset pages
@@ -64,6 +129,7 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
         client_order_id: app::ClientOrderId::new(&format!("p{pid}-{n}")).unwrap(),
         filled_qty: app::Qty(dec!(0.50)),
         position_id: i64::from(pid).into(),
+        strategy: app::StrategyId::new("carry-1").unwrap(),
         venue: Venue::Lighter,
         symbol: sym.clone(),
         side: app::order::Side::Sell,
@@ -100,6 +166,7 @@ async fn fills_and_payments(conn: &sea_orm::DatabaseConnection, url: &str) {
         venue: Venue::Binance,
         payment_id: format!("tran-{pid}"),
         position_id: i64::from(pid).into(),
+        strategy: app::StrategyId::new("carry-1").unwrap(),
         symbol: sym.clone(),
         rate: FundingRate::new(dec!(-0.00375), FundingInterval::EIGHT_HOURS),
         position_qty: app::Qty(dec!(-0.5)),
@@ -170,4 +237,78 @@ pub fn postgres_url() -> Option<String> {
             None
         }
     }
+}
+
+/// Positions stored before strategies existed all read `"funding-spread"`: the migration names
+/// those a person opened `manual` (from the audit log's successful opens), the rest `auto`, in
+/// the column and the stored JSON, and gives orders, fills and payments their position's.
+#[tokio::test]
+async fn migrating_old_positions_names_their_strategy() {
+    use migrations::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+    let before = Migrator::migrations().len() - 2;
+    Migrator::up(&conn, Some(before as u32)).await.unwrap();
+    let view = |id: i64| format!(r#"{{"id":{id},"strategy":"funding-spread","symbol":"ETH"}}"#);
+    let state = |id: i64| format!(r#"{{"position":{{"id":{id},"strategy":"funding-spread"}}}}"#);
+    for id in [1_i64, 2, 3] {
+        conn.execute_unprepared(&format!(
+            "INSERT INTO positions (id, symbol, status, opened_ms, closed_ms, state, view, updated_ms) \
+             VALUES ({id}, 'ETH', 'closed', 1, 2, '{}', '{}', 2)",
+            state(id),
+            view(id)
+        ))
+        .await
+        .unwrap();
+        conn.execute_unprepared(&format!(
+            "INSERT INTO orders (client_order_id, position_id, venue, symbol, status, created_ms, updated_ms, view) \
+             VALUES ('arb{id}-1-1b', {id}, 'binance', 'ETH', 'filled', 1, 1, '{{}}')"
+        ))
+        .await
+        .unwrap();
+    }
+    for (action, outcome, after) in
+        [("order.open", "ok", "[2]"), ("order.open", "refused", "[3]"), ("engine.pause", "ok", "[1]")]
+    {
+        conn.execute_unprepared(&format!(
+            "INSERT INTO audit_log (time_ms, actor, action, target, before, after, outcome, detail, ip) \
+             VALUES (1, 'alice', '{action}', NULL, NULL, '{after}', '{outcome}', NULL, NULL)"
+        ))
+        .await
+        .unwrap();
+    }
+    Migrator::up(&conn, None).await.unwrap();
+    let rows = conn
+        .query_all(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT id, strategy, view, state FROM positions ORDER BY id",
+        ))
+        .await
+        .unwrap();
+    let got: Vec<(i64, String, String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "id").unwrap(),
+                r.try_get("", "strategy").unwrap(),
+                r.try_get("", "view").unwrap(),
+                r.try_get("", "state").unwrap(),
+            )
+        })
+        .collect();
+    let names: Vec<(i64, &str)> = got.iter().map(|(id, s, _, _)| (*id, s.as_str())).collect();
+    assert_eq!(names, [(1, "auto"), (2, "manual"), (3, "auto")], "only the successful open is a person's");
+    for (_, strategy, view, state) in &got {
+        assert!(view.contains(&format!(r#""strategy":"{strategy}""#)), "{view}");
+        assert!(state.contains(&format!(r#""strategy":"{strategy}""#)), "{state}");
+    }
+    let orders = conn
+        .query_all(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT strategy FROM orders ORDER BY position_id",
+        ))
+        .await
+        .unwrap();
+    let orders: Vec<String> = orders.iter().map(|r| r.try_get("", "strategy").unwrap()).collect();
+    assert_eq!(orders, ["auto", "manual", "auto"]);
 }

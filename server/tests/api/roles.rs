@@ -6,7 +6,7 @@
 //! Mutating calls with enough rights are sent with harmless bodies (invalid or aimed at
 //! nothing) so that they pass the gate and then stop at validation.
 
-use crate::helpers::{call, router_with, spawn_app, users, ws_request};
+use crate::helpers::{call, router_with, routes_in_source, spawn_app, users, ws_request};
 use app::auth::Role;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -18,12 +18,12 @@ use tower::ServiceExt;
 
 /// One REST route: method, the path as routed, a concrete path to call, a body, and the
 /// least role that may call it (`None`: public).
-struct Row {
-    method: &'static str,
-    route: &'static str,
+pub struct Row {
+    pub method: &'static str,
+    pub route: &'static str,
     path: &'static str,
     body: Option<Value>,
-    needs: Option<Role>,
+    pub needs: Option<Role>,
 }
 
 fn row(method: &'static str, route: &'static str, path: &'static str, needs: Option<Role>) -> Row {
@@ -38,9 +38,12 @@ const V: Option<Role> = Some(Role::Viewer);
 const T: Option<Role> = Some(Role::Trader);
 const A: Option<Role> = Some(Role::Admin);
 
-fn matrix() -> Vec<Row> {
+pub fn matrix() -> Vec<Row> {
     vec![
         row("GET", "/health", "/health", None),
+        row("GET", "/openapi.json", "/openapi.json", None),
+        row("GET", "/docs", "/docs", None),
+        row("GET", "/docs.css", "/docs.css", None),
         with("POST", "/auth/login", None, json!({"username": "nobody", "password": ""})),
         row("GET", "/auth/me", "/auth/me", V),
         // Logout is last in the run (it would end nothing for a token, but keep it tidy).
@@ -94,11 +97,26 @@ fn matrix() -> Vec<Row> {
         // An unknown job: past the gate, then a 404.
         row("POST", "/jobs/{name}/run", "/jobs/nope999999/run", A),
         row("GET", "/metrics", "/metrics", A),
+        // The intake authenticates in its handler (public at the gate), with the same answers.
+        with("POST", "/signals", T, json!({"signal_id": ""})),
+        row("GET", "/signals", "/signals", V),
+        row("GET", "/signals/{id}", "/signals/999999", V),
+        with_path("POST", "/signals/{id}/cancel", "/signals/999999/cancel", T, json!(null)),
+        row("GET", "/signal-sources", "/signal-sources", V),
+        with("POST", "/signal-sources", A, json!({"name": "Bad Name"})),
+        with_path("PUT", "/signal-sources/{name}", "/signal-sources/nope", A, json!({"strategies": []})),
+        row("DELETE", "/signal-sources/{name}", "/signal-sources/nope", A),
+        row("GET", "/strategies", "/strategies", V),
+        with_path("PUT", "/strategies/{name}", "/strategies/nope", A, json!({"max_notional": "-1"})),
         with("POST", "/auth/logout", V, json!(null)),
     ]
 }
 
-const STREAMS: [&str; 4] = ["/ws/funding-rates", "/ws/positions", "/ws/orders", "/ws/notifications"];
+fn with_path(method: &'static str, route: &'static str, path: &'static str, needs: Option<Role>, body: Value) -> Row {
+    Row { method, route, path, body: Some(body), needs }
+}
+
+const STREAMS: [&str; 5] = ["/ws/funding-rates", "/ws/positions", "/ws/orders", "/ws/notifications", "/ws/signals"];
 
 fn concrete(r: &Row) -> String {
     let path = if r.route == "/users/{username}" { "/users/nobody-here" } else { r.path };
@@ -169,43 +187,6 @@ async fn every_route_and_stream_answers_each_role_as_the_policy_says() {
     assert!(failures.is_empty(), "{} of {checked} checks failed:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(checked, 4 * (matrix().len() + STREAMS.len()));
     t.running.stop().await;
-}
-
-/// Every `.route("…", get(…).post(…))` in `server/src/api`, as (METHOD, path).
-fn routes_in_source() -> BTreeSet<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/api");
-    let mut found = BTreeSet::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-        for (at, _) in text.match_indices(".route(") {
-            let rest = &text[at + ".route(".len()..];
-            let path = rest.split('"').nth(1).unwrap_or_default().to_owned();
-            // The route's arguments run to the parenthesis that closes `.route(`.
-            let mut depth = 1;
-            let end = rest
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map_or(rest.len(), |(i, _)| i);
-            let args = &rest[..end];
-            for method in ["get", "post", "put", "delete", "patch"] {
-                let needle = format!("{method}(");
-                let calls = args.match_indices(&needle).filter(|(i, _)| {
-                    *i == 0 || !args.as_bytes()[i - 1].is_ascii_alphanumeric() && args.as_bytes()[i - 1] != b'_'
-                });
-                if calls.count() > 0 {
-                    found.insert((method.to_uppercase(), path.clone()));
-                }
-            }
-        }
-    }
-    found
 }
 
 #[test]

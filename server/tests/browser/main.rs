@@ -13,6 +13,7 @@ mod headers;
 mod history;
 mod login;
 mod session;
+mod signals;
 mod system;
 mod trading;
 mod viewer;

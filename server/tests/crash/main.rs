@@ -10,7 +10,10 @@
 //!   the position's fees, with no record twice.
 //!
 //! `CRASH_TRIALS` sets the number of trials (30 by default; `scripts/crash-trials.sh` runs
-//! more), `CRASH_SEED` the first seed. Trials run two at a time.
+//! more), `CRASH_SEED` the first seed. Trials run two at a time. `signals` kills the server
+//! while signals execute.
+
+mod signals;
 
 use app::order::Fill;
 use app::trading::{OrderView, PositionStatus, PositionView};

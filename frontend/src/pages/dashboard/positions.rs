@@ -1,7 +1,8 @@
 //! Live positions, both legs in one row: `table#positions tr[data-position-id]`, each figure in
 //! a `td[data-col=...]` — per leg (`binance-size`, `binance-entry`, `binance-mark`,
 //! `binance-liq`, and the same for lighter) and for the pair (`price-pnl`, `funding`, `fees`,
-//! `net`, `held`). Active positions only; a closed one leaves the table.
+//! `net`, `held`), with the position's strategy and the exits that apply to it
+//! (`td[data-col=strategy][data-exits]`). Active positions only; a closed one leaves the table.
 
 use crate::clock::ServerClock;
 use crate::components::money::UsdCell;
@@ -41,7 +42,7 @@ pub fn Positions() -> impl IntoView {
                 <table id="positions" class="data-table positions-table">
                     <thead>
                         <tr class="groups">
-                            <th colspan="3" scope="colgroup">"Position"</th>
+                            <th colspan="4" scope="colgroup">"Position"</th>
                             <th colspan="4" class="group venue-binance" scope="colgroup">"Binance leg"</th>
                             <th colspan="4" class="group venue-lighter" scope="colgroup">"Lighter leg"</th>
                             <th colspan="4" scope="colgroup">"P&L (USD)"</th>
@@ -49,6 +50,7 @@ pub fn Positions() -> impl IntoView {
                         </tr>
                         <tr>
                             <th scope="col">"Symbol"</th>
+                            <th scope="col" title="Who opened it; its exits in the tooltip">"Strategy"</th>
                             <th scope="col">"Direction"</th>
                             <th scope="col">"Status"</th>
                             {leg_heads(Venue::Binance)}
@@ -65,7 +67,7 @@ pub fn Positions() -> impl IntoView {
                         </For>
                         <Show when=move || ids.with(Vec::is_empty)>
                             <tr class="empty">
-                                <td colspan="16">"No open positions."</td>
+                                <td colspan="17">"No open positions."</td>
                             </tr>
                         </Show>
                     </tbody>
@@ -85,6 +87,12 @@ fn PositionRow(id: PositionId) -> impl IntoView {
     };
     let symbol = move || pos.with(|p| p.as_ref().map(|p| p.symbol.to_string()).unwrap_or_default());
     let direction = move || pos.with(|p| p.as_ref().map(|p| p.direction.label()).unwrap_or_default());
+    let strategy = move || pos.with(|p| p.as_ref().map(|p| p.strategy.to_string()).unwrap_or_default());
+    let exits = move || {
+        pos.with(|p| {
+            p.as_ref().map(|p| format!("exits: {}; and the risk rules", p.exits.describe())).unwrap_or_default()
+        })
+    };
     let status = move || pos.with(|p| p.as_ref().map(|p| status_label(p.status)).unwrap_or(""));
     let note = move || pos.with(|p| p.as_ref().and_then(|p| p.note.clone()));
     let held = move || {
@@ -105,6 +113,7 @@ fn PositionRow(id: PositionId) -> impl IntoView {
     view! {
         <tr data-position-id=id.to_string() data-status=status>
             <th scope="row" data-col="symbol" class="symbol">{symbol}</th>
+            <td data-col="strategy" data-exits=exits title=exits>{strategy}</td>
             <td data-col="direction" class="direction">{direction}</td>
             <td data-col="status" title=note>{status}</td>
             <LegCells pos venue=Venue::Binance/>

@@ -1,4 +1,4 @@
-//! The History filters: symbol, venue, status, and a window of UTC days. Checked in the
+//! The History filters: symbol, strategy, venue, status, and a window of UTC days. Checked in the
 //! browser first (a message beside each bad field, nothing sent); the server's 400s land
 //! beside their field too.
 
@@ -6,13 +6,14 @@ use crate::api::ApiError;
 use app::equity::{MS_PER_DAY, date};
 use app::history::{HistoryList, ListQuery, PnlQuery};
 use app::trading::PositionId;
-use app::{Symbol, TimestampMs, Venue};
+use app::{StrategyId, Symbol, TimestampMs, Venue};
 use leptos::prelude::*;
 
 /// What the lists are filtered by, once checked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Criteria {
     pub symbol: Option<Symbol>,
+    pub strategy: Option<StrategyId>,
     pub venue: Option<Venue>,
     pub status: Option<String>,
     pub position_id: Option<PositionId>,
@@ -29,6 +30,7 @@ impl Criteria {
             symbol: self.symbol.clone(),
             venue: self.venue.filter(|_| list.has_venue()),
             position_id: self.position_id,
+            strategy: self.strategy.clone(),
             status: self.status.clone().filter(|_| list.has_status()),
             from: self.from,
             to: self.to,
@@ -39,7 +41,7 @@ impl Criteria {
     }
 
     pub fn pnl_query(&self) -> PnlQuery {
-        PnlQuery { symbol: self.symbol.clone(), from: self.from, to: self.to }
+        PnlQuery { symbol: self.symbol.clone(), strategy: self.strategy.clone(), from: self.from, to: self.to }
     }
 }
 
@@ -70,6 +72,7 @@ pub fn day_ms(s: &str) -> Option<TimestampMs> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Draft {
     pub symbol: String,
+    pub strategy: String,
     pub venue: String,
     pub status: String,
     pub from: String,
@@ -84,6 +87,12 @@ impl Draft {
         let symbol = match symbol.as_str() {
             "" => None,
             s => Symbol::new(s).map_err(|_| errors.push(("symbol", "letters and digits only, e.g. ETH".into()))).ok(),
+        };
+        let strategy = match self.strategy.trim() {
+            "" => None,
+            s => StrategyId::new(s)
+                .map_err(|_| errors.push(("strategy", "a strategy's name: auto, manual, or e.g. carry-1".into())))
+                .ok(),
         };
         let mut day = |field: &'static str, text: &str| match text.trim() {
             "" => None,
@@ -104,6 +113,7 @@ impl Draft {
         }
         Ok(Criteria {
             symbol,
+            strategy,
             venue: self.venue.parse().ok(),
             status: Some(self.status.clone()).filter(|s| !s.is_empty()),
             position_id: None,
@@ -177,6 +187,16 @@ pub fn Filters(
             on:input=move |ev| draft.update(|d| d.symbol = event_target_value(&ev))/>
     }
     .into_any();
+    let strategy = view! {
+        <input id="history-strategy" name="strategy" type="search" placeholder="All" list="history-strategies"
+            prop:value=move || draft.with(|d| d.strategy.clone())
+            on:input=move |ev| draft.update(|d| d.strategy = event_target_value(&ev))/>
+        <datalist id="history-strategies">
+            <option value="auto"></option>
+            <option value="manual"></option>
+        </datalist>
+    }
+    .into_any();
     let venue = view! {
         <select id="history-venue" name="venue" prop:disabled=move || !tab.get().has_venue()
             prop:value=move || draft.with(|d| d.venue.clone())
@@ -215,6 +235,7 @@ pub fn Filters(
     view! {
         <form id="history-filters" class="filters" on:submit=submit novalidate>
             {field("symbol", "Symbol", message("symbol"), symbol)}
+            {field("strategy", "Strategy", message("strategy"), strategy)}
             {field("venue", "Venue", message("venue"), venue)}
             {field("status", "Status", message("status"), status)}
             {field("from", "From (UTC day)", message("from"), text_input("from", "date", |d| d.from.clone(), |d, v| d.from = v))}
@@ -264,6 +285,9 @@ mod tests {
         };
         let fields: Vec<&str> = bad.check().unwrap_err().into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["symbol", "from"]);
+        let c = Draft { strategy: "carry-1".into(), ..Default::default() }.check().unwrap();
+        assert_eq!(c.list_query(HistoryList::Fills, None, 5).to_query_string(), "strategy=carry-1&limit=5");
+        assert_eq!(Draft { strategy: "Carry 1".into(), ..Default::default() }.check().unwrap_err()[0].0, "strategy");
     }
 
     #[test]

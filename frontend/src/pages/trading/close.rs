@@ -135,10 +135,26 @@ fn CloseAll(positions: Memo<Vec<PositionView>>) -> impl IntoView {
     let open = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<Message>);
+    // Empty: every strategy; otherwise only that strategy's positions close.
+    let strategy = RwSignal::new(String::new());
+    let strategies = Memo::new(move |_| {
+        let mut names: Vec<String> = positions.with(|ps| ps.iter().map(|p| p.strategy.to_string()).collect());
+        names.sort();
+        names.dedup();
+        names
+    });
+    let chosen = move || app::StrategyId::new(&strategy.get()).ok();
+    let closing = Memo::new(move |_| {
+        let only = chosen();
+        positions.with(|ps| {
+            ps.iter().filter(|p| only.as_ref().is_none_or(|s| *s == p.strategy)).cloned().collect::<Vec<_>>()
+        })
+    });
     let confirm = move |_| {
         busy.set(true);
+        let req = CloseAllRequest { venue: None, strategy: chosen() };
         spawn_local(async move {
-            let result = api::close_all(&CloseAllRequest::default()).await;
+            let result = api::close_all(&req).await;
             busy.try_set(false);
             open.try_set(false);
             message.try_set(Some(match result {
@@ -149,6 +165,14 @@ fn CloseAll(positions: Memo<Vec<PositionView>>) -> impl IntoView {
     };
     view! {
         <div class="close-all">
+            <label class="field">
+                <span>"Strategy"</span>
+                <select id="close-all-strategy" prop:value=move || strategy.get()
+                    on:change=move |ev| strategy.set(event_target_value(&ev))>
+                    <option value="">"All strategies"</option>
+                    {move || strategies.get().into_iter().map(|s| view! { <option value=s.clone()>{s.clone()}</option> }).collect_view()}
+                </select>
+            </label>
             <button
                 id="close-all"
                 type="button"
@@ -166,11 +190,16 @@ fn CloseAll(positions: Memo<Vec<PositionView>>) -> impl IntoView {
         <Show when=move || open.get()>
             <div class="modal-backdrop">
                 <div id="close-all-dialog" class="modal" role="dialog" aria-modal="true" aria-labelledby="close-all-title">
-                    <h3 id="close-all-title">"Close every position?"</h3>
+                    <h3 id="close-all-title">
+                        {move || match chosen() {
+                            Some(s) => format!("Close every position of strategy {s}?"),
+                            None => "Close every position?".to_owned(),
+                        }}
+                    </h3>
                     <p>"Both legs of each of these will be closed in slices of IOC orders:"</p>
                     <ul class="close-list">
                         {move || {
-                            positions
+                            closing
                                 .get()
                                 .iter()
                                 .map(|p| view! { <li data-position-id=p.id.to_string()>{describe(p)}</li> })
@@ -183,7 +212,7 @@ fn CloseAll(positions: Memo<Vec<PositionView>>) -> impl IntoView {
                         </button>
                         <button id="close-all-confirm" type="button" class="btn btn-danger" on:click=confirm
                             disabled=move || busy.get()>
-                            {move || format!("Close {} position(s)", positions.with(Vec::len))}
+                            {move || format!("Close {} position(s)", closing.with(Vec::len))}
                         </button>
                     </div>
                 </div>

@@ -15,8 +15,16 @@ use std::str::FromStr;
 pub type FieldErrors = BTreeMap<String, String>;
 
 /// The fields of the open form, in the order they are shown; the names are the request's.
-pub const OPEN_FIELDS: [&str; 7] =
-    ["symbol", "direction", "notional", "leverage_binance", "leverage_lighter", "slices", "slippage_cap_bps"];
+pub const OPEN_FIELDS: [&str; 8] = [
+    "symbol",
+    "direction",
+    "notional",
+    "leverage_binance",
+    "leverage_lighter",
+    "slices",
+    "slippage_cap_bps",
+    "close_after_hours",
+];
 pub const CLOSE_FIELDS: [&str; 2] = ["position_id", "percent"];
 
 /// The open form as typed. Empty optional fields leave the choice to the engine's parameters.
@@ -29,6 +37,10 @@ pub struct OpenForm {
     pub leverage_lighter: String,
     pub slices: String,
     pub slippage_cap_bps: String,
+    /// A manual position is closed only by a person or a risk rule, unless these are set.
+    pub exit_on_reversal: bool,
+    /// Close after this many hours (empty: no time limit).
+    pub close_after_hours: String,
 }
 
 impl OpenForm {
@@ -59,6 +71,7 @@ impl OpenForm {
         let leverage_lighter = whole("leverage_lighter", &self.leverage_lighter);
         let slices = whole("slices", &self.slices);
         let slippage_cap_bps = whole("slippage_cap_bps", &self.slippage_cap_bps);
+        let close_after_hours = whole("close_after_hours", &self.close_after_hours);
         // Fields that did not parse are stood in for, so that the shared bounds still check
         // every other field; their own messages win in `merge`.
         let req = OpenPositionRequest {
@@ -69,6 +82,8 @@ impl OpenForm {
             leverage_lighter,
             slices,
             slippage_cap_bps,
+            exit_on_reversal: self.exit_on_reversal,
+            close_after_hours,
         };
         merge(&mut errors, req.validate());
         if errors.is_empty() { Ok(req) } else { Err(errors) }

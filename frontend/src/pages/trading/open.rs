@@ -204,6 +204,27 @@ pub fn OpenPanel(engine: LocalResource<Result<Option<EngineStatus>, ApiError>>) 
                         {defaulted("Slippage cap (bps)", "slippage_cap_bps", |f| f.slippage_cap_bps.clone(), |f, v| f.slippage_cap_bps = v, |p| p.slippage_cap_bps.to_string())}
                     </div>
                     <p class="muted hint">"Empty fields take the strategy's parameters (shown greyed)."</p>
+                    <fieldset class="exits">
+                        <legend>"Exits"</legend>
+                        <label class="check">
+                            <input type="checkbox" name="exit_on_reversal"
+                                prop:checked=move || form.with(|f| f.exit_on_reversal)
+                                on:change=move |ev| form.update(|f| f.exit_on_reversal = event_target_checked(&ev))/>
+                            <span>"Exit on spread reversal"</span>
+                        </label>
+                        <label class="field">
+                            <span>"Close after (hours)"</span>
+                            <input name="close_after_hours" inputmode="numeric" autocomplete="off" placeholder="never"
+                                prop:value=move || form.with(|f| f.close_after_hours.clone())
+                                on:input=set(|f, v| f.close_after_hours = v)/>
+                            <FieldError field="close_after_hours" errors/>
+                        </label>
+                        <p id="open-exits" class="muted hint">
+                            "This position (strategy manual) closes by: "
+                            {move || form.with(|f| exits_text(f))}
+                            "; and always by the risk rules (stop-loss, take-profit, liquidation buffer, kill switch)."
+                        </p>
+                    </fieldset>
                     <button id="open-submit" type="submit" class="btn btn-primary" disabled=move || busy.get()>
                         {move || if busy.get() { "Sending…" } else { "Open position" }}
                     </button>
@@ -213,6 +234,12 @@ pub fn OpenPanel(engine: LocalResource<Result<Option<EngineStatus>, ApiError>>) 
             </div>
         </section>
     }
+}
+
+/// The exits the form ticks, in words.
+fn exits_text(f: &OpenForm) -> String {
+    let hours = f.close_after_hours.trim().parse::<u32>().ok();
+    app::strategy::ExitRules { spread_reversal: f.exit_on_reversal, close_after_hours: hours }.describe()
 }
 
 /// A parameter's value as a field's placeholder, once the parameters are known.

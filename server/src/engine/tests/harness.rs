@@ -95,7 +95,7 @@ impl Harness {
         self.clock().advance(ms);
         let now = self.clock().now_ms();
         self.market_tick().await;
-        self.feed(EngineEvent::Timer { now_ms: now }).await;
+        self.feed(EngineEvent::Timer { now_ms: now, wall_ms: now }).await;
     }
 
     async fn drain_venues(&mut self) {
@@ -191,6 +191,8 @@ impl Harness {
             leverage_lighter: None,
             slices: Some(4),
             slippage_cap_bps: None,
+            exit_on_reversal: false,
+            close_after_hours: None,
         };
         self.command(Command::Open(req)).await
     }

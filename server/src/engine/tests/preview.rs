@@ -47,6 +47,8 @@ async fn the_browser_preview_equals_what_the_engine_opens() {
             leverage_lighter: Some(lev.1),
             slices: Some(slices),
             slippage_cap_bps: Some(cap),
+            exit_on_reversal: false,
+            close_after_hours: None,
         };
         let id = h.command(Command::Open(req)).await.unwrap().positions[0];
         h.settle(30).await;

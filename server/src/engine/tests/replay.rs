@@ -45,6 +45,8 @@ async fn open(h: &mut Harness, symbol: &str, direction: SpreadDirection) -> Posi
         leverage_lighter: None,
         slices: Some(4),
         slippage_cap_bps: None,
+        exit_on_reversal: false,
+        close_after_hours: None,
     };
     let id = h.command(Command::Open(req)).await.expect("open").positions[0];
     h.settle(20).await;

@@ -1,6 +1,7 @@
 //! Positions stored by earlier builds restore unchanged: the `position_state` JSON written when
 //! the ledger, the position and the execution held bare decimals reads into the typed fields
-//! (`Qty`, `Price`, `Usd`, `PositionId`) and is written back byte for byte the same.
+//! (`Qty`, `Price`, `Usd`, `PositionId`) and is written back byte for byte the same, with only
+//! the exit rules added (none for a manual position; the migration named its strategy).
 
 use crate::engine::Engine;
 use app::params::StrategyParams;
@@ -14,7 +15,7 @@ fn stored_by_the_untyped_code() -> serde_json::Value {
     json!({
         "position": {
             "id": 7,
-            "strategy": "funding-spread",
+            "strategy": "manual",
             "symbol": "ETH",
             "direction": "long_lighter_short_binance",
             "status": "closing",
@@ -80,5 +81,7 @@ fn a_position_stored_with_bare_decimals_restores_and_is_stored_again_unchanged()
         (Usd(dec!(0.75)), Usd::ZERO, Usd(dec!(0.62531)), Usd(dec!(0.0275)))
     );
     assert_eq!(p.net, Usd(dec!(0.15219)));
-    assert_eq!(engine.position_state(id), Some(stored), "written back exactly as it was read");
+    let mut expected = stored;
+    expected["position"]["exits"] = json!({"spread_reversal": false, "close_after_hours": null});
+    assert_eq!(engine.position_state(id), Some(expected), "written back exactly as it was read");
 }

@@ -53,6 +53,8 @@ pub struct SimVenue {
     events: broadcast::Sender<VenueEvent>,
     /// A fault on demand: the market-data stream stays open but sends nothing.
     stalled: std::sync::atomic::AtomicBool,
+    /// A fault on demand: every order is refused, as a venue in maintenance refuses them.
+    refusing: std::sync::atomic::AtomicBool,
 }
 
 impl SimVenue {
@@ -75,6 +77,7 @@ impl SimVenue {
             inner: Mutex::new(inner),
             events,
             stalled: std::sync::atomic::AtomicBool::new(false),
+            refusing: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -189,6 +192,11 @@ impl SimVenue {
     /// publishes no funding, marks or books, as a real venue's feed sometimes goes quiet.
     pub fn stall_market_data(&self, stalled: bool) {
         self.stalled.store(stalled, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Refuse (or accept again) every order, as a venue in maintenance does.
+    pub fn refuse_orders(&self, refusing: bool) {
+        self.refusing.store(refusing, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// One publication of market data for every symbol, as a venue's streams would push it.
@@ -337,6 +345,13 @@ impl VenueClient for SimVenue {
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderReport, VenueError> {
         self.gate().await?;
         let id = &order.client_order_id;
+        if self.refusing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(VenueError::Rejected {
+                venue: self.venue,
+                code: "sim_maintenance".into(),
+                message: "the venue refuses orders (maintenance)".into(),
+            });
+        }
         if self.fault_hits(self.faults.reject_rate, 0x4E1, id) {
             return Err(VenueError::Rejected {
                 venue: self.venue,

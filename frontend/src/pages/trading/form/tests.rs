@@ -17,6 +17,14 @@ fn form() -> OpenForm {
 }
 
 #[test]
+fn the_exits_travel_with_the_open() {
+    let req = OpenForm { exit_on_reversal: true, close_after_hours: "24".into(), ..form() }.parse().unwrap();
+    assert_eq!((req.exit_on_reversal, req.close_after_hours), (true, Some(24)));
+    let req = form().parse().unwrap();
+    assert_eq!((req.exit_on_reversal, req.close_after_hours), (false, None), "none unless ticked");
+}
+
+#[test]
 fn a_valid_form_leaves_empty_fields_to_the_engine() {
     let req = form().parse().unwrap();
     assert_eq!(req.notional, Usd(dec!(5000)));
@@ -35,6 +43,8 @@ fn each_bad_field_gets_its_own_message() {
         leverage_lighter: "51".into(),
         slices: "0".into(),
         slippage_cap_bps: "abc".into(),
+        exit_on_reversal: true,
+        close_after_hours: "0".into(),
     };
     let e = bad.parse().unwrap_err();
     assert_eq!(e["symbol"], "choose a symbol");
@@ -44,7 +54,8 @@ fn each_bad_field_gets_its_own_message() {
     assert_eq!(e["leverage_lighter"], "must be 1 to 50, got 51");
     assert_eq!(e["slices"], "must be 1 to 100, got 0");
     assert_eq!(e["slippage_cap_bps"], "a whole number, got abc");
-    assert_eq!(e.len(), 7);
+    assert_eq!(e["close_after_hours"], "must be 1 to 8760 hours, got 0");
+    assert_eq!(e.len(), 8);
     let e = OpenForm { notional: "1e3".into(), ..form() }.parse().unwrap_err();
     assert_eq!(e["notional"], "a number, got 1e3");
     let e = OpenForm { symbol: "eth".into(), ..form() }.parse().unwrap_err();
