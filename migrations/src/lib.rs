@@ -12,6 +12,7 @@ mod m20261123_000001_reconciliations;
 mod m20261123_000002_auth;
 mod m20261123_000003_fills_and_payments;
 mod m20261207_000001_notification_kinds;
+mod m20261207_100001_notification_outbox;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_fills_and_payments::Migration),
             Box::new(m20261207_000001_notification_kinds::Migration),
+            Box::new(m20261207_100001_notification_outbox::Migration),
         ]
     }
 }

@@ -30,6 +30,8 @@ pub enum StartupError {
     Io(#[from] std::io::Error),
     #[error("first admin: {0}")]
     Admin(#[from] crate::auth::CreateUserError),
+    #[error("notification channels: {0}")]
+    Channels(#[from] crate::notify::channel::ChannelError),
 }
 
 /// A started server. Cancel `shutdown` to stop it; `join` waits for the tasks to finish.
@@ -92,6 +94,33 @@ async fn start_engine(
     Ok((handle, runner))
 }
 
+/// The outbox writer and one delivery worker per configured channel; the notifier that feeds
+/// them.
+async fn start_outbox(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    clock: &Clock,
+    shutdown: &CancellationToken,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<Notifier, StartupError> {
+    use crate::notify::{Directory, outbox, worker};
+    let channels = crate::notify::channel::build(&settings.notify)?;
+    let edited = db::deliveries::saved_rules(db).await?;
+    let directory = Arc::new(Directory::new(&channels, edited));
+    let (notifier, queue) = Notifier::with_directory(directory.clone());
+    let timing = worker::Timing::from(&settings.notify);
+    let mut wakers = std::collections::BTreeMap::new();
+    for channel in channels {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        wakers.insert(channel.name.clone(), wake.clone());
+        let w = worker::Worker::new(db.clone(), channel, wake, notifier.clone(), timing, clock.clone());
+        tasks.push(tokio::spawn(w.run(shutdown.clone())));
+    }
+    let outbox = outbox::Outbox::new(db.clone(), directory, wakers, timing.fold_window_ms, clock.clone());
+    tasks.push(tokio::spawn(outbox::run(outbox, queue, shutdown.clone())));
+    Ok(notifier)
+}
+
 /// Start everything on `listener`. Returns once the server accepts connections.
 pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running, StartupError> {
     let db = db::connect_with(settings.database.url.expose_secret(), settings.database.sqlite_durability).await?;
@@ -99,8 +128,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
     let built = crate::venue::build::build(&settings, &shutdown)?;
     let (venues, sims, clock, mut tasks) = (built.all, built.sims, built.clock, built.tasks);
     crate::auth::bootstrap_admin(&db, &settings.auth, clock.wall_ms()).await?;
-    let (notifier, stored) = Notifier::new();
-    tasks.push(tokio::spawn(crate::notify::store(db.clone(), stored, shutdown.clone())));
+    let notifier = start_outbox(&settings, &db, &clock, &shutdown, &mut tasks).await?;
 
     let (engine, runner) = start_engine(&settings, &db, &venues, &clock, &notifier).await?;
     let collector_handle = CollectorHandle::new();
