@@ -1,9 +1,11 @@
 //! The server crate: settings, venues (simulated and real), the market-data collector,
 //! persistence and the axum REST + WebSocket API.
 
+pub mod actions;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod chat;
 pub mod clock;
 pub mod collector;
 pub mod db;
@@ -13,6 +15,7 @@ pub mod equity;
 pub mod error;
 pub mod health;
 pub mod notify;
+pub mod pnl;
 pub mod settings;
 pub mod startup;
 pub mod state;

@@ -165,6 +165,9 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
     };
     announce_start_and_stop(&state, &settings);
+    if let Some(t) = settings.notify.telegram.as_ref().filter(|t| t.poll_secs > 0 && !t.users.is_empty()) {
+        tasks.push(tokio::spawn(crate::chat::ChatControl::new(state.clone(), t).run(shutdown.clone())));
+    }
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
     if static_dir.is_none() {
         tracing::warn!(dir = %settings.server.static_dir.display(), "no built SPA found; serving the API only (run `cargo xtask dist`)");

@@ -10,6 +10,7 @@ mod funding;
 pub mod headers;
 mod history;
 mod legacy;
+mod notifications;
 mod quotes;
 mod streams;
 mod symbols;
@@ -42,7 +43,8 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(balances::router())
-        .merge(quotes::router());
+        .merge(quotes::router())
+        .merge(notifications::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())
