@@ -142,7 +142,7 @@ impl Channel {
         }
     }
 
-    /// Send one part (`part` of `parts`, from 1) of `msg` to `target`.
+    /// Send one part of `msg` (all of it, for email) to `target`.
     pub async fn send(&self, target: &str, msg: &Message, part: &str) -> Outcome {
         match &self.sender {
             Sender::Telegram(t) => match target.parse::<i64>() {
@@ -215,7 +215,8 @@ pub fn build(s: &NotifySettings) -> Result<Vec<Channel>, ChannelError> {
             WebhookKind::Discord => (ChannelKind::Discord, Fit::SplitChars(2000)),
             // Feishu's body may be 20 KB; the text leaves room for the envelope.
             WebhookKind::Feishu => (ChannelKind::Feishu, Fit::TruncateBytes(18_000)),
-            WebhookKind::Wecom => (ChannelKind::Wecom, Fit::TruncateBytes(4096)),
+            // 4096 bytes at most, with room for the colour markup around the level.
+            WebhookKind::Wecom => (ChannelKind::Wecom, Fit::TruncateBytes(4000)),
             WebhookKind::Json => (ChannelKind::Json, Fit::TruncateChars(100_000)),
         };
         let hook = Webhook::new(w);
