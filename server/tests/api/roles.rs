@@ -89,6 +89,16 @@ fn matrix() -> Vec<Row> {
         row("GET", "/tokens", "/tokens", A),
         with("POST", "/tokens", A, json!({"name": "", "role": "viewer"})),
         row("DELETE", "/tokens/{id}", "/tokens/999999", A),
+        row("GET", "/notifications/deliveries", "/notifications/deliveries", A),
+        row("GET", "/notifications/channels", "/notifications/channels", A),
+        Row {
+            method: "PUT",
+            route: "/notifications/channels/{name}/rules",
+            path: "/notifications/channels/nowhere/rules",
+            body: Some(json!({"min_level": "bogus"})),
+            needs: A,
+        },
+        with("POST", "/notifications/test", A, json!({"channel": "nowhere"})),
         with("POST", "/auth/logout", V, json!(null)),
     ]
 }
