@@ -18,7 +18,12 @@ use std::time::{Duration, Instant};
 
 const TOKEN: &str = "1:bench-token";
 
-fn settings(dir: &tempfile::TempDir, tg: &FakeTelegram, smtp: &SmtpSink, hooks: &WebhookSink) -> server::settings::Settings {
+fn settings(
+    dir: &tempfile::TempDir,
+    tg: &FakeTelegram,
+    smtp: &SmtpSink,
+    hooks: &WebhookSink,
+) -> server::settings::Settings {
     let d = dir.path().display();
     let vars: HashMap<String, String> = [
         ("ARB__DATABASE__URL", format!("sqlite://{d}/bench.db?mode=rwc")),
@@ -89,7 +94,8 @@ async fn main() {
         }
     });
 
-    let cfg: Value = http.get(url("/config")).header("authorization", &auth).send().await.unwrap().json().await.unwrap();
+    let cfg: Value =
+        http.get(url("/config")).header("authorization", &auth).send().await.unwrap().json().await.unwrap();
     let mut p = cfg["params"].clone();
     p["stop_loss"] = json!("0.0001");
     p["slice_pause_ms"] = json!(0);
@@ -119,7 +125,8 @@ async fn main() {
             let (tg, smtp, hooks) = (tg.clone(), smtp.clone(), hooks.clone());
             async move {
                 tg.wait_for(Duration::from_secs(60), |m| m.iter().any(|m| m.text.starts_with(&h))).await;
-                smtp.wait_for(Duration::from_secs(60), |m| m.iter().any(|m| m.data.contains(&format!("Subject: {h}")))).await;
+                smtp.wait_for(Duration::from_secs(60), |m| m.iter().any(|m| m.data.contains(&format!("Subject: {h}"))))
+                    .await;
                 hooks.wait_for("json", Duration::from_secs(60), |x| x.iter().any(|x| x.text.starts_with(&h))).await;
             }
         };
@@ -130,7 +137,8 @@ async fn main() {
     running.state.engine.command(server::engine::Command::Kill).await.expect("kill");
     let wait_kill = async {
         tg.wait_for(Duration::from_secs(60), |m| m.iter().any(|m| m.text.starts_with(&kill))).await;
-        smtp.wait_for(Duration::from_secs(60), |m| m.iter().any(|m| m.data.contains(&format!("Subject: {kill}")))).await;
+        smtp.wait_for(Duration::from_secs(60), |m| m.iter().any(|m| m.data.contains(&format!("Subject: {kill}"))))
+            .await;
         hooks.wait_for("json", Duration::from_secs(60), |x| x.iter().any(|x| x.text.starts_with(&kill))).await;
     };
     wait_kill.await;
@@ -141,7 +149,14 @@ async fn main() {
     };
     let (sent, mails, posts) = (tg.sent(), smtp.mails(), hooks.hooks("json"));
     let mut all = Vec::new();
-    for (channel, kind) in [("telegram", "risk exit"), ("email", "risk exit"), ("webhook", "risk exit"), ("telegram", "kill"), ("email", "kill"), ("webhook", "kill")] {
+    for (channel, kind) in [
+        ("telegram", "risk exit"),
+        ("email", "risk exit"),
+        ("webhook", "risk exit"),
+        ("telegram", "kill"),
+        ("email", "kill"),
+        ("webhook", "kill"),
+    ] {
         let heads: Vec<&String> = if kind == "kill" { vec![&kill] } else { headlines.iter().collect() };
         let ms: Vec<f64> = heads
             .iter()

@@ -61,7 +61,8 @@ async fn steps(c: &Client, url: &str) {
     // The test button shows the channel's own answer.
     click(c, &format!("{card} .send-test")).await;
     let answer = format!("return document.querySelector('{card} output.test-answer')?.textContent ?? '';");
-    let said = wait_for(c, "the channel's answer", &answer, LONG, |v| v.as_str().is_some_and(|t| t.starts_with("sent"))).await;
+    let said =
+        wait_for(c, "the channel's answer", &answer, LONG, |v| v.as_str().is_some_and(|t| t.starts_with("sent"))).await;
     assert!(said.as_str().unwrap().contains("200 ok message_id"), "{said}");
     click(c, "[data-channel=email] .send-test").await;
     let mail = "return document.querySelector('[data-channel=email] output.test-answer')?.textContent ?? '';";

@@ -16,8 +16,10 @@ const MODES: [KindMode; 3] = [KindMode::On, KindMode::Silent, KindMode::Off];
 
 #[component]
 pub fn ChannelsPanel() -> impl IntoView {
-    let channels = LocalResource::new(|| async { api::get::<Vec<ChannelView>>(&format!("{BASE}/notifications/channels")).await });
-    let list = move || match channels.get() {
+    let channels =
+        LocalResource::new(|| async { api::get::<Vec<ChannelView>>(&format!("{BASE}/notifications/channels")).await });
+    let list = move || {
+        match channels.get() {
         None => view! { <p class="muted">"Loading…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="error">"Could not load the channels: " {e.to_string()}</p> }.into_any(),
         Some(Ok(list)) if list.is_empty() => view! {
@@ -27,6 +29,7 @@ pub fn ChannelsPanel() -> impl IntoView {
         }
         .into_any(),
         Some(Ok(list)) => list.into_iter().map(|c| view! { <ChannelCard c/> }).collect_view().into_any(),
+    }
     };
     view! {
         <section id="channels">

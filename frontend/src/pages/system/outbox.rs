@@ -37,7 +37,8 @@ pub fn Outbox() -> impl IntoView {
             _ => String::new(),
         })
     };
-    let body = move || match rows.get() {
+    let body = move || {
+        match rows.get() {
         None => view! { <tr class="empty"><td colspan="7">"Loading…"</td></tr> }.into_any(),
         Some(Err(e)) => {
             view! { <tr class="empty"><td colspan="7" class="error">"Could not load the outbox: " {e.to_string()}</td></tr> }
@@ -47,6 +48,7 @@ pub fn Outbox() -> impl IntoView {
             view! { <tr class="empty"><td colspan="7">"No delivery yet."</td></tr> }.into_any()
         }
         Some(Ok(list)) => list.into_iter().map(|d| view! { <DeliveryRow d/> }).collect_view().into_any(),
+    }
     };
     view! {
         <div class="inline-form">
