@@ -54,12 +54,13 @@ impl Timing {
 }
 
 pub struct Worker {
-    pub db: DatabaseConnection,
-    pub channel: Channel,
-    pub wake: Arc<Notify>,
-    pub notifier: Notifier,
-    pub timing: Timing,
-    pub clock: Clock,
+    db: DatabaseConnection,
+    channel: Channel,
+    wake: Arc<Notify>,
+    /// For the `delivery_failed` alert to the other channels.
+    notifier: Notifier,
+    timing: Timing,
+    clock: Clock,
     limiter: Limiter,
     /// The channel asked us to hold off (429) until then.
     blocked_until: i64,

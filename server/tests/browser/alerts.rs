@@ -68,9 +68,13 @@ async fn steps(c: &Client, url: &str) {
     let mail = "return document.querySelector('[data-channel=email] output.test-answer')?.textContent ?? '';";
     wait_for(c, "the SMTP answer", mail, LONG, |v| v.as_str().is_some_and(|t| t.starts_with("sent 250"))).await;
     no_secret_on_the_page(c).await;
+    c.execute(&format!("document.querySelector('{card}').scrollIntoView(); return true;"), vec![]).await.unwrap();
+    screenshot(c, "config-channels").await;
 
     c.goto(&format!("{url}system")).await.unwrap();
     let sent = "return document.querySelectorAll('table#outbox tr[data-status=sent]').length;";
     wait_for(c, "the outbox rows", sent, LONG, |v| v.as_u64().is_some_and(|n| n >= 2)).await;
     no_secret_on_the_page(c).await;
+    c.execute("document.querySelector('table#outbox').scrollIntoView(); return true;", vec![]).await.unwrap();
+    screenshot(c, "system-outbox").await;
 }
