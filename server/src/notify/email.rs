@@ -1,7 +1,7 @@
 //! Email over SMTP with `lettre` (rustls; no TLS, STARTTLS or implicit TLS by setting): the
 //! headline as the subject, the text as the plain body, and a small HTML table beside it.
 
-use super::channel::{Message, Outcome};
+use super::message::{Message, Outcome};
 use crate::settings::{EmailSettings, SmtpTls};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;

@@ -12,6 +12,7 @@ pub mod channel;
 pub mod email;
 pub mod fold;
 pub mod limit;
+pub mod message;
 pub mod outbox;
 pub mod telegram;
 pub mod text;

@@ -5,7 +5,7 @@
 //!
 //! API reference: <https://core.telegram.org/bots/api>.
 
-use super::channel::{Outcome, answer};
+use super::message::{Outcome, answer};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Value, json};

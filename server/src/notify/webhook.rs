@@ -4,7 +4,7 @@
 //! success (Feishu `code: 0`, WeCom `errcode: 0`) and rate limiting (429, Feishu 11232, WeCom
 //! 45009).
 
-use super::channel::{Message, Outcome, answer, by_status, retry_after_header, unreachable};
+use super::message::{Message, Outcome, answer, by_status, retry_after_header, unreachable};
 use crate::settings::{WebhookKind, WebhookSettings};
 use base64::Engine as _;
 use hmac::{Hmac, Mac};

@@ -13,7 +13,8 @@
 //! died before the row was marked (a single-row UPDATE right after the answer).
 
 use super::Notifier;
-use super::channel::{Channel, Message, Outcome};
+use super::channel::Channel;
+use super::message::{Message, Outcome};
 use super::limit::Limiter;
 use super::text;
 use crate::clock::Clock;
