@@ -16,6 +16,7 @@ pub mod market;
 pub mod money;
 pub mod notification;
 pub mod order;
+pub mod outbox;
 pub mod params;
 pub mod pnl;
 pub mod reconcile;

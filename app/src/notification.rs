@@ -67,12 +67,15 @@ pub enum Kind {
     Startup,
     Shutdown,
     SignalFailed,
+    /// An outgoing channel (Telegram, email, a webhook) gave up on a message. Never delivered to
+    /// the channel it is about, and its own failures raise nothing: no alert loops.
+    DeliveryFailed,
     /// A channel's test message.
     Test,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 29] = [
+    pub const ALL: [Kind; 30] = [
         Kind::PositionOpening,
         Kind::PositionOpened,
         Kind::PositionClosing,
@@ -101,6 +104,7 @@ impl Kind {
         Kind::Startup,
         Kind::Shutdown,
         Kind::SignalFailed,
+        Kind::DeliveryFailed,
         Kind::Test,
     ];
 

@@ -12,6 +12,7 @@ mod m20261123_000001_reconciliations;
 mod m20261123_000002_auth;
 mod m20261123_000003_fills_and_payments;
 mod m20261207_000001_notification_kinds;
+mod m20261207_100001_notification_outbox;
 mod m20261207_200001_job_runs;
 mod m20261207_400001_signals;
 mod m20261207_400002_strategies;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_200001_job_runs::Migration),
             Box::new(m20261207_400001_signals::Migration),
             Box::new(m20261207_400002_strategies::Migration),
+            Box::new(m20261207_100001_notification_outbox::Migration),
         ]
     }
 }

@@ -1,10 +1,12 @@
 //! The server crate: settings, venues (simulated and real), the market-data collector,
 //! persistence and the axum REST + WebSocket API.
 
+pub mod actions;
 pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod collector;
@@ -19,6 +21,7 @@ pub mod lock;
 pub mod logging;
 pub mod metrics;
 pub mod notify;
+pub mod pnl;
 pub mod refetch;
 pub mod settings;
 pub mod startup;

@@ -10,6 +10,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+mod notify;
+pub use notify::*;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     /// Where all state lives (database, simulator journals, event log, backups, logs) unless a
@@ -27,6 +30,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub metrics: MetricsSettings,
     pub signals: SignalSettings,
+    pub notify: NotifySettings,
 }
 
 /// One scheduled job: when (a cron expression in UTC: 5 fields, or 6 with seconds first) and
@@ -271,6 +275,12 @@ failure_window_secs = 900
 window_secs = 30
 open_expiry_secs = 300
 
+[notify]
+fold_window_secs = 300
+give_up_after_secs = 86400
+retry_base_ms = 1000
+retry_max_secs = 600
+
 [venues.binance]
 mode = "sim"
 
@@ -474,6 +484,47 @@ mod tests {
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(!printed.contains("pw@h"), "{printed}");
         assert_eq!(s.venues.binance.api_secret.as_ref().unwrap().expose_secret(), "hunter2");
+    }
+
+    #[test]
+    fn channels_from_the_environment() {
+        let s = Settings::load_with_env(
+            None,
+            env(&[
+                ("ARB__NOTIFY__TELEGRAM__BOT_TOKEN", "123:SECRET"),
+                ("ARB__NOTIFY__TELEGRAM__CHAT_IDS", "-1001,42"),
+                ("ARB__NOTIFY__TELEGRAM__USERS", "7:alice, 8:bob"),
+                ("ARB__NOTIFY__TELEGRAM__MIN_LEVEL", "info"),
+                ("ARB__NOTIFY__TELEGRAM__KINDS__VENUE_STALE", "off"),
+                ("ARB__NOTIFY__EMAIL__SMTP_URL", "smtp://127.0.0.1:2525"),
+                ("ARB__NOTIFY__EMAIL__TLS", "none"),
+                ("ARB__NOTIFY__EMAIL__FROM", "arb@example.com"),
+                ("ARB__NOTIFY__EMAIL__TO", "ops@example.com,cto@example.com"),
+                ("ARB__NOTIFY__EMAIL__PASSWORD", "mailpass"),
+                ("ARB__NOTIFY__WEBHOOKS__OPS__KIND", "feishu"),
+                ("ARB__NOTIFY__WEBHOOKS__OPS__URL", "http://127.0.0.1:1/hook"),
+                ("ARB__NOTIFY__WEBHOOKS__OPS__SECRET", "signkey"),
+            ]),
+        )
+        .unwrap();
+        let t = s.notify.telegram.as_ref().unwrap();
+        assert_eq!((t.chat_ids.as_slice(), t.api_url()), (&[-1001, 42][..], DEFAULT_TELEGRAM_API));
+        assert_eq!(t.users, [(7, "alice".to_owned()), (8, "bob".to_owned())]);
+        assert_eq!(t.kinds[&app::notification::Kind::VenueStale], app::outbox::KindMode::Off);
+        let e = s.notify.email.as_ref().unwrap();
+        assert_eq!((e.to.len(), e.tls), (2, SmtpTls::None));
+        assert_eq!(s.notify.webhooks["ops"].kind, WebhookKind::Feishu);
+        let one = Settings::load_with_env(
+            None,
+            env(&[("ARB__NOTIFY__TELEGRAM__BOT_TOKEN", "x"), ("ARB__NOTIFY__TELEGRAM__CHAT_IDS", "42")]),
+        )
+        .unwrap();
+        assert_eq!(one.notify.telegram.unwrap().chat_ids, [42], "a single id arrives as a number");
+        let printed = format!("{s:?}");
+        for secret in ["SECRET", "mailpass", "signkey", "127.0.0.1:1/hook"] {
+            assert!(!printed.contains(secret), "{secret} printed");
+        }
+        assert!(Settings::load_with_env(None, env(&[])).unwrap().notify.telegram.is_none());
     }
 
     #[cfg(unix)]

@@ -40,6 +40,8 @@ pub enum StartupError {
     Lock(#[from] crate::lock::LockError),
     #[error("jobs: {0}")]
     Jobs(#[from] crate::jobs::runner::JobsError),
+    #[error("notification channels: {0}")]
+    Channels(#[from] crate::notify::channel::ChannelError),
 }
 
 /// A started server. Cancel `shutdown` to stop it; `join` waits for the tasks to finish.
@@ -104,6 +106,33 @@ async fn start_engine(
     Ok((handle, runner))
 }
 
+/// The outbox writer and one delivery worker per configured channel; the notifier that feeds
+/// them.
+async fn start_outbox(
+    settings: &Settings,
+    db: &sea_orm::DatabaseConnection,
+    clock: &Clock,
+    shutdown: &CancellationToken,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> Result<Notifier, StartupError> {
+    use crate::notify::{Directory, outbox, worker};
+    let channels = crate::notify::channel::build(&settings.notify)?;
+    let edited = db::deliveries::saved_rules(db).await?;
+    let directory = Arc::new(Directory::new(&channels, edited));
+    let (notifier, queue) = Notifier::with_directory(directory.clone());
+    let timing = worker::Timing::from(&settings.notify);
+    let mut wakers = std::collections::BTreeMap::new();
+    for channel in channels {
+        let wake = Arc::new(tokio::sync::Notify::new());
+        wakers.insert(channel.name.clone(), wake.clone());
+        let w = worker::Worker::new(db.clone(), channel, wake, notifier.clone(), timing, clock.clone());
+        tasks.push(tokio::spawn(w.run(shutdown.clone())));
+    }
+    let outbox = outbox::Outbox::new(db.clone(), directory, wakers, timing.fold_window_ms, clock.clone());
+    tasks.push(tokio::spawn(outbox::run(outbox, queue, shutdown.clone())));
+    Ok(notifier)
+}
+
 /// The platform without its HTTP side: the database (locked for this process), the venues,
 /// the engine, the collector, the re-fetcher and the jobs. `server` serves it; `run-once`
 /// runs its jobs and stops.
@@ -141,8 +170,7 @@ pub async fn core(settings: &Settings, built: Venues, shutdown: CancellationToke
     let db = db::connect_with(url, settings.database.sqlite_durability).await?;
     let (venues, sims, clock, mut tasks) = (built.all, built.sims, built.clock, built.tasks);
     crate::auth::bootstrap_admin(&db, &settings.auth, clock.wall_ms()).await?;
-    let (notifier, stored) = Notifier::new();
-    tasks.push(tokio::spawn(crate::notify::store(db.clone(), stored, shutdown.clone())));
+    let notifier = start_outbox(&settings, &db, &clock, &shutdown, &mut tasks).await?;
 
     let (engine, runner) = start_engine(settings, &db, &venues, &clock, &notifier).await?;
     let (refetcher, refetch) = crate::refetch::refetcher(venues.clone(), db.clone(), engine.clone());
@@ -238,6 +266,9 @@ pub async fn start_built(
         signals: settings.signals.clone(),
     };
     announce_start_and_stop(&state, &settings);
+    if let Some(t) = settings.notify.telegram.as_ref().filter(|t| t.poll_secs > 0 && !t.users.is_empty()) {
+        tasks.push(tokio::spawn(crate::chat::ChatControl::new(state.clone(), t).run(shutdown.clone())));
+    }
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());
     if static_dir.is_none() {
         tracing::warn!(dir = %settings.server.static_dir.display(), "no built SPA found; serving the API only (run `cargo xtask dist`)");

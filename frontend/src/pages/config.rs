@@ -1,7 +1,8 @@
 //! Configuration (`/config`): the strategy parameters with their version history, the symbol
-//! rules, and (admins) the users. Everyone may read; only admins see working controls — the
-//! server refuses anyone else's change whatever the page shows.
+//! rules, and (admins) the users and the alert channels. Everyone may read; only admins see
+//! working controls — the server refuses anyone else's change whatever the page shows.
 
+mod channels;
 mod fields;
 mod history;
 mod params;
@@ -10,6 +11,7 @@ mod users;
 
 use crate::auth::Session;
 use app::auth::Role;
+use channels::ChannelsPanel;
 use history::ParamsHistory;
 use leptos::prelude::*;
 use params::ParamsForm;
@@ -50,6 +52,10 @@ pub fn ConfigPage() -> impl IntoView {
                 <section class="panel" aria-labelledby="users-title">
                     <h2 id="users-title">"Users"</h2>
                     <UsersPanel/>
+                </section>
+                <section class="panel" aria-labelledby="channels-title">
+                    <h2 id="channels-title">"Alert channels"</h2>
+                    <ChannelsPanel/>
                 </section>
             </Show>
         </section>

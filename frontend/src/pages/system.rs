@@ -1,11 +1,13 @@
 //! System (`/system`): each venue's connectivity, REST latency and data freshness, the
 //! engine's state, reconciliation results, the scheduled jobs (admins: run one now), the
-//! server's version and uptime, and (admins) the audit log. Figures refresh on their own: the status every 5 s (the app-wide poll), the
-//! engine every 3 s, reconciliation every 10 s, the audit log's newest page every 5 s.
+//! server's version and uptime, and (admins) the audit log and the notification outbox.
+//! Figures refresh on their own: the status every 5 s (the app-wide poll), the engine every
+//! 3 s, reconciliation every 10 s, the audit log's newest page and the outbox every 5 s.
 
 mod audit;
 mod engine;
 mod jobs;
+mod outbox;
 mod reconciliation;
 mod venues;
 
@@ -15,6 +17,7 @@ use audit::AuditLog;
 use engine::{EngineState, ServerInfo};
 use jobs::Jobs;
 use leptos::prelude::*;
+use outbox::Outbox;
 use reconciliation::Reconciliation;
 use std::time::Duration;
 use venues::VenueTable;
@@ -54,6 +57,10 @@ pub fn SystemPage() -> impl IntoView {
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>
                     <AuditLog/>
+                </section>
+                <section class="panel" aria-labelledby="outbox-title">
+                    <h2 id="outbox-title">"Notification outbox"</h2>
+                    <Outbox/>
                 </section>
             </Show>
         </section>

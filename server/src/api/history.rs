@@ -11,13 +11,11 @@ use crate::db::page::{self, Cursor, Filter, Rows};
 use crate::db::payments::Payments;
 use crate::error::ApiError;
 use crate::state::AppState;
-use app::Symbol;
 use app::TimestampMs;
 use app::history::{
-    Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, OpenPnl, Page, PnlQuery, PnlSeries,
-    pnl_series,
+    Csv, DEFAULT_LIMIT, Format, HistoryList, ListQuery, MAX_EXPORT_ROWS, MAX_LIMIT, Page, PnlQuery, PnlSeries,
 };
-use app::trading::{OrderStatus, PositionStatus, PositionView};
+use app::trading::{OrderStatus, PositionStatus};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -205,40 +203,8 @@ async fn pnl(
 ) -> Result<Json<PnlSeries>, ApiError> {
     let Query(q) = q?;
     window(q.from, q.to)?;
-    let symbol = q.symbol.as_ref();
-    let scope = page::Scope { symbol, strategy: q.strategy.as_ref() };
-    let to = q.to.unwrap_or_else(|| s.clock.venue_ms());
-    let from = match q.from {
-        Some(f) => f,
-        None => {
-            let first =
-                [page::first_time::<Fills>(&s.db, scope).await?, page::first_time::<Payments>(&s.db, scope).await?];
-            first.into_iter().flatten().min().unwrap_or(to).min(to)
-        }
-    };
-    if from > to {
-        return Err(ApiError::field("from", "`from` must not be after `to` (by default now)"));
-    }
-    let fills = page::between::<Fills>(&s.db, scope, from, to).await?;
-    let payments = page::between::<Payments>(&s.db, scope, from, to).await?;
-    let mut open = OpenPnl::default();
-    for p in active_positions(&s, symbol).into_iter().filter(|p| q.strategy.as_ref().is_none_or(|st| *st == p.strategy))
-    {
-        open.positions += 1;
-        open.unrealized += p.pnl.price_unrealized;
-        open.funding_estimate += p.pnl.funding_estimate;
-    }
-    Ok(Json(pnl_series(&fills, &payments, from, to, open)))
+    let scope = page::Scope { symbol: q.symbol.as_ref(), strategy: q.strategy.as_ref() };
+    Ok(Json(crate::pnl::series(&s, scope, q.from, q.to).await?))
 }
 
-/// The positions not yet finished (of `symbol`, if given), as the engine holds them now: their
-/// unrealised P&L moves with every mark, so the stored copy would be behind.
-pub(super) fn active_positions(s: &AppState, symbol: Option<&Symbol>) -> Vec<PositionView> {
-    s.engine.read(|v| {
-        v.positions
-            .values()
-            .filter(|p| p.status.is_active() && symbol.is_none_or(|s| *s == p.symbol))
-            .cloned()
-            .collect()
-    })
-}
+pub(super) use crate::pnl::active_positions;

@@ -12,6 +12,7 @@ mod history;
 mod jobs;
 mod legacy;
 pub mod metrics;
+mod notifications;
 pub mod openapi;
 mod quotes;
 mod reference;
@@ -51,6 +52,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(balances::router())
         .merge(quotes::router())
         .merge(jobs::router())
+        .merge(notifications::router())
         .merge(signals::router())
         .merge(signal_sources::router())
         .merge(strategies::router())

@@ -2,6 +2,7 @@
 //! mutating request is validated (a 400 naming the field) before the engine sees it; an
 //! engine refusal is a 409 with its reason.
 
+use crate::actions;
 use crate::audit::{self, Action, Who};
 use crate::auth::{Actor, ClientIp};
 use crate::db;
@@ -110,13 +111,7 @@ async fn audited(
     action: Action,
     result: Result<CommandAck, ApiError>,
 ) -> Result<Json<CommandAck>, ApiError> {
-    let detail = result.as_ref().ok().map(|ack| ack.message.clone());
-    let action = match &result {
-        Ok(ack) if action.after.is_none() => action.after(&ack.positions),
-        _ => action,
-    };
-    audit::record(s, Who::actor(actor, ip), action, &result, detail).await;
-    result.map(Json)
+    actions::audited(s, Who::actor(actor, ip), action, result).await.map(Json)
 }
 
 #[utoipa::path(
@@ -151,7 +146,7 @@ async fn open_checked(s: &AppState, req: OpenPositionRequest) -> Result<CommandA
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    require_trading(s)?;
+    actions::require_trading(s)?;
     Ok(s.engine.command(Command::Open(req)).await?)
 }
 
@@ -170,25 +165,7 @@ async fn close(
     body: Result<Json<ClosePositionRequest>, JsonRejection>,
 ) -> Result<Json<CommandAck>, ApiError> {
     let Json(req) = body?;
-    let before = s.engine.read(|v| v.positions.get(&req.position_id).cloned());
-    let mut action = Action::new("position.close").target(req.position_id);
-    if let Some(p) = &before {
-        action = action.before(&serde_json::json!({ "symbol": p.symbol, "status": p.status, "qty": p.target_qty }));
-    }
-    let action = action.after(&req);
-    let result = async {
-        let errors = req.validate();
-        if !errors.is_empty() {
-            return Err(ApiError::Invalid(errors));
-        }
-        if before.is_none() {
-            return Err(ApiError::NotFound(format!("no position {}", req.position_id)));
-        }
-        require_trading(&s)?;
-        Ok(s.engine.command(Command::Close(req)).await?)
-    }
-    .await;
-    audited(&s, &actor, &ip, action, result).await
+    actions::close(&s, Who::actor(&actor, &ip), req).await.map(Json)
 }
 
 #[utoipa::path(
@@ -206,29 +183,7 @@ async fn close_all(
     body: Result<Json<CloseAllRequest>, JsonRejection>,
 ) -> Result<Json<CommandAck>, ApiError> {
     let Json(req) = body?;
-    let active: Vec<_> = s
-        .engine
-        .read(|v| v.positions.values().filter(|p| p.status.is_active()).map(|p| (p.id, p.symbol.clone())).collect());
-    let target = req.venue.map_or_else(|| "all venues".to_owned(), |v| v.to_string());
-    let action = Action::new("position.close_all").target(target).before(&active);
-    let result = async {
-        require_trading(&s)?;
-        Ok(s.engine.command(Command::CloseAll(req)).await?)
-    }
-    .await;
-    audited(&s, &actor, &ip, action, result).await
-}
-
-/// Both legs need a venue that can trade: refuse up front rather than half-send a slice.
-fn require_trading(s: &AppState) -> Result<(), ApiError> {
-    match s.venues.iter().find(|v| !v.can_trade()) {
-        Some(v) => Err(ApiError::Refused(format!(
-            "{} runs read-only ({} mode without API keys): configure its keys to trade",
-            v.venue(),
-            v.mode()
-        ))),
-        None => Ok(()),
-    }
+    actions::close_all(&s, Who::actor(&actor, &ip), req).await.map(Json)
 }
 
 #[utoipa::path(
@@ -254,10 +209,7 @@ async fn pause(
     Extension(actor): Extension<Actor>,
     Extension(ip): Extension<ClientIp>,
 ) -> Result<Json<CommandAck>, ApiError> {
-    let paused = s.engine.read(|v| v.status.as_ref().map(|st| st.paused));
-    let action = Action::new("engine.pause").before(&serde_json::json!({ "paused": paused }));
-    let result = s.engine.command(Command::Pause).await.map_err(ApiError::from);
-    audited(&s, &actor, &ip, action.after(&serde_json::json!({ "paused": true })), result).await
+    actions::pause(&s, Who::actor(&actor, &ip)).await.map(Json)
 }
 
 #[utoipa::path(
@@ -272,10 +224,7 @@ async fn resume(
     Extension(actor): Extension<Actor>,
     Extension(ip): Extension<ClientIp>,
 ) -> Result<Json<CommandAck>, ApiError> {
-    let paused = s.engine.read(|v| v.status.as_ref().map(|st| st.paused));
-    let action = Action::new("engine.resume").before(&serde_json::json!({ "paused": paused }));
-    let result = s.engine.command(Command::Resume).await.map_err(ApiError::from);
-    audited(&s, &actor, &ip, action.after(&serde_json::json!({ "paused": false })), result).await
+    actions::resume(&s, Who::actor(&actor, &ip)).await.map(Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

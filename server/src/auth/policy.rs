@@ -25,7 +25,7 @@ pub enum Access {
 }
 
 /// API paths (after `/api/v1`) only admins may read.
-const ADMIN_READS: [&str; 3] = ["/audit", "/users", "/tokens"];
+const ADMIN_READS: [&str; 4] = ["/audit", "/users", "/tokens", "/notifications"];
 
 /// API routes (after `/api/v1`) a trader may call with a mutating method.
 const TRADER_ACTIONS: [(Method, &str); 6] = [
@@ -88,6 +88,8 @@ mod tests {
             (Method::GET, "/api/v1/audit", Access::Needs(Role::Admin)),
             (Method::GET, "/api/v1/users/alice", Access::Needs(Role::Admin)),
             (Method::GET, "/api/v1/usersx", Access::Needs(Role::Viewer)),
+            (Method::GET, "/api/v1/notifications/deliveries", Access::Needs(Role::Admin)),
+            (Method::POST, "/api/v1/notifications/test", Access::Needs(Role::Admin)),
             (Method::POST, "/api/v1/orders/open", Access::Needs(Role::Trader)),
             (Method::POST, "/api/v1/orders/open/", Access::Needs(Role::Trader)),
             (Method::PUT, "/api/v1/orders/open", Access::Needs(Role::Admin)),

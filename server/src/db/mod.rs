@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod columns;
+pub mod deliveries;
 pub mod entities;
 pub mod equity;
 pub mod fills;

@@ -50,6 +50,7 @@ async fn round_trip(url: &str) {
     rules_and_equity(&conn, url).await;
     fills_and_payments(&conn, url).await;
     signals(&conn, url).await;
+    outbox(&conn, url).await;
 }
 
 /// Signals: one row per source and signal id however often it arrives, the engine's updates
@@ -114,6 +115,60 @@ async fn signals(conn: &sea_orm::DatabaseConnection, url: &str) {
     assert_eq!(db::strategies::caps(conn).await.unwrap().get(&strategy), Some(&app::Usd(dec!(3000))), "{url}");
     db::strategies::set_cap(conn, &strategy, None, "test", 3).await.unwrap();
     assert_eq!(db::strategies::caps(conn).await.unwrap().get(&strategy), None, "{url}");
+}
+
+/// The notification outbox: a summary takes repeats only until its worker claims it; parts
+/// and outcomes are recorded; a sent row is never claimed again; rules are replaced, not
+/// duplicated. Channel names carry the process id (reused database).
+async fn outbox(conn: &sea_orm::DatabaseConnection, url: &str) {
+    use app::notification::{Kind, Level, Notification};
+    use app::outbox::{ChannelRules, DeliveryQuery, DeliveryStatus};
+    use server::db::deliveries::{self as d, NewDelivery};
+    let n = Notification::new(Level::Warning, Kind::VenueStale, 1, "Stale", "m").about("lighter");
+    let nid = db::trading::insert_notification(conn, &n).await.unwrap();
+    let channel = format!("p{}", std::process::id());
+    let row = |status, next, folded, window| NewDelivery {
+        notification_id: nid,
+        channel: channel.clone(),
+        target: "42".into(),
+        status,
+        next_attempt_ms: next,
+        folded,
+        folded_into: None,
+        window_end_ms: window,
+        silent: false,
+        dedup_key: n.dedup_key.clone(),
+    };
+    let lead = d::insert(conn, row(DeliveryStatus::Pending, 10, 0, Some(100)), 5).await.unwrap();
+    let summary = d::insert(conn, row(DeliveryStatus::Pending, 100, 1, Some(100)), 6).await.unwrap();
+    assert!(d::fold_into(conn, summary, 7).await.unwrap(), "{url}");
+    assert_eq!(d::due(conn, &channel, 50, 10).await.unwrap().iter().map(|r| r.id).collect::<Vec<_>>(), [lead], "{url}");
+    assert_eq!(d::next_due(conn, &channel, 50).await.unwrap(), Some(100), "{url}");
+    assert_eq!(d::claim(conn, lead, 51).await.unwrap().map(|r| r.attempts), Some(1), "{url}");
+    d::part_sent(conn, lead, 1, false, "200 ok", 52).await.unwrap();
+    d::part_sent(conn, lead, 2, true, "200 ok", 53).await.unwrap();
+    assert!(d::claim(conn, lead, 54).await.unwrap().is_none(), "{url}: a sent row is never claimed again");
+    let claimed = d::claim(conn, summary, 101).await.unwrap().unwrap();
+    assert_eq!(claimed.folded, 2, "{url}");
+    assert!(!d::fold_into(conn, summary, 102).await.unwrap(), "{url}: claimed, it takes no more repeats");
+    d::retry(conn, summary, 500, "429 retry after 1", 103).await.unwrap();
+    assert_eq!(d::next_due(conn, &channel, 103).await.unwrap(), Some(500), "{url}");
+    d::fail(conn, summary, "400 chat not found", 501).await.unwrap();
+    let q = DeliveryQuery { channel: Some(channel.clone()), ..Default::default() };
+    let rows = d::recent(conn, &q, 10).await.unwrap();
+    assert_eq!(
+        rows.iter().map(|r| (r.id, r.status)).collect::<Vec<_>>(),
+        [(summary, DeliveryStatus::Failed), (lead, DeliveryStatus::Sent)],
+        "{url}"
+    );
+    assert_eq!(rows[1].headline, "WARNING Stale");
+    assert_eq!(rows[0].last_answer.as_deref(), Some("400 chat not found"));
+    assert_eq!(d::windows_since(conn, 99).await.unwrap().iter().filter(|r| r.channel == channel).count(), 2, "{url}");
+    let mut rules = ChannelRules::default();
+    d::save_rules(conn, &channel, &rules, "admin", 1).await.unwrap();
+    rules.min_level = Level::Critical;
+    d::save_rules(conn, &channel, &rules, "admin", 2).await.unwrap();
+    assert_eq!(d::saved_rules(conn).await.unwrap().get(&channel), Some(&rules), "{url}: replaced");
 }
 
 /// History's rows: exact decimals, one row per key however often it is written, keyset pages

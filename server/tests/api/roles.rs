@@ -108,6 +108,16 @@ pub fn matrix() -> Vec<Row> {
         row("DELETE", "/signal-sources/{name}", "/signal-sources/nope", A),
         row("GET", "/strategies", "/strategies", V),
         with_path("PUT", "/strategies/{name}", "/strategies/nope", A, json!({"max_notional": "-1"})),
+        row("GET", "/notifications/deliveries", "/notifications/deliveries", A),
+        row("GET", "/notifications/channels", "/notifications/channels", A),
+        Row {
+            method: "PUT",
+            route: "/notifications/channels/{name}/rules",
+            path: "/notifications/channels/nowhere/rules",
+            body: Some(json!({"min_level": "bogus"})),
+            needs: A,
+        },
+        with("POST", "/notifications/test", A, json!({"channel": "nowhere"})),
         with("POST", "/auth/logout", V, json!(null)),
     ]
 }

@@ -9,6 +9,9 @@
 //! - and in History once: its fill records add up to each order's quantity at the venue and to
 //!   the position's fees, with no record twice.
 //!
+//! And the notification outbox (`notify`): a delivery pending at the kill goes out once after the
+//! restart, and one acknowledged before a kill is never sent again.
+//!
 //! `CRASH_TRIALS` sets the number of trials (30 by default; `scripts/crash-trials.sh` runs
 //! more), `CRASH_SEED` the first seed. Trials run two at a time. `signals` kills the server
 //! while signals execute.
@@ -22,8 +25,10 @@ use serde_json::{Value, json};
 use server::venue::sim::journal;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+
+mod notify;
 
 const ADMIN_PASSWORD: &str = "crash-suite-admin-password";
 
@@ -32,6 +37,8 @@ struct Node {
     port: u16,
     child: Option<Child>,
     http: reqwest::Client,
+    /// More settings for this node (`ARB__…`).
+    env: Vec<(String, String)>,
 }
 
 fn free_port() -> u16 {
@@ -40,7 +47,7 @@ fn free_port() -> u16 {
 
 impl Node {
     fn new(dir: &Path) -> Node {
-        Node { dir: dir.to_owned(), port: free_port(), child: None, http: reqwest::Client::new() }
+        Node { dir: dir.to_owned(), port: free_port(), child: None, http: reqwest::Client::new(), env: Vec::new() }
     }
 
     fn url(&self, path: &str) -> String {
@@ -64,7 +71,9 @@ impl Node {
             .env("ARB__SIM__FAULTS__LATENCY_MS", "40")
             .env("RUST_LOG", "warn")
             .env("ARB_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .stdout(Stdio::null())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            // The server logs to stdout: keep it with stderr, for the checks on what is logged.
+            .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .expect("server binary");
