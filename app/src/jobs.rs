@@ -5,6 +5,7 @@ use crate::{Fraction, TimestampMs};
 use serde::{Deserialize, Serialize};
 
 /// How a run ended.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
@@ -30,6 +31,7 @@ impl RunStatus {
 }
 
 /// What started a run.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trigger {
@@ -45,6 +47,7 @@ pub enum Trigger {
 
 /// Which clock a job's cron expression reads. Both are UTC; they differ only on compressed
 /// simulators, whose market day passes in minutes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeBase {
@@ -55,6 +58,7 @@ pub enum TimeBase {
 }
 
 /// One row of the job log.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRun {
     pub id: i64,
@@ -76,6 +80,7 @@ pub struct JobRun {
 }
 
 /// A job as `GET /api/v1/jobs` lists it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobView {
     pub name: String,

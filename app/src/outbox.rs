@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 /// What a channel does with one kind: send it, send it without a sound (Telegram's
 /// `disable_notification`), or not at all.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum KindMode {
@@ -27,6 +28,7 @@ pub enum Loudness {
 
 /// One channel's filter: a minimum level, and a mode per kind (kinds not listed are `on`).
 /// Critical notifications always go out, loud, whatever the rules say.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelRules {
     pub min_level: Level,
@@ -64,6 +66,7 @@ impl ChannelRules {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChannelKind {
@@ -77,6 +80,7 @@ pub enum ChannelKind {
 }
 
 /// A configured channel as admins see it: never its token, password or URL secret.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelView {
     pub name: String,
@@ -93,6 +97,7 @@ pub struct ChannelView {
 /// The body of `PUT /notifications/channels/{name}/rules`.
 pub type RulesUpdate = ChannelRules;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeliveryStatus {
@@ -118,6 +123,7 @@ impl DeliveryStatus {
 }
 
 /// One row of the outbox: one notification (or one fold summary) for one channel and target.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryView {
     pub id: i64,
@@ -144,6 +150,7 @@ pub struct DeliveryView {
 }
 
 /// `GET /notifications/deliveries` filters.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryQuery {
     pub status: Option<DeliveryStatus>,
@@ -152,12 +159,14 @@ pub struct DeliveryQuery {
 }
 
 /// `POST /notifications/test`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestRequest {
     pub channel: String,
 }
 
 /// What the channel answered to a test message (or where it stands if it has not yet).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestAnswer {
     pub channel: String,

@@ -23,6 +23,14 @@ pub fn router() -> Router<AppState> {
         .route("/jobs/{name}/run", post(run_now))
 }
 
+/// Every scheduled job: its schedule, last and next run, success rate and recent runs.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs",
+    operation_id = "jobs_list",
+    tag = "jobs",
+    responses((status = 200, description = "Each job", body = Vec<app::jobs::JobView>))
+)]
 async fn list(State(s): State<AppState>) -> Result<Json<Vec<JobView>>, ApiError> {
     Ok(Json(s.jobs.views().await?))
 }
@@ -37,6 +45,15 @@ fn known(s: &AppState, name: &str) -> Result<(), ApiError> {
     s.jobs.entry(name).map(|_| ()).ok_or_else(|| ApiError::NotFound(format!("no job named {name:?}")))
 }
 
+/// One job's log, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/jobs/{name}/runs",
+    operation_id = "jobs_runs",
+    tag = "jobs",
+    params(("name" = String, Path, description = "The job (`backup`, `snapshot`, …)"), ("limit" = Option<u64>, Query, description = "At most this many runs (1–500, default 50)")),
+    responses((status = 200, description = "Newest first", body = Vec<app::jobs::JobRun>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn runs(
     State(s): State<AppState>,
     Path(name): Path<String>,
@@ -48,6 +65,15 @@ async fn runs(
     Ok(Json(job_runs::recent(&s.db, &name, limit).await?))
 }
 
+/// Run a job now (audited); answered with the finished run.
+#[utoipa::path(
+    post,
+    path = "/api/v1/jobs/{name}/run",
+    operation_id = "jobs_run_now",
+    tag = "jobs",
+    params(("name" = String, Path, description = "The job")),
+    responses((status = 200, description = "The finished run", body = app::jobs::JobRun), (status = 404, description = "No such resource", body = app::api::ErrorBody), (status = 409, description = "The job is already running", body = app::api::ErrorBody))
+)]
 async fn run_now(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

@@ -22,6 +22,15 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Newest first; `status` and `channel` filter, `limit` 1–500 (100).
+/// The outbox: recent deliveries, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications/deliveries",
+    operation_id = "notifications_deliveries",
+    tag = "notifications",
+    params(app::outbox::DeliveryQuery),
+    responses((status = 200, description = "Newest first", body = Vec<app::outbox::DeliveryView>), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody))
+)]
 async fn deliveries(
     State(s): State<AppState>,
     q: Result<Query<DeliveryQuery>, QueryRejection>,
@@ -34,10 +43,28 @@ async fn deliveries(
     Ok(Json(db::deliveries::recent(&s.db, &q, limit).await?))
 }
 
+/// The configured channels with their rules, never their secrets.
+#[utoipa::path(
+    get,
+    path = "/api/v1/notifications/channels",
+    operation_id = "notifications_channels",
+    tag = "notifications",
+    responses((status = 200, description = "Each channel", body = Vec<app::outbox::ChannelView>))
+)]
 async fn channels(State(s): State<AppState>) -> Json<Vec<ChannelView>> {
     Json(s.notifier.directory().views())
 }
 
+/// Replace a channel's rules (audited); they override the settings file's.
+#[utoipa::path(
+    put,
+    path = "/api/v1/notifications/channels/{name}/rules",
+    operation_id = "notifications_set_rules",
+    tag = "notifications",
+    params(("name" = String, Path, description = "The channel (`telegram`, `email`, a webhook's name)")),
+    request_body = app::outbox::ChannelRules,
+    responses((status = 200, description = "The channel with its new rules", body = app::outbox::ChannelView), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 404, description = "No such resource", body = app::api::ErrorBody))
+)]
 async fn set_rules(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -63,6 +90,15 @@ async fn set_rules(
 }
 
 /// Send a test message through the outbox and wait (up to 20 s) for the channel's answer.
+/// Send a test message through one channel and answer what the channel said.
+#[utoipa::path(
+    post,
+    path = "/api/v1/notifications/test",
+    operation_id = "notifications_test",
+    tag = "notifications",
+    request_body = app::outbox::TestRequest,
+    responses((status = 200, description = "The delivery and the channel's answer", body = app::outbox::TestAnswer), (status = 400, description = "A parameter or field is invalid; `error.field` names it", body = app::api::ErrorBody), (status = 409, description = "Refused (by the engine, the risk gate or a rule); the reason word for word", body = app::api::ErrorBody))
+)]
 async fn test(
     State(s): State<AppState>,
     Extension(actor): Extension<Actor>,

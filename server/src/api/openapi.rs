@@ -7,8 +7,8 @@
 //! in the document.
 
 use super::{
-    audit, auth, balances, config, equity, funding, history, legacy, quotes, reference, signal_sources, signals,
-    strategies, symbols, system, tokens, trading, users,
+    audit, auth, balances, config, equity, funding, history, jobs, legacy, notifications, quotes, reference,
+    signal_sources, signals, strategies, symbols, system, tokens, trading, users,
 };
 use crate::auth::policy::{self, Access};
 use axum::http::Method;
@@ -27,7 +27,8 @@ use utoipa::OpenApi;
             `x-role` is the least role that may call it (viewer < trader < admin). Errors are \
             `{\"error\": {\"code\", \"message\", \"field\", \"fields\"}}`; `field` names a bad input. Money travels \
             as decimal strings, times as unix milliseconds. Live streams (WebSocket, viewer): `/ws/funding-rates`, \
-            `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals`: a snapshot, then updates."
+            `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals`: a snapshot, then updates. \
+            Prometheus metrics (text format, admin) are at `/metrics`, outside this REST API."
     ),
     paths(
         system::health, system::status,
@@ -47,6 +48,8 @@ use utoipa::OpenApi;
         strategies::list, strategies::set_cap,
         signals::receive, signals::list, signals::one, signals::cancel,
         signal_sources::list, signal_sources::create, signal_sources::update, signal_sources::remove,
+        jobs::list, jobs::runs, jobs::run_now,
+        notifications::deliveries, notifications::channels, notifications::set_rules, notifications::test,
         document, reference::page, reference::stylesheet,
     ),
     // Types only query parameters name (the derive registers those of bodies itself).
@@ -62,6 +65,8 @@ use utoipa::OpenApi;
         (name = "history", description = "Closed positions, orders, fills, funding and P&L, filtered and exported"),
         (name = "strategies", description = "Each strategy's book and cap"),
         (name = "signals", description = "Signals from outside programs, and their sources"),
+        (name = "jobs", description = "Scheduled jobs, their log, and running one now"),
+        (name = "notifications", description = "Alert channels, their rules, the outbox and test messages"),
     )
 )]
 struct ApiDoc;
