@@ -57,7 +57,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(signal_sources::router())
         .merge(strategies::router())
         .route("/openapi.json", axum::routing::get(openapi::document))
-        .route("/docs", axum::routing::get(reference::page))
+        .route("/docs", axum::routing::get(openapi::page))
         .route("/docs.css", axum::routing::get(reference::stylesheet))
         // Counted per matched route (the template, not the concrete path).
         .route_layer(axum::middleware::from_fn(crate::metrics::track_http));

@@ -50,7 +50,7 @@ use utoipa::OpenApi;
         signal_sources::list, signal_sources::create, signal_sources::update, signal_sources::remove,
         jobs::list, jobs::runs, jobs::run_now,
         notifications::deliveries, notifications::channels, notifications::set_rules, notifications::test,
-        document, reference::page, reference::stylesheet,
+        document, page, reference::stylesheet,
     ),
     // Types only query parameters name (the derive registers those of bodies itself).
     components(schemas(app::history::Format, app::api::FundingKind, legacy::Grouping)),
@@ -81,6 +81,18 @@ struct ApiDoc;
 )]
 pub async fn document() -> axum::Json<&'static Value> {
     axum::Json(openapi())
+}
+
+/// The API reference, as an HTML page drawn from this document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/docs",
+    operation_id = "docs",
+    tag = "system",
+    responses((status = 200, description = "The API reference page (HTML)", body = String, content_type = "text/html"))
+)]
+pub async fn page() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], reference::render(openapi()))
 }
 
 /// The document, built once.

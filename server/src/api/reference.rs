@@ -3,25 +3,12 @@
 //! script, our own stylesheet at `/api/v1/docs.css`). Each operation with its role, parameters,
 //! request body and answers; then every schema with its fields.
 
-use super::openapi::openapi;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use serde_json::Value;
 use std::fmt::Write;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
-
-/// The API reference, as an HTML page.
-#[utoipa::path(
-    get,
-    path = "/api/v1/docs",
-    operation_id = "docs",
-    tag = "system",
-    responses((status = 200, description = "The API reference page (HTML)", body = String, content_type = "text/html"))
-)]
-pub async fn page() -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/html; charset=utf-8")], render(openapi()))
-}
 
 /// The reference page's stylesheet.
 #[utoipa::path(
@@ -67,7 +54,9 @@ fn type_of(schema: &Value) -> String {
     }
 }
 
-fn render(doc: &Value) -> String {
+/// The API reference page from the document (the handler is `openapi::page`, which owns the
+/// document; this module only draws it).
+pub(super) fn render(doc: &Value) -> String {
     let mut h = String::new();
     let title = doc["info"]["title"].as_str().unwrap_or("API");
     let _ = write!(
@@ -230,7 +219,7 @@ ul.responses{margin:.3rem 0;padding-left:1.2rem}";
 mod tests {
     #[test]
     fn the_page_lists_every_operation_and_schema() {
-        let doc = super::openapi();
+        let doc = crate::api::openapi::openapi();
         let html = super::render(doc);
         for (path, item) in doc["paths"].as_object().unwrap() {
             for method in super::METHODS.iter().filter(|m| item.get(**m).is_some()) {
