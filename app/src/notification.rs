@@ -59,12 +59,14 @@ pub enum Kind {
     Startup,
     Shutdown,
     SignalFailed,
+    /// A backtest started from the API could not finish.
+    BacktestFailed,
     /// A channel's test message.
     Test,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 26] = [
+    pub const ALL: [Kind; 27] = [
         Kind::PositionOpening,
         Kind::PositionOpened,
         Kind::PositionClosing,
@@ -90,6 +92,7 @@ impl Kind {
         Kind::Startup,
         Kind::Shutdown,
         Kind::SignalFailed,
+        Kind::BacktestFailed,
         Kind::Test,
     ];
 

@@ -12,6 +12,8 @@ mod m20261123_000001_reconciliations;
 mod m20261123_000002_auth;
 mod m20261123_000003_fills_and_payments;
 mod m20261207_000001_notification_kinds;
+mod m20261207_300001_funding_marks;
+mod m20261207_300002_backtests;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_fills_and_payments::Migration),
             Box::new(m20261207_000001_notification_kinds::Migration),
+            Box::new(m20261207_300001_funding_marks::Migration),
+            Box::new(m20261207_300002_backtests::Migration),
         ]
     }
 }

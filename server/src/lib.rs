@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backtest;
 pub mod clock;
 pub mod collector;
 pub mod db;

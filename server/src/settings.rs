@@ -19,6 +19,14 @@ pub struct Settings {
     pub venues: VenuesSettings,
     pub engine: EngineSettings,
     pub auth: AuthSettings,
+    pub backtest: BacktestSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BacktestSettings {
+    /// Threads that backtests started from the API may use at once (a sweep spreads over them;
+    /// more runs wait their turn), so that they never take the cores live trading needs.
+    pub max_threads: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -167,6 +175,9 @@ disconnect_secs = 0
 [engine]
 event_log_dir = "data/events"
 reconcile_secs = 60
+
+[backtest]
+max_threads = 1
 
 [auth]
 session_hours = 12

@@ -120,6 +120,18 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         tasks.push(tokio::spawn(sim.clone().run(tick, shutdown.clone())));
     }
     tasks.push(tokio::spawn(crate::equity::run(db.clone(), venues.clone(), shutdown.clone())));
+    let backtests = crate::backtest::jobs::BacktestJobs::new(
+        db.clone(),
+        notifier.clone(),
+        clock.clone(),
+        crate::backtest::jobs::JobSettings {
+            max_threads: settings.backtest.max_threads,
+            seed: settings.sim.seed,
+            starting_balance: settings.sim.starting_balance,
+        },
+        shutdown.clone(),
+    );
+    backtests.recover().await?;
     let health = crate::health::HealthHandle::default();
     let probes =
         crate::health::run(health.clone(), venues.clone(), clock.clone(), crate::health::PROBE_EVERY, shutdown.clone());
@@ -135,6 +147,7 @@ pub async fn start(settings: Settings, listener: TcpListener) -> Result<Running,
         notifier,
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
+        backtests,
     };
     announce_start_and_stop(&state, &settings);
     let static_dir = Some(settings.server.static_dir.clone()).filter(|d| d.join("index.html").exists());

@@ -3,6 +3,7 @@
 //! it, and imports none of them back.
 
 use crate::auth::{AuthState, Gate};
+use crate::backtest::jobs::BacktestJobs;
 use crate::clock::Clock;
 use crate::collector::CollectorHandle;
 use crate::engine::EngineHandle;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Session settings, the login throttle and the credential-change signal.
     pub auth: Arc<AuthState>,
+    /// Backtests started from the API, run beside the engine.
+    pub backtests: BacktestJobs,
 }
 
 impl FromRef<AppState> for Gate {

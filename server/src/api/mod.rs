@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod backtests;
 mod balances;
 mod config;
 mod equity;
@@ -42,7 +43,8 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(balances::router())
-        .merge(quotes::router());
+        .merge(quotes::router())
+        .merge(backtests::router());
     let mut router = Router::new()
         .nest("/api/v1", api.fallback(|| async { crate::error::ApiError::NotFound("no such endpoint".into()) }))
         .merge(ws::router())

@@ -1,4 +1,5 @@
-//! Trading streams: `/ws/positions`, `/ws/orders`, `/ws/notifications`. Each sends a snapshot
+//! Trading streams: `/ws/positions`, `/ws/orders`, `/ws/notifications`, and `/ws/backtests`
+//! (the runs queued or going, then every change of one: progress, done, failed). Each sends a snapshot
 //! on connect (`{"type":"snapshot","data":[…]}`) then one `{"type":"update","data":…}` per
 //! change, on the one session loop of [`super::ws::session`] (a client that falls behind gets
 //! a fresh snapshot; the socket closes on shutdown and when the caller's credentials end).
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/ws/positions", get(positions))
         .route("/ws/orders", get(orders))
         .route("/ws/notifications", get(notifications))
+        .route("/ws/backtests", get(backtests))
 }
 
 #[derive(Serialize)]
@@ -58,6 +60,12 @@ async fn notifications(
     let rx = s.notifier.subscribe();
     let recent = db::trading::recent_notifications(&s.db, 50).await.unwrap_or_default();
     upgrade(ws, s, actor, rx, move || recent.clone())
+}
+
+async fn backtests(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
+    let rx = s.backtests.subscribe();
+    let jobs = s.backtests.clone();
+    upgrade(ws, s, actor, rx, move || jobs.live())
 }
 
 /// Upgrade to a list stream. `rx` is subscribed before the upgrade, so nothing published
