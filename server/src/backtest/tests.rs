@@ -2,6 +2,8 @@
 //! figure of the report is recomputed from the exported CSVs; a position held for the year
 //! collects exactly the funding computed by hand from the recorded history.
 
+mod equivalence;
+
 use super::driver::Driver;
 use super::spec::Spec;
 use super::{Outcome, data, export};
@@ -34,6 +36,7 @@ fn spec(from: &str, to: &str, symbols: &[&str], resolution: Resolution, params: 
 /// Parameters that trade often: a low bar to enter, short holds.
 pub fn busy() -> StrategyParams {
     StrategyParams {
+        auto_open: true,
         entry_min_apr: Decimal::new(5, 2),
         entry_confirmations: 2,
         max_holding_hours: 24,

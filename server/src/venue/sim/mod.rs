@@ -223,6 +223,11 @@ impl SimVenue {
         }
     }
 
+    /// List only these markets (a test or a trial on a few symbols).
+    pub fn restrict(&self, symbols: &[Symbol]) {
+        self.lock().core.restrict(symbols);
+    }
+
     pub fn set_leverage(&self, symbol: &Symbol, leverage: u32) {
         let mut inner = self.lock();
         inner.core.set_leverage(symbol, leverage);
