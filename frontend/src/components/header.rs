@@ -18,10 +18,11 @@ struct NavItem {
     role: Role,
 }
 
-const NAV: [NavItem; 5] = [
+const NAV: [NavItem; 6] = [
     NavItem { path: "/", label: "Dashboard", role: Role::Viewer },
     NavItem { path: "/trading", label: "Trading", role: Role::Viewer },
     NavItem { path: "/history", label: "History", role: Role::Viewer },
+    NavItem { path: "/backtest", label: "Backtest", role: Role::Trader },
     NavItem { path: "/config", label: "Config", role: Role::Admin },
     NavItem { path: "/system", label: "System", role: Role::Viewer },
 ];
