@@ -94,7 +94,10 @@ pub fn BacktestPage() -> impl IntoView {
     // A run that finishes: list it as stored, and fetch its report if it is on show.
     let finished = Memo::new(move |_| {
         runs.live.items().with(|m| {
-            m.values().filter(|r| matches!(r.status, RunStatus::Done | RunStatus::Failed)).map(|r| r.id).collect::<Vec<_>>()
+            m.values()
+                .filter(|r| matches!(r.status, RunStatus::Done | RunStatus::Failed))
+                .map(|r| r.id)
+                .collect::<Vec<_>>()
         })
     });
     Effect::new(move |_| {
@@ -199,7 +202,7 @@ fn RunList(runs: Runs) -> impl IntoView {
         <table id="bt-runs" class="data-table">
             <thead>
                 <tr>
-                    <th><span class="sr-only">"Compare"</span></th>
+                    <th><span class="visually-hidden">"Compare"</span></th>
                     <th>"Run"</th>
                     <th>"Window"</th>
                     <th>"Symbols"</th>

@@ -5,6 +5,7 @@
 //! `cargo xtask test` provides both and sets `ARB_E2E=1`, which makes them mandatory. A plain
 //! `cargo test` without that variable skips them with a message.
 
+mod backtest;
 mod board;
 mod config;
 mod fakes;

@@ -37,7 +37,13 @@ pub fn DayChart(
     }
 }
 
-fn draw(id: &'static str, title: &'static str, p: &[(TimestampMs, Decimal)], width_px: f64, area: bool) -> impl IntoView + use<> {
+fn draw(
+    id: &'static str,
+    title: &'static str,
+    p: &[(TimestampMs, Decimal)],
+    width_px: f64,
+    area: bool,
+) -> impl IntoView + use<> {
     let (min, max) = p.iter().fold((None::<Decimal>, None::<Decimal>), |(lo, hi), (_, v)| {
         (Some(lo.map_or(*v, |l| l.min(*v))), Some(hi.map_or(*v, |h| h.max(*v))))
     });
@@ -68,8 +74,7 @@ fn draw(id: &'static str, title: &'static str, p: &[(TimestampMs, Decimal)], wid
             }
         })
         .collect_view();
-    let coords: Vec<String> =
-        p.iter().map(|(t, v)| format!("{:.1},{:.1}", frame.x_px(*t), frame.y_px(*v))).collect();
+    let coords: Vec<String> = p.iter().map(|(t, v)| format!("{:.1},{:.1}", frame.x_px(*t), frame.y_px(*v))).collect();
     let zero = frame.y_px(Decimal::ZERO);
     let fill = area.then(|| {
         let (first, last) = (frame.x_px(from), frame.x_px(to));

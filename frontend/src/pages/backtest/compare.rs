@@ -41,7 +41,8 @@ fn differing(reports: &[Report]) -> Vec<(String, Vec<String>)> {
         .keys()
         .filter(|k| maps.iter().any(|m| m.get(*k) != first.get(*k)))
         .map(|k| {
-            let values = maps.iter().map(|m| m.get(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default());
+            let values =
+                maps.iter().map(|m| m.get(k).map(|v| v.to_string().trim_matches('"').to_owned()).unwrap_or_default());
             (k.clone(), values.collect())
         })
         .collect()
@@ -56,7 +57,8 @@ pub fn Compare(runs: Runs) -> impl IntoView {
         }
         let loaded: Vec<(i64, Report)> =
             ids.iter().filter_map(|id| runs.full(*id).and_then(|r| r.report).map(|rep| (*id, rep))).collect();
-        let head = loaded.iter().map(|(id, _)| view! { <th class="num" data-run=*id>{format!("#{id}")}</th> }).collect_view();
+        let head =
+            loaded.iter().map(|(id, _)| view! { <th class="num" data-run=*id>{format!("#{id}")}</th> }).collect_view();
         let reports: Vec<Report> = loaded.iter().map(|(_, r)| r.clone()).collect();
         let rows = ROWS
             .iter()

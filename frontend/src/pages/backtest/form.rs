@@ -60,9 +60,9 @@ pub fn RunForm(started: Callback<i64>) -> impl IntoView {
     let sending = RwSignal::new(false);
     let error_for = move |field: &'static str| {
         Signal::derive(move || {
-            client_errors.with(|e| e.get(field).cloned()).or_else(|| {
-                server_error.with(|e| e.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.clone()))
-            })
+            client_errors
+                .with(|e| e.get(field).cloned())
+                .or_else(|| server_error.with(|e| e.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.clone())))
         })
     };
 

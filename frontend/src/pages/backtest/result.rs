@@ -158,7 +158,12 @@ fn RunResult(run: BacktestRun) -> impl IntoView {
 
 fn headline(r: &Report) -> String {
     let symbols = r.symbols.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
-    format!("{symbols} · marks every {} · seed {}{}", r.resolution.as_str(), r.seed, if r.strict { " · strict" } else { "" })
+    format!(
+        "{symbols} · marks every {} · seed {}{}",
+        r.resolution.as_str(),
+        r.seed,
+        if r.strict { " · strict" } else { "" }
+    )
 }
 
 #[component]

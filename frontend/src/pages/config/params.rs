@@ -49,9 +49,12 @@ pub fn ParamsForm(editable: Signal<bool>, saved: RwSignal<u32>) -> impl IntoView
         match api::get::<ConfigBody>(&format!("{BASE}/config")).await {
             Ok(body) => {
                 fill(&body);
+                let live_auto_open = body.params.auto_open;
                 current.try_set(Some(body));
                 // Handed over from another page: shown as unsaved changes, never saved unasked.
-                if let Some((from, params)) = draft_in.and_then(|d| d.0.try_update(Option::take).flatten()) {
+                if let Some((from, mut params)) = draft_in.and_then(|d| d.0.try_update(Option::take).flatten()) {
+                    // A backtest trades by itself; whether live trading does stays as it is.
+                    params.auto_open = live_auto_open;
                     fill_params(&params);
                     outcome.try_set(Some(Ok(format!("Parameters of {from} copied in: review them, then save."))));
                 }
