@@ -225,3 +225,55 @@ fn one_position_held_for_the_year_collects_the_funding_computed_by_hand() {
     assert_eq!(r.funding_by_venue.lighter.0, lighter);
     assert_eq!(r.funding.0, binance + lighter);
 }
+
+/// Every funding publication a run's venues make over a week, by the minute.
+fn published_funding(strict: bool) -> Vec<app::market::FundingSnapshot> {
+    use crate::venue::VenueEvent;
+    use crate::venue::sim::machine::{Phase, SimCore};
+    use crate::venue::sim::market::SimMarket;
+    let history = data::embedded().unwrap();
+    let s = spec("2025-10-01", "2025-10-08", &["BTC", "ETH", "TIA"], Resolution::Minute, busy());
+    let mut seen = Vec::new();
+    for venue in app::Venue::ALL {
+        let market = SimMarket::new(venue, history.clone(), s.seed).settled_only(strict);
+        let mut core = SimCore::with_market(market, s.starting_balance, s.from_ms);
+        core.restrict(&s.symbols);
+        let mut t = s.from_ms;
+        while t < s.to_ms {
+            let mut out = Vec::new();
+            for phase in Phase::ALL {
+                core.publish(phase, t, &mut out);
+            }
+            seen.extend(out.into_iter().filter_map(|e| match e {
+                VenueEvent::Funding(f) => Some(f),
+                _ => None,
+            }));
+            t += 60_000;
+        }
+    }
+    seen
+}
+
+#[test]
+fn in_strict_mode_the_strategy_sees_only_settled_rates() {
+    let strict = published_funding(true);
+    assert!(strict.len() > 1000, "{} publications", strict.len());
+    for f in &strict {
+        let settled = f.last_settled.expect("a settled rate");
+        assert_eq!((f.predicted.rate, f.predicted.interval), (settled.rate, settled.interval), "{f:?}");
+    }
+    // Without strict mode the prediction moves between settlements (the look-ahead the docs
+    // describe): some publications differ from the last settlement.
+    let open = published_funding(false);
+    assert!(open.iter().any(|f| f.last_settled.is_some_and(|s| s.rate != f.predicted.rate)));
+
+    // A strict run is its own, reproducible result, and says it was strict.
+    let history = data::embedded().unwrap();
+    let mut s = spec("2025-10-01", "2025-10-08", &["BTC", "ETH", "SOL", "TIA"], Resolution::Hour, busy());
+    let normal = run(&s, history.clone()).report;
+    s.strict = true;
+    let (a, b) = (run(&s, history.clone()).report, run(&s, history).report);
+    assert!(a.strict && !normal.strict);
+    assert_eq!((a.net, a.positions, &a.exits_by_reason), (b.net, b.positions, &b.exits_by_reason));
+    assert_ne!((a.net, a.fills), (normal.net, normal.fills), "the prediction changes what the strategy does");
+}
