@@ -141,10 +141,9 @@ fn over_the_whole_year_every_figure_is_recomputed_from_the_exports() {
     assert!(json["funding_by_venue"]["binance"].is_string());
 }
 
-#[test]
-fn one_position_held_for_the_year_collects_the_funding_computed_by_hand() {
-    let history = data::embedded().unwrap();
-    let params = StrategyParams {
+/// Parameters that hold one position, opened by hand, to the end of the window.
+fn hold() -> StrategyParams {
+    StrategyParams {
         auto_open: false,
         entry_confirmations: 100,
         exit_below_apr: -Decimal::ONE,
@@ -155,8 +154,13 @@ fn one_position_held_for_the_year_collects_the_funding_computed_by_hand() {
         leverage_lighter: 1,
         liquidation_buffer: Fraction::from_percent(1),
         ..StrategyParams::default()
-    };
-    let mut s = spec("2025-08-22", "2026-08-20", &["BTC"], Resolution::Hour, params);
+    }
+}
+
+#[test]
+fn one_position_held_for_the_year_collects_the_funding_computed_by_hand() {
+    let history = data::embedded().unwrap();
+    let mut s = spec("2025-08-22", "2026-08-20", &["BTC"], Resolution::Hour, hold());
     s.params.auto_open = false;
     let mut driver = Driver::new(&s, history.clone());
     driver.start();
@@ -276,4 +280,74 @@ fn in_strict_mode_the_strategy_sees_only_settled_rates() {
     assert!(a.strict && !normal.strict);
     assert_eq!((a.net, a.positions, &a.exits_by_reason), (b.net, b.positions, &b.exits_by_reason));
     assert_ne!((a.net, a.fills), (normal.net, normal.fills), "the prediction changes what the strategy does");
+}
+
+/// Settlements the collector stores (as its backfill does: no mark) and the predicted rates it
+/// prunes: the settled ones stay, and extend the window a backtest may cover past the embedded
+/// year; a run over the extension collects funding at the stored rates.
+#[tokio::test]
+async fn settled_funding_the_collector_records_is_kept_and_replayed() {
+    use crate::db::funding::{FundingRecord, insert, prune};
+    use app::api::FundingKind;
+    use app::{FundingInterval, FundingRate, MS_PER_HOUR, Venue};
+    let db = crate::db::connect("sqlite::memory:").await.unwrap();
+    let embedded = data::embedded().unwrap();
+    let btc = Symbol::new("BTC").unwrap();
+    let (_, end) = embedded.coverage(std::slice::from_ref(&btc)).unwrap();
+    let rate = |venue: Venue| if venue == Venue::Binance { Decimal::new(3, 4) } else { Decimal::new(4, 5) };
+    let mut records = Vec::new();
+    for venue in Venue::ALL {
+        let hours = if venue == Venue::Binance { 8 } else { 1 };
+        let interval = FundingInterval::from_hours(hours).unwrap();
+        for i in 1..=(24 * 6 / hours as i64) {
+            let time_ms = end + i * hours as i64 * MS_PER_HOUR;
+            for kind in [FundingKind::Settled, FundingKind::Predicted] {
+                let rate = FundingRate::new(rate(venue), interval);
+                records.push(FundingRecord { venue, symbol: btc.clone(), kind, time_ms, rate });
+            }
+        }
+    }
+    insert(&db, &records).await.unwrap();
+    assert!(prune(&db, i64::MAX).await.unwrap() > 0, "the predicted rates go");
+    let history = data::load(&db).await.unwrap();
+    let (_, extended) = history.coverage(std::slice::from_ref(&btc)).unwrap();
+    assert!(extended >= end + 5 * app::equity::MS_PER_DAY, "the settled ones stay and extend the data");
+
+    let from = app::equity::date(end - 2 * app::equity::MS_PER_DAY);
+    let to = app::equity::date(end + 5 * app::equity::MS_PER_DAY);
+    let mut s = spec(&from, &to, &["BTC"], Resolution::Hour, hold());
+    s.params.auto_open = false;
+    let refused = super::spec::plan(
+        &app::backtest::BacktestRequest { from: from.clone(), to: to.clone(), ..Default::default() },
+        &super::spec::Context {
+            history: &embedded,
+            current: &StrategyParams::default(),
+            seed: 42,
+            starting_balance: Decimal::from(100_000),
+        },
+    );
+    assert_eq!(refused.unwrap_err().field, "to", "the embedded year alone ends earlier");
+    let mut driver = Driver::new(&s, history.clone());
+    driver.start();
+    driver.command(Command::Open(OpenPositionRequest {
+        symbol: btc.clone(),
+        direction: SpreadDirection::LongLighterShortBinance,
+        notional: Usd(Decimal::from(5_000)),
+        leverage_binance: None,
+        leverage_lighter: None,
+        slices: Some(1),
+        slippage_cap_bps: None,
+    }));
+    let ledger = driver.run_started(&mut |_| {}, &AtomicBool::new(false)).unwrap();
+    let past_end: Vec<_> = ledger.payments.iter().filter(|p| p.time_ms > end).collect();
+    assert!(past_end.iter().filter(|p| p.venue == Venue::Binance).count() >= 12, "{} payments", past_end.len());
+    assert!(past_end.iter().filter(|p| p.venue == Venue::Lighter).count() >= 100);
+    // Past each venue's own recordings, the stored rates are paid.
+    let own_end = |v: Venue| {
+        let series = if v == Venue::Binance { &embedded.binance[&btc] } else { &embedded.lighter[&btc] };
+        series.0.last().unwrap().time_ms
+    };
+    for p in past_end.into_iter().filter(|p| p.time_ms > own_end(p.venue)) {
+        assert_eq!(p.rate.rate, rate(p.venue), "{p:?}");
+    }
 }
