@@ -12,7 +12,8 @@ bin="$(realpath "${1:-$root/target/release/server}")"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 export ARB__DATABASE__URL="sqlite://$dir/arb.db?mode=rwc" RUST_LOG=warn
-from=2025-08-22 to=2026-08-20
+# The window every symbol covers on both venues (some recordings end on 2026-06-23).
+from="${BENCH_FROM:-2025-08-22}" to="${BENCH_TO:-2026-06-23}"
 
 run() { # name, then the command's flags
   local name="$1"; shift

@@ -3,7 +3,8 @@
 //! venues — not looped: a window must lie inside it.
 
 use crate::db;
-use crate::venue::sim::history::{History, HistoryError};
+use crate::db::funding::SettledRow;
+use crate::venue::sim::history::{History, HistoryError, Recorded, Settlement};
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
@@ -23,5 +24,23 @@ pub fn embedded() -> Result<Arc<History>, HistoryError> {
 /// The embedded year and what the database adds.
 pub async fn load(db: &DatabaseConnection) -> Result<Arc<History>, DataError> {
     let stored = db::funding::settled(db).await?;
-    Ok(Arc::new(History::embedded()?.extended(stored)))
+    Ok(Arc::new(History::embedded()?.extended(stored.into_iter().map(recorded))))
+}
+
+/// A recording as the database stores it.
+pub fn row(r: &Recorded) -> SettledRow {
+    let s = &r.settlement;
+    SettledRow {
+        venue: r.venue,
+        symbol: r.symbol.clone(),
+        time_ms: s.time_ms,
+        rate: s.rate,
+        interval: s.interval,
+        mark: s.mark,
+    }
+}
+
+fn recorded(r: SettledRow) -> Recorded {
+    let settlement = Settlement { time_ms: r.time_ms, rate: r.rate, interval: r.interval, mark: r.mark };
+    Recorded { venue: r.venue, symbol: r.symbol, settlement }
 }

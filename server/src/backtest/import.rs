@@ -61,7 +61,8 @@ pub async fn import(db: &DatabaseConnection, paths: &[PathBuf]) -> Result<Vec<Im
     }
     let mut out = Vec::new();
     for (path, rows) in files {
-        let added = db::funding::insert_settled(db, &rows)
+        let stored: Vec<_> = rows.iter().map(super::data::row).collect();
+        let added = db::funding::insert_settled(db, &stored)
             .await
             .map_err(|source| ImportError::Database { path: path.clone(), source })?;
         let venue = rows.first().map_or(Venue::Binance, |r| r.venue);

@@ -1,13 +1,23 @@
 //! Funding-rate history queries.
 
 use super::entities::funding_rate::{self, Entity as FundingRates};
-use crate::venue::sim::history::{Recorded, Settlement};
 use app::api::{FundingKind, FundingPoint};
 use app::{FundingInterval, FundingRate, Symbol, TimestampMs, Venue};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::str::FromStr;
+
+/// A settled rate as stored for the backtester, with the mark at settlement where known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledRow {
+    pub venue: Venue,
+    pub symbol: Symbol,
+    pub time_ms: TimestampMs,
+    pub rate: Decimal,
+    pub interval: FundingInterval,
+    pub mark: Option<Decimal>,
+}
 
 /// One row to store: a venue's rate for a symbol at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,17 +122,17 @@ pub async fn prune(db: &impl ConnectionTrait, before_ms: TimestampMs) -> Result<
 /// Store settlements read from history files, with their marks where the file has them; a
 /// settlement already stored (same venue, symbol and time) is left as it is. Returns how many
 /// were new.
-pub async fn insert_settled(db: &impl ConnectionTrait, rows: &[Recorded]) -> Result<u64, DbErr> {
+pub async fn insert_settled(db: &impl ConnectionTrait, rows: &[SettledRow]) -> Result<u64, DbErr> {
     let mut added = 0;
     for chunk in rows.chunks(400) {
         let models = chunk.iter().map(|r| funding_rate::ActiveModel {
             venue: Set(r.venue.as_str().to_owned()),
             symbol: Set(r.symbol.as_str().to_owned()),
             kind: Set(FundingKind::Settled.as_str().to_owned()),
-            time_ms: Set(r.settlement.time_ms),
-            rate: Set(r.settlement.rate.to_string()),
-            interval_hours: Set(r.settlement.interval.hours() as i32),
-            mark: Set(r.settlement.mark.map(|m| m.to_string())),
+            time_ms: Set(r.time_ms),
+            rate: Set(r.rate.to_string()),
+            interval_hours: Set(r.interval.hours() as i32),
+            mark: Set(r.mark.map(|m| m.to_string())),
             ..Default::default()
         });
         let conflict = OnConflict::columns([
@@ -145,28 +155,29 @@ pub async fn insert_settled(db: &impl ConnectionTrait, rows: &[Recorded]) -> Res
 
 /// Every stored settlement, as the backtester replays it (a row that no longer parses is
 /// skipped and logged).
-pub async fn settled(db: &impl ConnectionTrait) -> Result<Vec<Recorded>, DbErr> {
+pub async fn settled(db: &impl ConnectionTrait) -> Result<Vec<SettledRow>, DbErr> {
     let rows = FundingRates::find()
         .filter(funding_rate::Column::Kind.eq(FundingKind::Settled.as_str()))
         .order_by_asc(funding_rate::Column::TimeMs)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(to_recorded).collect())
+    Ok(rows.into_iter().filter_map(to_row).collect())
 }
 
-fn to_recorded(m: funding_rate::Model) -> Option<Recorded> {
+fn to_row(m: funding_rate::Model) -> Option<SettledRow> {
     let parsed = (|| {
         let mark = match &m.mark {
             Some(text) => Some(Decimal::from_str(text).ok()?),
             None => None,
         };
-        let settlement = Settlement {
+        Some(SettledRow {
+            venue: Venue::from_str(&m.venue).ok()?,
+            symbol: Symbol::new(&m.symbol).ok()?,
             time_ms: m.time_ms,
             rate: Decimal::from_str(&m.rate).ok()?,
             interval: FundingInterval::from_hours(u32::try_from(m.interval_hours).ok()?).ok()?,
             mark,
-        };
-        Some(Recorded { venue: Venue::from_str(&m.venue).ok()?, symbol: Symbol::new(&m.symbol).ok()?, settlement })
+        })
     })();
     if parsed.is_none() {
         tracing::warn!(id = m.id, "skipping unreadable settled funding row");
