@@ -99,6 +99,8 @@ async fn trader_steps(c: &Client, url: &str) {
         "progress shown on the way, live from the WebSocket: {progress:?}"
     );
     let first = result["run"].as_str().unwrap().to_owned();
+    c.execute("document.querySelector('#bt-result').scrollIntoView(); return true;", vec![]).await.unwrap();
+    screenshot(c, "backtest-result").await;
     assert_eq!(result["equity"], "32", "a point per day boundary: {result}");
     assert_eq!(result["equity_line"], 32, "{result}");
     assert_eq!(result["drawdown"], true, "{result}");

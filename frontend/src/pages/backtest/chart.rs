@@ -48,8 +48,10 @@ fn draw(
         (Some(lo.map_or(*v, |l| l.min(*v))), Some(hi.map_or(*v, |h| h.max(*v))))
     });
     let (min, max) = (min.unwrap_or_default(), max.unwrap_or_default());
-    let (min, max) = if area { (min.min(Decimal::ZERO), Decimal::ZERO) } else { (min, max) };
-    let (lo, hi, ticks) = axis::value_axis(min, max, 5);
+    // The drawdown hangs from zero; the equity curve is drawn on its own range (from zero, a
+    // budget of 30,000 would flatten a 50 USD move into a line).
+    let (lo, hi, ticks) =
+        if area { axis::value_axis(min.min(Decimal::ZERO), Decimal::ZERO, 5) } else { fitted(min, max) };
     let dp = step_dp(&ticks);
     let (from, to) = (p.first().map_or(0, |x| x.0), p.last().map_or(1, |x| x.0));
     let frame = Frame::new(width_px, HEIGHT_PX, from, to.max(from + 1), lo, hi);
@@ -90,4 +92,18 @@ fn draw(
             <polyline class="series series-net" points=coords.join(" ") fill="none"/>
         </svg>
     }
+}
+
+/// An axis over `[min, max]` only, on round steps.
+fn fitted(min: Decimal, max: Decimal) -> (Decimal, Decimal, Vec<Decimal>) {
+    let (min, max) = if min == max { (min - Decimal::ONE, max + Decimal::ONE) } else { (min, max) };
+    let step = axis::nice_step(max - min, 5);
+    let (lo, hi) = ((min / step).floor() * step, (max / step).ceil() * step);
+    let mut ticks = Vec::new();
+    let mut t = lo;
+    while t <= hi {
+        ticks.push(t.normalize());
+        t += step;
+    }
+    (lo, hi, ticks)
 }

@@ -151,19 +151,19 @@ pub fn RunForm(started: Callback<i64>) -> impl IntoView {
                     <label for="bt-from">"From (UTC day)"</label>
                     <input id="bt-from" type="text" placeholder="YYYY-MM-DD" prop:value=move || from.get()
                         on:input=move |ev| from.set(event_target_value(&ev))/>
-                    <span class="field-error" data-error-for="from">{top_error("from")}</span>
+                    <span class="field-error" data-error-for="from" hidden=move || top_error("from")().is_none()>{top_error("from")}</span>
                 </div>
                 <div class="field" data-field="to">
                     <label for="bt-to">"To (exclusive)"</label>
                     <input id="bt-to" type="text" placeholder="YYYY-MM-DD" prop:value=move || to.get()
                         on:input=move |ev| to.set(event_target_value(&ev))/>
-                    <span class="field-error" data-error-for="to">{top_error("to")}</span>
+                    <span class="field-error" data-error-for="to" hidden=move || top_error("to")().is_none()>{top_error("to")}</span>
                 </div>
                 <div class="field" data-field="symbols">
                     <label for="bt-symbols">"Symbols"</label>
                     <input id="bt-symbols" type="text" placeholder="all: or BTC, ETH, TIA" prop:value=move || symbols.get()
                         on:input=move |ev| symbols.set(event_target_value(&ev))/>
-                    <span class="field-error" data-error-for="symbols">{top_error("symbols")}</span>
+                    <span class="field-error" data-error-for="symbols" hidden=move || top_error("symbols")().is_none()>{top_error("symbols")}</span>
                 </div>
                 <div class="field" data-field="resolution">
                     <label for="bt-resolution">"Marks every"</label>
@@ -221,7 +221,7 @@ fn ParamRow(input: Input, error: Signal<Option<String>>) -> impl IntoView {
         <div class="field" data-field=field class:invalid=move || error.with(Option::is_some)>
             <label for=id title=field>{if meta.label.is_empty() { field } else { meta.label }}</label>
             <div class="field-control">{control}</div>
-            <span class="field-error" data-error-for=field aria-live="polite">{move || error.get()}</span>
+            <span class="field-error" data-error-for=field aria-live="polite" hidden=move || error.with(Option::is_none)>{move || error.get()}</span>
         </div>
     }
 }

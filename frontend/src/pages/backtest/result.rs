@@ -44,6 +44,11 @@ fn usd(label: &'static str, field: &'static str, v: app::Usd) -> impl IntoView +
     figure(label, field, format::usd(v.0), format::usd_class(v.0))
 }
 
+/// A cost or a size: its sign is not the point.
+fn plain(label: &'static str, field: &'static str, v: app::Usd) -> impl IntoView + use<> {
+    figure(label, field, format::usd_plain(v.0), "")
+}
+
 fn ratio(v: Decimal) -> String {
     format::fixed(v, 2)
 }
@@ -77,7 +82,7 @@ fn RunResult(run: BacktestRun) -> impl IntoView {
                     <td class="num" data-col="opens">{s.opens}</td>
                     <td class="num" data-col="hours">{format::fixed(s.hours_held, 1)}</td>
                     <td class=format!("num money {}", format::usd_class(s.funding.0)) data-col="funding">{format::usd(s.funding.0)}</td>
-                    <td class="num money" data-col="fees">{format::usd(s.fees.0)}</td>
+                    <td class="num money" data-col="fees">{format::usd_plain(s.fees.0)}</td>
                     <td class=format!("num money {}", format::usd_class(s.price_pnl.0)) data-col="price">{format::usd(s.price_pnl.0)}</td>
                     <td class=format!("num money {}", format::usd_class(s.net.0)) data-col="net">{format::usd(s.net.0)}</td>
                 </tr>
@@ -106,7 +111,7 @@ fn RunResult(run: BacktestRun) -> impl IntoView {
                     {usd("Funding", "funding", r.funding)}
                     {usd("  Binance", "funding_binance", r.funding_by_venue.binance)}
                     {usd("  Lighter", "funding_lighter", r.funding_by_venue.lighter)}
-                    {usd("Fees", "fees", r.fees)}
+                    {plain("Fees", "fees", r.fees)}
                 </dl>
                 <dl>
                     {figure("APR on budget", "apr_budget", format::apr(r.apr_budget), format::percent_sign_class(r.apr_budget, 2))}
@@ -114,10 +119,10 @@ fn RunResult(run: BacktestRun) -> impl IntoView {
                     {figure("Sharpe", "sharpe", ratio(r.sharpe), "")}
                     {figure("Sortino", "sortino", ratio(r.sortino), "")}
                     {figure("Calmar", "calmar", ratio(r.calmar), "")}
-                    {usd("Budget", "budget", r.budget)}
+                    {plain("Budget", "budget", r.budget)}
                 </dl>
                 <dl>
-                    {usd("Max drawdown", "max_drawdown_usd", r.max_drawdown_usd)}
+                    {plain("Max drawdown", "max_drawdown_usd", r.max_drawdown_usd)}
                     {figure("  as % of peak", "max_drawdown_pct", format!("{}%", format::fixed(r.max_drawdown_pct, 2)), "")}
                     {figure("  from → to", "drawdown_when", dd_when, "")}
                     {figure("Positions", "positions", r.positions.to_string(), "")}
@@ -125,7 +130,7 @@ fn RunResult(run: BacktestRun) -> impl IntoView {
                     {figure("Holding avg / longest", "holding", format!("{} h / {} h", format::fixed(r.avg_holding_hours, 1), format::fixed(r.longest_holding_hours, 1)), "")}
                 </dl>
                 <dl>
-                    {usd("Turnover", "turnover", r.turnover)}
+                    {plain("Turnover", "turnover", r.turnover)}
                     {figure("Time in market", "time_in_market", format::percent(r.time_in_market, 1), "")}
                     {figure("Liquidation-buffer exits", "liquidation_buffer_actions", r.liquidation_buffer_actions.to_string(), "")}
                     {figure("Fills / payments", "fills", format!("{} / {}", r.fills, r.payments), "")}
