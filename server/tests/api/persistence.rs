@@ -43,7 +43,13 @@ async fn round_trip(url: &str) {
     };
     db::prices::insert(&conn, &[mark]).await.unwrap();
     assert!(db::prices::count(&conn).await.unwrap() >= 1);
+    // Predicted snapshots are pruned; settled rates are kept (the backtester replays them).
+    let predicted: Vec<FundingRecord> =
+        records.iter().map(|r| FundingRecord { kind: FundingKind::Predicted, ..r.clone() }).collect();
+    db::funding::insert(&conn, &predicted).await.unwrap();
     assert_eq!(db::funding::prune(&conn, 1_002).await.unwrap(), 2);
+    assert_eq!(db::funding::history(&conn, &filter).await.unwrap().len(), 4);
+    let filter = HistoryFilter { kind: FundingKind::Predicted, ..filter };
     assert_eq!(db::funding::history(&conn, &filter).await.unwrap().len(), 2);
     db::funding::prune(&conn, i64::MAX).await.unwrap();
     db::prices::prune(&conn, i64::MAX).await.unwrap();
