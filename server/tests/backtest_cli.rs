@@ -177,3 +177,33 @@ fn a_bad_argument_exits_2_naming_it() {
     }
     assert!(!Path::new(out).exists(), "nothing written");
 }
+
+#[test]
+fn parameters_come_from_a_toml_file_then_each_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, "entry_min_apr = \"0.2\"\nslices = 3\nmax_holding_hours = 48\n").unwrap();
+    let out = dir.path().join("run");
+    let args = ["--from", "2025-10-01", "--to", "2025-10-04", "--symbols", "BTC", "--resolution", "1h"];
+    let mut all = args.to_vec();
+    all.extend(["--params", file.to_str().unwrap(), "--set", "slices=5", "--out", out.to_str().unwrap()]);
+    let o = backtest(dir.path(), &all);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let p = &report["params"];
+    assert_eq!(
+        (p["entry_min_apr"].as_str(), p["slices"].as_u64(), p["max_holding_hours"].as_u64()),
+        (Some("0.2"), Some(5), Some(48))
+    );
+
+    std::fs::write(&file, "no_such_knob = 1\n").unwrap();
+    let mut all = args.to_vec();
+    all.extend(["--params", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = backtest(dir.path(), &all);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("error: --params") && text(&o.stderr).contains("no_such_knob"),
+        "{}",
+        text(&o.stderr)
+    );
+}
