@@ -34,7 +34,7 @@ enum Command {
     },
     /// Run the strategy over recorded funding history and report what it would have earned.
     /// Exits 2 naming the bad argument.
-    Backtest(server::backtest::cli::BacktestArgs),
+    Backtest(Box<server::backtest::cli::BacktestArgs>),
     /// Funding history the backtester replays.
     History {
         #[command(subcommand)]
@@ -98,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { action } => user(settings, action).await,
-        Command::Backtest(args) => match server::backtest::cli::run(&settings, args).await {
+        Command::Backtest(args) => match server::backtest::cli::run(&settings, *args).await {
             Ok(()) => Ok(()),
             Err(server::backtest::cli::CliError::Argument(e)) => {
                 eprintln!("error: {e}");

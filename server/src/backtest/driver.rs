@@ -133,7 +133,7 @@ impl Driver {
             }
             self.step(t);
             steps += 1;
-            if steps % PROGRESS_EVERY == 0 {
+            if steps.is_multiple_of(PROGRESS_EVERY) {
                 if cancel.load(Ordering::Relaxed) {
                     return Err(Cancelled);
                 }

@@ -39,7 +39,7 @@ use app::trading::CloseAllRequest;
 use app::{Symbol, TimestampMs, Venue};
 use rust_decimal::Decimal;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -90,7 +90,7 @@ struct LogCount {
 }
 
 impl LogCount {
-    fn refresh(&mut self, path: &PathBuf) {
+    fn refresh(&mut self, path: &Path) {
         if self.reader.is_none() {
             self.reader = std::fs::File::open(path).ok().map(BufReader::new);
         }
@@ -318,7 +318,7 @@ async fn busy<F: std::future::Future>(f: F) -> F::Output {
 }
 
 /// The live engine's outputs: its logged inputs replayed through a fresh engine.
-fn replay(spec: &Spec, log: &PathBuf) -> Ledger {
+fn replay(spec: &Spec, log: &Path) -> Ledger {
     let mut engine = Engine::new(spec.params.clone(), 1);
     let mut ledger = Ledger::new(spec);
     for e in EventLog::read(log).unwrap() {
