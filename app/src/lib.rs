@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backtest;
 pub mod equity;
 pub mod fraction;
 pub mod funding;

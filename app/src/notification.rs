@@ -70,12 +70,14 @@ pub enum Kind {
     /// An outgoing channel (Telegram, email, a webhook) gave up on a message. Never delivered to
     /// the channel it is about, and its own failures raise nothing: no alert loops.
     DeliveryFailed,
+    /// A backtest started from the API could not finish.
+    BacktestFailed,
     /// A channel's test message.
     Test,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 30] = [
+    pub const ALL: [Kind; 31] = [
         Kind::PositionOpening,
         Kind::PositionOpened,
         Kind::PositionClosing,
@@ -105,6 +107,7 @@ impl Kind {
         Kind::Shutdown,
         Kind::SignalFailed,
         Kind::DeliveryFailed,
+        Kind::BacktestFailed,
         Kind::Test,
     ];
 

@@ -54,6 +54,7 @@ fn Shell() -> impl IntoView {
     let feed = FundingFeed::connect(clock);
     provide_context(feed);
     provide_context(Streams::connect());
+    provide_context(pages::config::ParamsDraft::new());
     // The stream's snapshot normally arrives first; the REST board only fills the page when
     // the socket cannot connect at all (a proxy that refuses WebSockets, say).
     spawn_local(async move {
@@ -72,6 +73,7 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/history") view=pages::history::HistoryPage/>
                     <Route path=path!("/strategies") view=pages::strategies::StrategiesPage/>
                     <Route path=path!("/signals") view=pages::signals::SignalsPage/>
+                    <Route path=path!("/backtest") view=pages::backtest::BacktestPage/>
                     <Route path=path!("/config") view=pages::config::ConfigPage/>
                     <Route path=path!("/system") view=pages::system::SystemPage/>
                 </Routes>

@@ -32,7 +32,7 @@ where
     K: Ord + Clone + Send + Sync + 'static,
     T: DeserializeOwned + Clone + PartialEq + Send + Sync + 'static,
 {
-    pub fn connect(path: &'static str, key: fn(&T) -> K) -> Self {
+    pub(crate) fn connect(path: &'static str, key: fn(&T) -> K) -> Self {
         let map = Self { state: RwSignal::new(ConnState::Connecting), items: RwSignal::new(BTreeMap::new()) };
         let socket = Socket::start(path, map.state, move |text| match serde_json::from_str::<StreamMessage<T>>(text) {
             Ok(StreamMessage::Snapshot(all)) => map.items.set(all.into_iter().map(|t| (key(&t), t)).collect()),

@@ -14,6 +14,8 @@ mod m20261123_000003_fills_and_payments;
 mod m20261207_000001_notification_kinds;
 mod m20261207_100001_notification_outbox;
 mod m20261207_200001_job_runs;
+mod m20261207_300001_funding_marks;
+mod m20261207_300002_backtests;
 mod m20261207_400001_signals;
 mod m20261207_400002_strategies;
 
@@ -36,6 +38,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_400001_signals::Migration),
             Box::new(m20261207_400002_strategies::Migration),
             Box::new(m20261207_100001_notification_outbox::Migration),
+            Box::new(m20261207_300001_funding_marks::Migration),
+            Box::new(m20261207_300002_backtests::Migration),
         ]
     }
 }

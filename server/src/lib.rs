@@ -5,6 +5,7 @@ pub mod actions;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backtest;
 pub mod backup;
 pub mod chat;
 pub mod cli;

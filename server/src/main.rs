@@ -47,6 +47,25 @@ enum Command {
     /// Replace the database with a backup. Checks the file first, refuses while a server runs
     /// on the database, and keeps the replaced one beside it.
     Restore { file: PathBuf },
+    /// Run the strategy over recorded funding history and report what it would have earned.
+    /// Exits 2 naming the bad argument.
+    Backtest(Box<server::backtest::cli::BacktestArgs>),
+    /// Funding history the backtester replays.
+    History {
+        #[command(subcommand)]
+        action: HistoryAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum HistoryAction {
+    /// Import settled funding from CSV files shaped like the embedded ones (Binance's
+    /// `symbol,fundingTime,fundingRate,markPrice,intervalHours` or the hourly
+    /// `coin,time,fundingRate`). A bad row stops the import, naming its file and line.
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +122,40 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { file } => server::cli::restore(&settings, &file).await,
+        Command::Backtest(args) => match server::backtest::cli::run(&settings, *args).await {
+            Ok(()) => Ok(()),
+            Err(server::backtest::cli::CliError::Argument(e)) => {
+                eprintln!("error: {e}");
+                std::process::exit(2);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        },
+        Command::History { action: HistoryAction::Import { files } } => {
+            use secrecy::ExposeSecret;
+            let db = server::db::connect(settings.database.url.expose_secret()).await.context("database")?;
+            match server::backtest::import::import(&db, &files).await {
+                Ok(done) => {
+                    for (file, d) in files.iter().zip(done) {
+                        println!(
+                            "{}: {} {} settlements of {} symbols, {} new",
+                            file.display(),
+                            d.rows,
+                            d.venue,
+                            d.symbols,
+                            d.added
+                        );
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    std::process::exit(1);
+                }
+            }
+        }
     }
 }
 

@@ -36,7 +36,7 @@ pub mod names {
 }
 
 /// The streams whose clients are counted.
-pub const STREAMS: [&str; 4] = ["funding-rates", "positions", "orders", "notifications"];
+pub const STREAMS: [&str; 6] = ["funding-rates", "positions", "orders", "notifications", "signals", "backtests"];
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 

@@ -31,6 +31,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub signals: SignalSettings,
     pub notify: NotifySettings,
+    pub backtest: BacktestSettings,
 }
 
 /// One scheduled job: when (a cron expression in UTC: 5 fields, or 6 with seconds first) and
@@ -123,6 +124,13 @@ pub struct SignalSettings {
     pub window_secs: u64,
     /// An open signal without `expires_at_ms` gives up this long after it was received.
     pub open_expiry_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BacktestSettings {
+    /// Threads that backtests started from the API may use at once (a sweep spreads over them;
+    /// more runs wait their turn), so that they never take the cores live trading needs.
+    pub max_threads: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -264,6 +272,9 @@ disconnect_every_secs = 0
 disconnect_secs = 0
 
 [engine]
+
+[backtest]
+max_threads = 1
 
 [auth]
 session_hours = 12

@@ -247,6 +247,18 @@ pub async fn start_built(
         ready.wait_ready().await;
         let _ = startup_refetch.all("startup").await;
     });
+    let backtests = crate::backtest::jobs::BacktestJobs::new(
+        db.clone(),
+        notifier.clone(),
+        clock.clone(),
+        crate::backtest::jobs::JobSettings {
+            max_threads: settings.backtest.max_threads,
+            seed: settings.sim.seed,
+            starting_balance: settings.sim.starting_balance,
+        },
+        shutdown.clone(),
+    );
+    backtests.recover().await?;
     let health = crate::health::HealthHandle::default();
     let probes =
         crate::health::run(health.clone(), venues.clone(), clock.clone(), crate::health::PROBE_EVERY, shutdown.clone());
@@ -264,6 +276,7 @@ pub async fn start_built(
         shutdown: shutdown.clone(),
         auth: Arc::new(crate::auth::AuthState::new(&settings.auth)),
         signals: settings.signals.clone(),
+        backtests,
     };
     announce_start_and_stop(&state, &settings);
     if let Some(t) = settings.notify.telegram.as_ref().filter(|t| t.poll_secs > 0 && !t.users.is_empty()) {

@@ -3,6 +3,7 @@
 //! it, and imports none of them back.
 
 use crate::auth::{AuthState, Gate};
+use crate::backtest::jobs::BacktestJobs;
 use crate::clock::Clock;
 use crate::collector::CollectorHandle;
 use crate::engine::EngineHandle;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub auth: Arc<AuthState>,
     /// The signal intake's replay window and default expiry.
     pub signals: crate::settings::SignalSettings,
+    /// Backtests started from the API, run beside the engine.
+    pub backtests: BacktestJobs,
 }
 
 impl FromRef<AppState> for Gate {

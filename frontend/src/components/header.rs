@@ -18,12 +18,13 @@ struct NavItem {
     role: Role,
 }
 
-const NAV: [NavItem; 7] = [
+const NAV: [NavItem; 8] = [
     NavItem { path: "/", label: "Dashboard", role: Role::Viewer },
     NavItem { path: "/trading", label: "Trading", role: Role::Viewer },
     NavItem { path: "/history", label: "History", role: Role::Viewer },
     NavItem { path: "/strategies", label: "Strategies", role: Role::Viewer },
     NavItem { path: "/signals", label: "Signals", role: Role::Viewer },
+    NavItem { path: "/backtest", label: "Backtest", role: Role::Trader },
     NavItem { path: "/config", label: "Config", role: Role::Admin },
     NavItem { path: "/system", label: "System", role: Role::Viewer },
 ];

@@ -3,7 +3,7 @@
 //! working controls — the server refuses anyone else's change whatever the page shows.
 
 mod channels;
-mod fields;
+pub(crate) mod fields;
 mod history;
 mod params;
 mod symbols;
@@ -11,12 +11,25 @@ mod users;
 
 use crate::auth::Session;
 use app::auth::Role;
+use app::params::StrategyParams;
 use channels::ChannelsPanel;
 use history::ParamsHistory;
 use leptos::prelude::*;
 use params::ParamsForm;
 use symbols::SymbolsEditor;
 use users::UsersPanel;
+
+/// Parameters handed to the Config form from elsewhere (the Backtest page's "use these
+/// parameters"): the form shows them as unsaved changes over the version in effect, for an
+/// admin to review and save. Provided by the shell; taken once.
+#[derive(Clone, Copy)]
+pub struct ParamsDraft(pub RwSignal<Option<(String, StrategyParams)>>);
+
+impl ParamsDraft {
+    pub fn new() -> Self {
+        Self(RwSignal::new(None))
+    }
+}
 
 #[component]
 pub fn ConfigPage() -> impl IntoView {

@@ -1,5 +1,6 @@
 //! One module per page; the router in `main.rs` maps URLs to them.
 
+pub mod backtest;
 pub mod board;
 pub mod config;
 pub mod dashboard;

@@ -119,7 +119,19 @@ async fn run() -> (Vec<[u64; 3]>, Vec<u64>, Duration) {
         reports_dir: dir.path().join("reports"),
     };
     let jobs = server::jobs::Jobs::new(context, &defaults.jobs).await.expect("jobs");
+    let backtests = server::backtest::jobs::BacktestJobs::new(
+        db.clone(),
+        Notifier::new().0,
+        clock.clone(),
+        server::backtest::jobs::JobSettings {
+            max_threads: 1,
+            seed: defaults.sim.seed,
+            starting_balance: defaults.sim.starting_balance,
+        },
+        cancel.clone(),
+    );
     let state = AppState {
+        backtests,
         jobs,
         collector: collector_handle,
         db: db.clone(),

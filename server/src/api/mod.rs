@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod backtests;
 mod balances;
 mod config;
 mod equity;
@@ -56,6 +57,7 @@ pub fn app(state: AppState, static_dir: Option<PathBuf>) -> Router {
         .merge(signals::router())
         .merge(signal_sources::router())
         .merge(strategies::router())
+        .merge(backtests::router())
         .route("/openapi.json", axum::routing::get(openapi::document))
         .route("/docs", axum::routing::get(openapi::page))
         .route("/docs.css", axum::routing::get(reference::stylesheet))

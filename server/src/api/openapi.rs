@@ -7,7 +7,7 @@
 //! in the document.
 
 use super::{
-    audit, auth, balances, config, equity, funding, history, jobs, legacy, notifications, quotes, reference,
+    audit, auth, backtests, balances, config, equity, funding, history, jobs, legacy, notifications, quotes, reference,
     signal_sources, signals, strategies, symbols, system, tokens, trading, users,
 };
 use crate::auth::policy::{self, Access};
@@ -27,7 +27,7 @@ use utoipa::OpenApi;
             `x-role` is the least role that may call it (viewer < trader < admin). Errors are \
             `{\"error\": {\"code\", \"message\", \"field\", \"fields\"}}`; `field` names a bad input. Money travels \
             as decimal strings, times as unix milliseconds. Live streams (WebSocket, viewer): `/ws/funding-rates`, \
-            `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals`: a snapshot, then updates. \
+            `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals`, `/ws/backtests`: a snapshot, then updates. \
             Prometheus metrics (text format, admin) are at `/metrics`, outside this REST API."
     ),
     paths(
@@ -49,6 +49,7 @@ use utoipa::OpenApi;
         signals::receive, signals::list, signals::one, signals::cancel,
         signal_sources::list, signal_sources::create, signal_sources::update, signal_sources::remove,
         jobs::list, jobs::runs, jobs::run_now,
+        backtests::start, backtests::list, backtests::one,
         notifications::deliveries, notifications::channels, notifications::set_rules, notifications::test,
         document, page, reference::stylesheet,
     ),
@@ -65,6 +66,7 @@ use utoipa::OpenApi;
         (name = "history", description = "Closed positions, orders, fills, funding and P&L, filtered and exported"),
         (name = "strategies", description = "Each strategy's book and cap"),
         (name = "signals", description = "Signals from outside programs, and their sources"),
+        (name = "backtests", description = "Backtests over recorded funding history"),
         (name = "jobs", description = "Scheduled jobs, their log, and running one now"),
         (name = "notifications", description = "Alert channels, their rules, the outbox and test messages"),
     )

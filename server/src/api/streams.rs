@@ -1,5 +1,6 @@
-//! Trading streams: `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals`. Each
-//! sends a snapshot
+//! Trading streams: `/ws/positions`, `/ws/orders`, `/ws/notifications`, `/ws/signals` and
+//! `/ws/backtests` (the runs queued or going, then every change of one: progress, done,
+//! failed). Each sends a snapshot
 //! on connect (`{"type":"snapshot","data":[…]}`) then one `{"type":"update","data":…}` per
 //! change, on the one session loop of [`super::ws::session`] (a client that falls behind gets
 //! a fresh snapshot; the socket closes on shutdown and when the caller's credentials end).
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/ws/orders", get(orders))
         .route("/ws/notifications", get(notifications))
         .route("/ws/signals", get(signals))
+        .route("/ws/backtests", get(backtests))
 }
 
 /// Signals in the snapshot: the newest, as the Signals page lists them.
@@ -77,6 +79,12 @@ async fn notifications(
     let rx = s.notifier.subscribe();
     let recent = db::trading::recent_notifications(&s.db, 50).await.unwrap_or_default();
     upgrade(ws, s, actor, "notifications", rx, move || recent.clone())
+}
+
+async fn backtests(ws: WebSocketUpgrade, State(s): State<AppState>, Extension(actor): Extension<Actor>) -> Response {
+    let rx = s.backtests.subscribe();
+    let jobs = s.backtests.clone();
+    upgrade(ws, s, actor, "backtests", rx, move || jobs.live())
 }
 
 /// Upgrade to a list stream. `rx` is subscribed before the upgrade, so nothing published

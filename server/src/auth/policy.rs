@@ -28,13 +28,14 @@ pub enum Access {
 const ADMIN_READS: [&str; 4] = ["/audit", "/users", "/tokens", "/notifications"];
 
 /// API routes (after `/api/v1`) a trader may call with a mutating method.
-const TRADER_ACTIONS: [(Method, &str); 6] = [
+const TRADER_ACTIONS: [(Method, &str); 7] = [
     (Method::POST, "/orders/open"),
     (Method::POST, "/orders/close"),
     (Method::POST, "/positions/close-all"),
     (Method::POST, "/engine/pause"),
     (Method::POST, "/engine/resume"),
     (Method::POST, "/reconciliation"),
+    (Method::POST, "/backtests"),
 ];
 
 pub fn required(method: &Method, path: &str) -> Access {
@@ -94,6 +95,8 @@ mod tests {
             (Method::POST, "/api/v1/orders/open/", Access::Needs(Role::Trader)),
             (Method::PUT, "/api/v1/orders/open", Access::Needs(Role::Admin)),
             (Method::POST, "/api/v1/engine/pause", Access::Needs(Role::Trader)),
+            (Method::POST, "/api/v1/backtests", Access::Needs(Role::Trader)),
+            (Method::GET, "/api/v1/backtests/3", Access::Needs(Role::Viewer)),
             (Method::PUT, "/api/v1/config", Access::Needs(Role::Admin)),
             (Method::POST, "/api/v1/symbols", Access::Needs(Role::Admin)),
             (Method::DELETE, "/api/v1/anything-new", Access::Needs(Role::Admin)),

@@ -14,6 +14,8 @@ pub mod funding_rate {
         pub time_ms: i64,
         pub rate: String,
         pub interval_hours: i32,
+        /// The mark at settlement (imported history); none for the collector's rows.
+        pub mark: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -167,6 +169,33 @@ pub mod equity_snapshot {
         pub wallet: String,
         pub unrealised: String,
         pub taken_ms: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod backtest {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "backtests")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub author: String,
+        pub created_ms: i64,
+        pub finished_ms: Option<i64>,
+        pub status: String,
+        pub progress: String,
+        pub request: String,
+        pub error: Option<String>,
+        pub net: Option<String>,
+        pub apr_budget: Option<String>,
+        pub report: Option<String>,
+        pub sweep: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,17 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::str::FromStr;
 
+/// A settled rate as stored for the backtester, with the mark at settlement where known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledRow {
+    pub venue: Venue,
+    pub symbol: Symbol,
+    pub time_ms: TimestampMs,
+    pub rate: Decimal,
+    pub interval: FundingInterval,
+    pub mark: Option<Decimal>,
+}
+
 /// One row to store: a venue's rate for a symbol at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FundingRecord {
@@ -29,6 +40,7 @@ pub async fn insert(db: &impl ConnectionTrait, records: &[FundingRecord]) -> Res
             time_ms: Set(r.time_ms),
             rate: Set(r.rate.rate.to_string()),
             interval_hours: Set(r.rate.interval.hours() as i32),
+            mark: Set(None),
             ..Default::default()
         });
         let conflict = OnConflict::columns([
@@ -96,8 +108,79 @@ pub async fn latest_time(
     Ok(row.map(|r| r.time_ms))
 }
 
-/// Delete rows older than `before_ms`; returns how many went.
+/// Delete predicted snapshots older than `before_ms`; returns how many went. Settled rates are
+/// kept: one row per settlement is small, and the backtester replays them.
 pub async fn prune(db: &impl ConnectionTrait, before_ms: TimestampMs) -> Result<u64, DbErr> {
-    let res = FundingRates::delete_many().filter(funding_rate::Column::TimeMs.lt(before_ms)).exec(db).await?;
+    let res = FundingRates::delete_many()
+        .filter(funding_rate::Column::TimeMs.lt(before_ms))
+        .filter(funding_rate::Column::Kind.eq(FundingKind::Predicted.as_str()))
+        .exec(db)
+        .await?;
     Ok(res.rows_affected)
+}
+
+/// Store settlements read from history files, with their marks where the file has them; a
+/// settlement already stored (same venue, symbol and time) is left as it is. Returns how many
+/// were new.
+pub async fn insert_settled(db: &impl ConnectionTrait, rows: &[SettledRow]) -> Result<u64, DbErr> {
+    let mut added = 0;
+    for chunk in rows.chunks(400) {
+        let models = chunk.iter().map(|r| funding_rate::ActiveModel {
+            venue: Set(r.venue.as_str().to_owned()),
+            symbol: Set(r.symbol.as_str().to_owned()),
+            kind: Set(FundingKind::Settled.as_str().to_owned()),
+            time_ms: Set(r.time_ms),
+            rate: Set(r.rate.to_string()),
+            interval_hours: Set(r.interval.hours() as i32),
+            mark: Set(r.mark.map(|m| m.to_string())),
+            ..Default::default()
+        });
+        let conflict = OnConflict::columns([
+            funding_rate::Column::Symbol,
+            funding_rate::Column::Venue,
+            funding_rate::Column::Kind,
+            funding_rate::Column::TimeMs,
+        ])
+        .do_nothing()
+        .to_owned();
+        let res = FundingRates::insert_many(models).on_conflict(conflict).do_nothing().exec_without_returning(db).await;
+        added += match res {
+            Ok(sea_orm::TryInsertResult::Inserted(n)) => n,
+            Ok(_) | Err(DbErr::RecordNotInserted) => 0,
+            Err(e) => return Err(e),
+        };
+    }
+    Ok(added)
+}
+
+/// Every stored settlement, as the backtester replays it (a row that no longer parses is
+/// skipped and logged).
+pub async fn settled(db: &impl ConnectionTrait) -> Result<Vec<SettledRow>, DbErr> {
+    let rows = FundingRates::find()
+        .filter(funding_rate::Column::Kind.eq(FundingKind::Settled.as_str()))
+        .order_by_asc(funding_rate::Column::TimeMs)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(to_row).collect())
+}
+
+fn to_row(m: funding_rate::Model) -> Option<SettledRow> {
+    let parsed = (|| {
+        let mark = match &m.mark {
+            Some(text) => Some(Decimal::from_str(text).ok()?),
+            None => None,
+        };
+        Some(SettledRow {
+            venue: Venue::from_str(&m.venue).ok()?,
+            symbol: Symbol::new(&m.symbol).ok()?,
+            time_ms: m.time_ms,
+            rate: Decimal::from_str(&m.rate).ok()?,
+            interval: FundingInterval::from_hours(u32::try_from(m.interval_hours).ok()?).ok()?,
+            mark,
+        })
+    })();
+    if parsed.is_none() {
+        tracing::warn!(id = m.id, "skipping unreadable settled funding row");
+    }
+    parsed
 }

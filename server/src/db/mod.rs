@@ -4,6 +4,7 @@
 //! collector writes in batches beside its loop.
 
 pub mod audit;
+pub mod backtests;
 pub mod columns;
 pub mod deliveries;
 pub mod entities;

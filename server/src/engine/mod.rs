@@ -417,6 +417,16 @@ impl Engine {
         self.symbol_rules_version = version;
     }
 
+    /// Whether an open or close is being worked (its slices are still going out).
+    pub fn is_executing(&self) -> bool {
+        !self.executions.is_empty()
+    }
+
+    /// Sends handed out whose answers have not come back.
+    pub fn awaiting_answers(&self) -> usize {
+        self.awaiting_send.len()
+    }
+
     pub fn order_count(&self) -> usize {
         self.orders.len()
     }

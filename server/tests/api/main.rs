@@ -1,6 +1,7 @@
 //! Integration tests: the real server on port 0 with a real SQLite file, driven through
 //! `oneshot` and through real HTTP and WebSocket clients.
 
+mod backtests;
 mod backup;
 mod config;
 mod credentials;

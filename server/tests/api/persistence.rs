@@ -43,7 +43,13 @@ async fn round_trip(url: &str) {
     };
     db::prices::insert(&conn, &[mark]).await.unwrap();
     assert!(db::prices::count(&conn).await.unwrap() >= 1);
+    // Predicted snapshots are pruned; settled rates are kept (the backtester replays them).
+    let predicted: Vec<FundingRecord> =
+        records.iter().map(|r| FundingRecord { kind: FundingKind::Predicted, ..r.clone() }).collect();
+    db::funding::insert(&conn, &predicted).await.unwrap();
     assert_eq!(db::funding::prune(&conn, 1_002).await.unwrap(), 2);
+    assert_eq!(db::funding::history(&conn, &filter).await.unwrap().len(), 4);
+    let filter = HistoryFilter { kind: FundingKind::Predicted, ..filter };
     assert_eq!(db::funding::history(&conn, &filter).await.unwrap().len(), 2);
     db::funding::prune(&conn, i64::MAX).await.unwrap();
     db::prices::prune(&conn, i64::MAX).await.unwrap();
@@ -51,6 +57,8 @@ async fn round_trip(url: &str) {
     fills_and_payments(&conn, url).await;
     signals(&conn, url).await;
     outbox(&conn, url).await;
+    settled_for_the_backtester(&conn, url).await;
+    backtests_stored(&conn, url).await;
 }
 
 /// Signals: one row per source and signal id however often it arrives, the engine's updates
@@ -169,6 +177,66 @@ async fn outbox(conn: &sea_orm::DatabaseConnection, url: &str) {
     rules.min_level = Level::Critical;
     d::save_rules(conn, &channel, &rules, "admin", 2).await.unwrap();
     assert_eq!(d::saved_rules(conn).await.unwrap().get(&channel), Some(&rules), "{url}: replaced");
+}
+
+/// A backtest's row through its life: queued, running, done with its report (read back
+/// exactly), and one left unfinished by a stopped server marked failed.
+async fn backtests_stored(conn: &sea_orm::DatabaseConnection, url: &str) {
+    use app::backtest::{BacktestRequest, Resolution, RunStatus};
+    use server::backtest::{data, spec};
+    use server::db::backtests;
+    let history = data::embedded().unwrap();
+    let req = BacktestRequest {
+        from: "2025-10-01".into(),
+        to: "2025-10-04".into(),
+        symbols: vec![Symbol::new("BTC").unwrap(), Symbol::new("ETH").unwrap()],
+        resolution: Resolution::Hour,
+        ..Default::default()
+    };
+    let current = app::params::StrategyParams { entry_min_apr: dec!(0.05), ..Default::default() };
+    let ctx = spec::Context { history: &history, current: &current, seed: 42, starting_balance: dec!(100000) };
+    let plan = spec::plan(&req, &ctx).unwrap();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let outcome = server::backtest::run(&plan.points[0].1, history.clone(), &mut |_| {}, &never).unwrap();
+    let done = backtests::insert(conn, "tests", &req, 1_000).await.unwrap();
+    let left = backtests::insert(conn, "tests", &req, 1_001).await.unwrap();
+    backtests::set_status(conn, done, RunStatus::Running).await.unwrap();
+    backtests::finish(conn, done, &outcome.report, &[], 2_000).await.unwrap();
+    assert!(backtests::fail_unfinished(conn, 3_000).await.unwrap() >= 1, "on {url}");
+    let run = backtests::get(conn, done).await.unwrap().unwrap();
+    assert_eq!((run.status, run.finished_ms, &run.request), (RunStatus::Done, Some(2_000), &req), "on {url}");
+    assert_eq!(run.report.as_ref(), Some(&outcome.report), "the report round-trips exactly on {url}");
+    assert_eq!(run.net, Some(outcome.report.net));
+    let failed = backtests::get(conn, left).await.unwrap().unwrap();
+    assert_eq!(failed.status, RunStatus::Failed, "on {url}");
+    let listed = backtests::list(conn, 500).await.unwrap();
+    let ids: Vec<i64> = listed.iter().map(|r| r.id).collect();
+    assert!(ids.contains(&done) && ids.contains(&left) && listed.iter().all(|r| r.report.is_none()), "on {url}");
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first on {url}");
+}
+
+/// Imported settlements with their marks: stored once however often imported, read back
+/// exactly, kept by the prune.
+async fn settled_for_the_backtester(conn: &sea_orm::DatabaseConnection, url: &str) {
+    use server::db::funding::{SettledRow, insert_settled, settled};
+    let sym = Symbol::new(&format!("S{}", std::process::id() % 100_000)).unwrap();
+    let rows: Vec<SettledRow> = [(Venue::Binance, 8, Some(dec!(113836.1))), (Venue::Lighter, 1, None)]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (venue, hours, mark))| SettledRow {
+            venue,
+            symbol: sym.clone(),
+            time_ms: 5_000 + i as i64,
+            rate: dec!(-0.000012345678901234567),
+            interval: FundingInterval::from_hours(hours).unwrap(),
+            mark,
+        })
+        .collect();
+    assert_eq!(insert_settled(conn, &rows).await.unwrap(), 2, "on {url}");
+    assert_eq!(insert_settled(conn, &rows).await.unwrap(), 0, "a second import adds nothing on {url}");
+    db::funding::prune(conn, i64::MAX).await.unwrap();
+    let back: Vec<SettledRow> = settled(conn).await.unwrap().into_iter().filter(|r| r.symbol == sym).collect();
+    assert_eq!(back, rows, "exact round trip on {url}");
 }
 
 /// History's rows: exact decimals, one row per key however often it is written, keyset pages

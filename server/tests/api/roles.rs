@@ -85,6 +85,9 @@ pub fn matrix() -> Vec<Row> {
         with("POST", "/engine/resume", T, json!(null)),
         row("GET", "/reconciliation", "/reconciliation", V),
         with("POST", "/reconciliation", T, json!(null)),
+        row("GET", "/backtests", "/backtests", V),
+        row("GET", "/backtests/{id}", "/backtests/999999", V),
+        with("POST", "/backtests", T, json!({"from": "not-a-day", "to": "2026-01-01"})),
         row("GET", "/audit", "/audit", A),
         row("GET", "/users", "/users", A),
         with("POST", "/users", A, json!({"username": "X", "password": "short", "role": "viewer"})),
@@ -126,7 +129,8 @@ fn with_path(method: &'static str, route: &'static str, path: &'static str, need
     Row { method, route, path, body: Some(body), needs }
 }
 
-const STREAMS: [&str; 5] = ["/ws/funding-rates", "/ws/positions", "/ws/orders", "/ws/notifications", "/ws/signals"];
+const STREAMS: [&str; 6] =
+    ["/ws/funding-rates", "/ws/positions", "/ws/orders", "/ws/notifications", "/ws/signals", "/ws/backtests"];
 
 fn concrete(r: &Row) -> String {
     let path = if r.route == "/users/{username}" { "/users/nobody-here" } else { r.path };

@@ -6,6 +6,7 @@
 //! `cargo test` without that variable skips them with a message.
 
 mod alerts;
+mod backtest;
 mod board;
 mod config;
 mod fakes;

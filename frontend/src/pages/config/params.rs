@@ -36,18 +36,28 @@ pub fn ParamsForm(editable: Signal<bool>, saved: RwSignal<u32>) -> impl IntoView
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let saving = RwSignal::new(false);
 
-    let fill = move |body: &ConfigBody| {
-        for (field, _, text) in fields::texts_of(&body.params) {
+    let fill_params = move |params: &StrategyParams| {
+        for (field, _, text) in fields::texts_of(params) {
             if let Some(i) = inputs.with_value(|all| all.iter().find(|i| i.field == field).copied()) {
                 i.text.set(text);
             }
         }
     };
+    let fill = move |body: &ConfigBody| fill_params(&body.params);
+    let draft_in = use_context::<super::ParamsDraft>();
     spawn_local(async move {
         match api::get::<ConfigBody>(&format!("{BASE}/config")).await {
             Ok(body) => {
                 fill(&body);
+                let live_auto_open = body.params.auto_open;
                 current.try_set(Some(body));
+                // Handed over from another page: shown as unsaved changes, never saved unasked.
+                if let Some((from, mut params)) = draft_in.and_then(|d| d.0.try_update(Option::take).flatten()) {
+                    // A backtest trades by itself; whether live trading does stays as it is.
+                    params.auto_open = live_auto_open;
+                    fill_params(&params);
+                    outcome.try_set(Some(Ok(format!("Parameters of {from} copied in: review them, then save."))));
+                }
             }
             Err(e) => {
                 load_error.try_set(Some(e.to_string()));

@@ -82,6 +82,10 @@ impl SimExchange {
         self.orders.get(id)
     }
 
+    pub fn has_resting(&self) -> bool {
+        !self.resting.is_empty()
+    }
+
     pub fn open_orders(&self) -> Vec<OrderReport> {
         self.resting.iter().filter_map(|(id, _)| self.orders.get(id).cloned()).collect()
     }

@@ -35,8 +35,13 @@ pub struct Series(pub Vec<Settlement>);
 
 impl Series {
     /// The settlements around simulated time `t`: the last at or before it and the first after
-    /// it, both expressed in simulated time. Wraps across the end of the recording.
-    pub fn around(&self, t: TimestampMs) -> Option<(Settlement, Settlement)> {
+    /// it. A looped history wraps across the end of the recording (expressed in simulated
+    /// time); one that is not has nothing before its first or after its last settlement.
+    pub fn around(&self, t: TimestampMs, looped: bool) -> Option<(Settlement, Settlement)> {
+        if !looped {
+            let idx = self.0.partition_point(|s| s.time_ms <= t);
+            return Some((self.0.get(idx.checked_sub(1)?)?.clone(), self.0.get(idx)?.clone()));
+        }
         let first = self.0.first()?;
         let cycle = (t - ORIGIN_MS).div_euclid(PERIOD_MS);
         let shift = cycle * PERIOD_MS;
@@ -53,10 +58,15 @@ impl Series {
     }
 
     /// Every settlement in the simulated window `(from, to]`, in order.
-    pub fn between(&self, from: TimestampMs, to: TimestampMs) -> Vec<Settlement> {
+    pub fn between(&self, from: TimestampMs, to: TimestampMs, looped: bool) -> Vec<Settlement> {
+        if !looped {
+            let start = self.0.partition_point(|s| s.time_ms <= from);
+            let end = self.0.partition_point(|s| s.time_ms <= to);
+            return self.0.get(start..end.max(start)).map(<[Settlement]>::to_vec).unwrap_or_default();
+        }
         let mut out = Vec::new();
         let mut t = from;
-        while let Some((_, next)) = self.around(t) {
+        while let Some((_, next)) = self.around(t, true) {
             if next.time_ms > to {
                 break;
             }
@@ -65,19 +75,40 @@ impl Series {
         }
         out
     }
+
+    /// The first and last recorded settlement times.
+    pub fn span(&self) -> Option<(TimestampMs, TimestampMs)> {
+        Some((self.0.first()?.time_ms, self.0.last()?.time_ms))
+    }
+
+    fn tidy(&mut self) {
+        self.0.sort_by_key(|s| s.time_ms);
+        self.0.dedup_by_key(|s| s.time_ms);
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct History {
     pub binance: BTreeMap<Symbol, Series>,
     pub lighter: BTreeMap<Symbol, Series>,
+    /// Replayed in 365-day cycles onto any time (the live simulators); otherwise it holds only
+    /// between its first and last settlement (the backtester).
+    pub looped: bool,
+}
+
+/// One settlement of one venue, from an import or the collector's records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded {
+    pub venue: app::Venue,
+    pub symbol: Symbol,
+    pub settlement: Settlement,
 }
 
 #[derive(Debug, thiserror::Error)]
 #[error("funding history line {line}: {message}")]
 pub struct HistoryError {
-    line: usize,
-    message: String,
+    pub line: usize,
+    pub message: String,
 }
 
 impl History {
@@ -93,15 +124,65 @@ impl History {
 
     /// The embedded recordings, restricted to coins that both venues list.
     fn parse_embedded() -> Result<History, HistoryError> {
-        let mut h = History { binance: parse_binance(BINANCE_CSV)?, lighter: parse_hourly(HYPERLIQUID_CSV)? };
-        h.binance.retain(|s, _| h.lighter.contains_key(s));
-        let binance = &h.binance;
-        h.lighter.retain(|s, _| binance.contains_key(s));
+        let mut h =
+            History { binance: parse_binance(BINANCE_CSV)?, lighter: parse_hourly(HYPERLIQUID_CSV)?, looped: true };
+        h.keep_common();
         Ok(h)
+    }
+
+    /// Only coins that both venues list.
+    fn keep_common(&mut self) {
+        self.binance.retain(|s, _| self.lighter.contains_key(s));
+        let binance = &self.binance;
+        self.lighter.retain(|s, _| binance.contains_key(s));
     }
 
     pub fn symbols(&self) -> Vec<Symbol> {
         self.binance.keys().cloned().collect()
+    }
+
+    /// This history, not looped, with `extra` settlements added where it has none at that time
+    /// (its own recordings win). A Binance settlement without a mark takes the last recorded
+    /// mark before it (or the first after it), so that the price bridge stays defined.
+    pub fn extended(&self, extra: impl IntoIterator<Item = Recorded>) -> History {
+        let mut h = History { binance: self.binance.clone(), lighter: self.lighter.clone(), looped: false };
+        for r in extra {
+            let map = match r.venue {
+                app::Venue::Binance => &mut h.binance,
+                app::Venue::Lighter => &mut h.lighter,
+            };
+            let series = map.entry(r.symbol).or_default();
+            if series.0.binary_search_by_key(&r.settlement.time_ms, |s| s.time_ms).is_err() {
+                series.0.push(r.settlement);
+            }
+        }
+        for series in h.binance.values_mut().chain(h.lighter.values_mut()) {
+            series.tidy();
+        }
+        for series in h.binance.values_mut() {
+            let first = series.0.iter().find_map(|s| s.mark);
+            let mut last = first;
+            for s in &mut series.0 {
+                match s.mark {
+                    Some(m) => last = Some(m),
+                    None => s.mark = last,
+                }
+            }
+        }
+        h.keep_common();
+        h
+    }
+
+    /// The window every listed symbol covers on both venues, if they overlap at all.
+    pub fn coverage(&self, symbols: &[Symbol]) -> Option<(TimestampMs, TimestampMs)> {
+        let mut window = (TimestampMs::MIN, TimestampMs::MAX);
+        for s in symbols {
+            for series in [self.binance.get(s)?, self.lighter.get(s)?] {
+                let (first, last) = series.span()?;
+                window = (window.0.max(first), window.1.min(last));
+            }
+        }
+        (window.0 < window.1).then_some(window)
     }
 }
 
@@ -119,8 +200,12 @@ fn err(line: usize, message: impl Into<String>) -> HistoryError {
     HistoryError { line, message: message.into() }
 }
 
+/// The header of Binance's history files (as embedded), and of Lighter's (Hyperliquid's).
+pub const BINANCE_HEADER: &str = "symbol,fundingTime,fundingRate,markPrice,intervalHours";
+pub const HOURLY_HEADER: &str = "coin,time,fundingRate";
+
 /// `symbol,fundingTime,fundingRate,markPrice,intervalHours`; USDT-margined contracts only.
-fn parse_binance(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
+pub fn parse_binance(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
     let mut out: BTreeMap<Symbol, Series> = BTreeMap::new();
     for (i, line) in csv.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
@@ -141,14 +226,13 @@ fn parse_binance(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
         out.entry(symbol).or_default().0.push(s);
     }
     for series in out.values_mut() {
-        series.0.sort_by_key(|s| s.time_ms);
-        series.0.dedup_by_key(|s| s.time_ms);
+        series.tidy();
     }
     Ok(out)
 }
 
 /// `coin,time,fundingRate` with hourly rates.
-fn parse_hourly(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
+pub fn parse_hourly(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
     let mut out: BTreeMap<Symbol, Series> = BTreeMap::new();
     for (i, line) in csv.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
@@ -162,8 +246,7 @@ fn parse_hourly(csv: &str) -> Result<BTreeMap<Symbol, Series>, HistoryError> {
         out.entry(symbol).or_default().0.push(s);
     }
     for series in out.values_mut() {
-        series.0.sort_by_key(|s| s.time_ms);
-        series.0.dedup_by_key(|s| s.time_ms);
+        series.tidy();
     }
     Ok(out)
 }
@@ -197,15 +280,15 @@ mod tests {
         let h = History::embedded().unwrap();
         let btc = &h.binance[&Symbol::new("BTC").unwrap()];
         let first = btc.0[0].clone();
-        let (_, next) = btc.around(ORIGIN_MS + 1).unwrap();
+        let (_, next) = btc.around(ORIGIN_MS + 1, true).unwrap();
         assert_eq!(next, first);
         // Ten cycles later the same recorded settlement comes back, same time of day.
-        let (_, later) = btc.around(ORIGIN_MS + 10 * PERIOD_MS + 1).unwrap();
+        let (_, later) = btc.around(ORIGIN_MS + 10 * PERIOD_MS + 1, true).unwrap();
         assert_eq!(later.time_ms, first.time_ms + 10 * PERIOD_MS);
         assert_eq!(later.rate, first.rate);
         assert_eq!(later.time_ms % (8 * MS_PER_HOUR), 0);
         // Settlements between two points are consecutive and strictly increasing.
-        let window = btc.between(ORIGIN_MS + PERIOD_MS - 2 * 86_400_000, ORIGIN_MS + PERIOD_MS + 86_400_000);
+        let window = btc.between(ORIGIN_MS + PERIOD_MS - 2 * 86_400_000, ORIGIN_MS + PERIOD_MS + 86_400_000, true);
         assert!(window.windows(2).all(|w| w[0].time_ms < w[1].time_ms));
         assert!(window.len() >= 8, "{}", window.len());
     }

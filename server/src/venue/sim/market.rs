@@ -1,29 +1,50 @@
 //! Simulated market data as a pure function of (history, seed, time): funding with a moving
 //! prediction, mark prices on a seeded Brownian bridge through the recorded marks, a small
 //! seeded basis between the venues, and a synthetic book around mark.
+//!
+//! Everything here is computed on demand for any instant, so that a live simulator (one
+//! instant a second) and the backtester (one instant a minute or an hour, a year in seconds)
+//! see the same prices at the same times. What makes the latter cheap: the bridge is drawn
+//! minute by minute and filled in second by second only where a second is asked for; the
+//! current settlement interval is kept per symbol; the book is integer arithmetic on ticks.
+
+mod bridge;
+mod grid;
 
 use super::history::{History, Series, Settlement};
 use super::noise;
 use app::market::{BookLevel, FundingSnapshot, MarkPrice, Market, MarketFilters, OrderBook, TopOfBook};
 use app::{FundingRate, Price, Qty, Symbol, TimestampMs, Usd, Venue};
-use rand_distr::{Distribution, StandardNormal};
+use bridge::{Bridge, IndexAt};
+use grid::Grid;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::FromPrimitive;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Per-second volatility of the bridge noise: about 3 % a day.
-const BRIDGE_VOL_PER_SEC: f64 = 1.0e-4;
 /// Depth of each synthetic book level in USD, growing away from the touch.
 const LEVEL_USD: i64 = 25_000;
 pub const BOOK_LEVELS: usize = 20;
 
-/// The Brownian bridge between two recorded marks, sampled once per simulated second.
-struct Bridge {
-    start: Settlement,
-    end: Settlement,
-    /// Bridge noise (dimensionless) per second from `start`.
-    shocks: Vec<f64>,
+/// The settlement interval `t` falls in, with what the prediction needs precomputed.
+struct Interval {
+    last: Settlement,
+    next: Settlement,
+    /// `(next.rate - last.rate) / span` per millisecond.
+    slope: Decimal,
+    /// The noise amplitude per millisecond left before settlement.
+    amplitude: Decimal,
+}
+
+impl Interval {
+    fn new(last: Settlement, next: Settlement) -> Self {
+        let span = Decimal::from((next.time_ms - last.time_ms).max(1));
+        let amplitude = (next.rate - last.rate).abs() * Decimal::new(15, 2) + next.rate.abs() * Decimal::new(5, 2);
+        Self { slope: (next.rate - last.rate) / span, amplitude: amplitude / span, last, next }
+    }
+
+    fn contains(&self, t: TimestampMs) -> bool {
+        self.last.time_ms <= t && t < self.next.time_ms
+    }
 }
 
 pub struct SimMarket {
@@ -31,24 +52,63 @@ pub struct SimMarket {
     history: Arc<History>,
     seed: u64,
     markets: HashMap<Symbol, Market>,
+    grids: HashMap<Symbol, Grid>,
+    /// The symbols, sorted: everything published per symbol goes in this order.
+    symbols: Vec<Symbol>,
     bridges: HashMap<Symbol, Bridge>,
+    intervals: HashMap<Symbol, Interval>,
+    /// The strategy sees only settled rates: the prediction is the last settled rate.
+    settled_only: bool,
 }
 
 impl SimMarket {
     pub fn new(venue: Venue, history: Arc<History>, seed: u64) -> Self {
-        let markets = history
+        let markets: HashMap<Symbol, Market> = history
             .binance
             .iter()
             .filter_map(|(sym, series)| {
-                let reference = series.0.first()?.mark?;
+                let reference = series.0.iter().find_map(|s| s.mark)?;
                 Some((sym.clone(), market_spec(venue, sym, reference)))
             })
             .collect();
-        Self { venue, history, seed, markets, bridges: HashMap::new() }
+        let grids = markets.iter().map(|(s, m)| (s.clone(), Grid::of(&m.filters))).collect();
+        let mut symbols: Vec<Symbol> = markets.keys().cloned().collect();
+        symbols.sort();
+        Self {
+            venue,
+            history,
+            seed,
+            markets,
+            grids,
+            symbols,
+            bridges: HashMap::new(),
+            intervals: HashMap::new(),
+            settled_only: false,
+        }
+    }
+
+    pub fn venue(&self) -> Venue {
+        self.venue
+    }
+
+    /// Publish the last settled rate as the prediction (the backtester's strict mode).
+    pub fn settled_only(mut self, on: bool) -> Self {
+        self.settled_only = on;
+        self
+    }
+
+    /// Keep only these symbols (a backtest over a few of them).
+    pub fn restrict(&mut self, keep: &[Symbol]) {
+        self.markets.retain(|s, _| keep.contains(s));
+        self.symbols.retain(|s| keep.contains(s));
     }
 
     pub fn markets(&self) -> impl Iterator<Item = &Market> {
-        self.markets.values()
+        self.symbols.iter().filter_map(|s| self.markets.get(s))
+    }
+
+    pub fn symbols(&self) -> &[Symbol] {
+        &self.symbols
     }
 
     pub fn market(&self, symbol: &Symbol) -> Option<&Market> {
@@ -64,118 +124,135 @@ impl SimMarket {
 
     /// Settlements of this venue in `(from, to]` for one symbol.
     pub fn settlements(&self, symbol: &Symbol, from: TimestampMs, to: TimestampMs) -> Vec<Settlement> {
-        self.series(symbol).map(|s| s.between(from, to)).unwrap_or_default()
+        let looped = self.history.looped;
+        self.series(symbol).map(|s| s.between(from, to, looped)).unwrap_or_default()
+    }
+
+    /// When the next settlement after `t` is due, if the history has one.
+    pub fn next_settlement(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<TimestampMs> {
+        self.interval(symbol, t).map(|i| i.next.time_ms)
+    }
+
+    fn interval(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<&Interval> {
+        if !self.intervals.get(symbol).is_some_and(|i| i.contains(t)) {
+            let (last, next) = self.series(symbol)?.around(t, self.history.looped)?;
+            self.intervals.insert(symbol.clone(), Interval::new(last, next));
+        }
+        self.intervals.get(symbol)
     }
 
     /// Funding state at `t`: the predicted rate drifts from the last settled rate toward the
     /// next recorded one, with seeded noise that changes every `bucket` (Binance publishes every
-    /// few seconds, Lighter every minute) and vanishes at settlement.
-    pub fn funding(&self, symbol: &Symbol, t: TimestampMs) -> Option<FundingSnapshot> {
-        let (last, next) = self.series(symbol)?.around(t)?;
-        let bucket_ms = match self.venue {
-            Venue::Binance => 5_000,
-            Venue::Lighter => 60_000,
+    /// few seconds, Lighter every minute) and vanishes at settlement. In strict mode it is the
+    /// last settled rate.
+    pub fn funding(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<FundingSnapshot> {
+        let (venue, seed, strict) = (self.venue, self.seed, self.settled_only);
+        let i = self.interval(symbol, t)?;
+        let predicted = if strict {
+            FundingRate::new(i.last.rate, i.last.interval)
+        } else {
+            let bucket_ms = match venue {
+                Venue::Binance => 5_000,
+                Venue::Lighter => 60_000,
+            };
+            let span = i.next.time_ms - i.last.time_ms;
+            let elapsed = (t.div_euclid(bucket_ms) * bucket_ms - i.last.time_ms).clamp(0, span);
+            let u = noise::uniform(&[seed, venue as u64, noise::hash_str(symbol.as_str()), (t / bucket_ms) as u64]);
+            let base = i.last.rate + i.slope * Decimal::from(elapsed);
+            let rate = base + i.amplitude * Decimal::from(span - elapsed) * u;
+            FundingRate::new(rate.round_dp(10), i.next.interval)
         };
-        let span = Decimal::from(next.time_ms - last.time_ms);
-        let elapsed = Decimal::from(t.div_euclid(bucket_ms) * bucket_ms - last.time_ms).max(Decimal::ZERO);
-        let frac = (elapsed / span).min(Decimal::ONE);
-        let base = last.rate + (next.rate - last.rate) * frac;
-        let amplitude = (next.rate - last.rate).abs() * Decimal::new(15, 2) + next.rate.abs() * Decimal::new(5, 2);
-        let u =
-            noise::uniform(&[self.seed, self.venue as u64, noise::hash_str(symbol.as_str()), (t / bucket_ms) as u64]);
-        let predicted = (base + amplitude * u * (Decimal::ONE - frac)).round_dp(10);
         Some(FundingSnapshot {
-            venue: self.venue,
+            venue,
             symbol: symbol.clone(),
-            predicted: FundingRate::new(predicted, next.interval),
-            last_settled: Some(FundingRate::new(last.rate, last.interval)),
-            next_funding_ms: next.time_ms,
+            predicted,
+            last_settled: Some(FundingRate::new(i.last.rate, i.last.interval)),
+            next_funding_ms: i.next.time_ms,
             time_ms: t,
         })
     }
 
     /// Mark and index at `t`. Binance's mark follows the bridge; Lighter's adds a basis.
     pub fn mark(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<MarkPrice> {
-        let index = self.bridge_price(symbol, t)?;
-        let tick = self.markets.get(symbol)?.filters.tick_size.0;
-        let mark = match self.venue {
-            Venue::Binance => index,
-            Venue::Lighter => index * (Decimal::ONE + self.basis(symbol, t)),
+        let index = self.index(symbol, t)?;
+        let grid = self.grids.get(symbol)?;
+        let (index, mark) = match (self.venue, index) {
+            (Venue::Binance, IndexAt::Recorded(p)) => (grid.price_down(p), grid.price_down(p)),
+            (Venue::Binance, IndexAt::Bridge(x)) => (grid.price_down_f64(x), grid.price_down_f64(x)),
+            (Venue::Lighter, at) => {
+                let x = at.as_f64();
+                (grid.price_down_f64(x), grid.price_down_f64(x * (1.0 + self.basis(symbol, t))))
+            }
         };
-        let round = |p: Decimal| app::market::round_down_to(p, tick);
         Some(MarkPrice {
             venue: self.venue,
             symbol: symbol.clone(),
-            mark: Price(round(mark)),
-            index: Price(round(index)),
+            mark: Price(mark),
+            index: Price(index),
             time_ms: t,
         })
     }
 
     /// A basis of up to ±5 bp between the venues, interpolated between one-minute knots.
-    fn basis(&self, symbol: &Symbol, t: TimestampMs) -> Decimal {
+    fn basis(&self, symbol: &Symbol, t: TimestampMs) -> f64 {
         const KNOT_MS: i64 = 60_000;
         let (k, within) = (t.div_euclid(KNOT_MS), t.rem_euclid(KNOT_MS));
-        let at = |k: i64| noise::uniform(&[self.seed, 0xBA515, noise::hash_str(symbol.as_str()), k as u64]);
-        let w = Decimal::from(within) / Decimal::from(KNOT_MS);
-        (at(k) * (Decimal::ONE - w) + at(k + 1) * w) * Decimal::new(5, 4)
+        let h = noise::hash_str(symbol.as_str());
+        let at = |k: i64| noise::uniform_f64(&[self.seed, 0xBA515, h, k as u64]);
+        let w = within as f64 / KNOT_MS as f64;
+        (at(k) * (1.0 - w) + at(k + 1) * w) * 5.0e-4
     }
 
-    fn bridge_price(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<Decimal> {
-        let (start, end) = self.history.binance.get(symbol)?.around(t)?;
-        let stale = self.bridges.get(symbol).is_none_or(|b| b.start.time_ms != start.time_ms);
+    /// The index on the bridge through the recorded marks around `t`.
+    fn index(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<IndexAt> {
+        let stale = self.bridges.get(symbol).is_none_or(|b| !b.covers(t));
         if stale {
-            let bridge = make_bridge(self.seed, symbol, start, end);
+            let (start, end) = self.history.binance.get(symbol)?.around(t, self.history.looped)?;
+            let bridge = Bridge::new(self.seed, symbol, &start, &end)?;
             self.bridges.insert(symbol.clone(), bridge);
         }
-        let b = self.bridges.get(symbol)?;
-        let (a, z) = (b.start.mark?, b.end.mark?);
-        let n = b.shocks.len().saturating_sub(1).max(1);
-        let k = (((t - b.start.time_ms) / 1000).max(0) as usize).min(n);
-        let w = Decimal::from(k) / Decimal::from(n);
-        let shock = Decimal::from_f64(b.shocks[k]).unwrap_or_default().round_dp(10);
-        Some(a + (z - a) * w + a * shock)
+        Some(self.bridges.get_mut(symbol)?.at(t))
     }
 
     pub fn top_of_book(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<TopOfBook> {
-        let book = self.order_book(symbol, t, 1)?;
-        Some(TopOfBook { venue: self.venue, symbol: symbol.clone(), bid: book.bids[0], ask: book.asks[0], time_ms: t })
+        let mark = self.mark(symbol, t)?;
+        self.top_at(&mark)
+    }
+
+    /// The top of the book around an already computed mark (a tick publishes both).
+    pub fn top_at(&self, mark: &MarkPrice) -> Option<TopOfBook> {
+        let book = self.book_at(mark, 1)?;
+        let (bid, ask) = (book.bids[0], book.asks[0]);
+        Some(TopOfBook { venue: self.venue, symbol: mark.symbol.clone(), bid, ask, time_ms: mark.time_ms })
     }
 
     /// A synthetic book: half a basis point each side of mark, levels one basis point apart.
     pub fn order_book(&mut self, symbol: &Symbol, t: TimestampMs, depth: usize) -> Option<OrderBook> {
-        let mark = self.mark(symbol, t)?.mark.0;
-        let f = &self.markets.get(symbol)?.filters;
-        let half = (mark * Decimal::new(5, 5)).max(f.tick_size.0);
-        let gap = f.round_price_up(Price(mark * Decimal::new(1, 4))).0.max(f.tick_size.0);
-        let bid0 = f.round_price_down(Price(mark - half)).0;
-        let ask0 = f.round_price_up(Price(mark + half)).0;
-        let level = |i: usize, price: Decimal| {
-            let usd = Decimal::from(LEVEL_USD) * (Decimal::ONE + Decimal::from(i) / Decimal::TWO);
-            let qty = f.round_qty_down(Qty(usd / price)).0.max(f.step_size.0);
-            BookLevel { price: Price(price), qty: Qty(qty) }
+        let mark = self.mark(symbol, t)?;
+        self.book_at(&mark, depth)
+    }
+
+    /// In ticks: the touch is mark ± max(0.5 bp, one tick) rounded outward, levels are
+    /// max(1 bp, one tick) apart, and each level holds `LEVEL_USD × (1 + i/2)` worth, rounded
+    /// down to the step (at least one step).
+    fn book_at(&self, mark: &MarkPrice, depth: usize) -> Option<OrderBook> {
+        let grid = self.grids.get(&mark.symbol)?;
+        let m = grid.ticks(mark.mark.0)?;
+        let half = ceil_div(m * 5, 100_000).max(1);
+        let gap = ceil_div(m, 10_000).max(1);
+        let level = |i: i64, ticks: i64| {
+            let usd = i128::from(LEVEL_USD / 2) * i128::from(2 + i);
+            BookLevel { price: Price(grid.price(ticks)), qty: Qty(grid.qty_for(usd, ticks)) }
         };
-        let depth = depth.clamp(1, BOOK_LEVELS);
-        let bids = (0..depth).map(|i| level(i, bid0 - gap * Decimal::from(i))).collect();
-        let asks = (0..depth).map(|i| level(i, ask0 + gap * Decimal::from(i))).collect();
-        Some(OrderBook { venue: self.venue, symbol: symbol.clone(), bids, asks, time_ms: t })
+        let depth = depth.clamp(1, BOOK_LEVELS) as i64;
+        let bids = (0..depth).map(|i| level(i, m - half - gap * i)).collect();
+        let asks = (0..depth).map(|i| level(i, m + half + gap * i)).collect();
+        Some(OrderBook { venue: self.venue, symbol: mark.symbol.clone(), bids, asks, time_ms: mark.time_ms })
     }
 }
 
-fn make_bridge(seed: u64, symbol: &Symbol, start: Settlement, end: Settlement) -> Bridge {
-    let n = usize::try_from((end.time_ms - start.time_ms) / 1000).unwrap_or(0).max(1);
-    let mut rng = noise::rng(&[seed, 0xB41D6E, noise::hash_str(symbol.as_str()), start.time_ms as u64]);
-    let mut walk = Vec::with_capacity(n + 1);
-    let mut w = 0.0_f64;
-    walk.push(0.0);
-    for _ in 0..n {
-        let step: f64 = StandardNormal.sample(&mut rng);
-        w += step * BRIDGE_VOL_PER_SEC;
-        walk.push(w);
-    }
-    let total = walk[n];
-    let shocks = walk.iter().enumerate().map(|(k, w)| w - total * (k as f64 / n as f64)).collect();
-    Bridge { start, end, shocks }
+fn ceil_div(a: i64, b: i64) -> i64 {
+    (a + b - 1).div_euclid(b)
 }
 
 /// 10^k for a signed k.

@@ -6,7 +6,8 @@ pub mod clock;
 pub mod exchange;
 pub mod history;
 pub mod journal;
-mod market;
+pub mod machine;
+pub mod market;
 mod noise;
 
 use super::{VenueClient, VenueError, VenueEvent};
@@ -18,10 +19,9 @@ use async_trait::async_trait;
 pub use clock::SimClock;
 use exchange::SimExchange;
 use history::History;
-use market::SimMarket;
+use machine::{Phase, PlaceError, SimCore};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
@@ -34,11 +34,7 @@ pub struct SimConfig {
 }
 
 struct Inner {
-    market: SimMarket,
-    exchange: SimExchange,
-    /// Simulated time up to which settlements and resting orders have been processed.
-    synced_ms: TimestampMs,
-    marks: BTreeMap<Symbol, Decimal>,
+    core: SimCore,
     /// Where the state is journaled after every change (none: in memory only).
     journal: Option<std::path::PathBuf>,
 }
@@ -61,13 +57,8 @@ impl SimVenue {
     pub fn new(venue: Venue, history: Arc<History>, clock: SimClock, config: SimConfig) -> Arc<Self> {
         let (events, _) = broadcast::channel(8192);
         let now = clock.now_ms();
-        let inner = Inner {
-            market: SimMarket::new(venue, history, config.seed),
-            exchange: SimExchange::new(venue, config.starting_balance),
-            synced_ms: now,
-            marks: BTreeMap::new(),
-            journal: None,
-        };
+        let inner =
+            Inner { core: SimCore::new(venue, history, config.seed, config.starting_balance, now), journal: None };
         Arc::new(Self {
             venue,
             seed: config.seed,
@@ -101,8 +92,8 @@ impl SimVenue {
                 return Err(std::io::Error::other(format!("{} holds {}'s state", path.display(), saved.venue)));
             }
             tracing::info!(venue = %self.venue, path = %path.display(), "simulated venue resumes its saved state");
-            inner.exchange = saved.exchange;
-            inner.synced_ms = saved.synced_ms;
+            inner.core.exchange = saved.exchange;
+            inner.core.synced_ms = saved.synced_ms;
         }
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -114,12 +105,12 @@ impl SimVenue {
 
     /// A copy of the venue's books (tests read what the venue holds).
     pub fn exchange(&self) -> SimExchange {
-        self.lock().exchange.clone()
+        self.lock().core.exchange().clone()
     }
 
     fn save(&self, inner: &Inner) {
         if let Some(path) = &inner.journal
-            && let Err(e) = journal::save(path, self.venue, inner.synced_ms, &inner.exchange)
+            && let Err(e) = journal::save(path, self.venue, inner.core.synced_ms, inner.core.exchange())
         {
             tracing::error!(venue = %self.venue, error = %e, "simulated venue could not journal its state");
         }
@@ -152,40 +143,12 @@ impl SimVenue {
 
     /// Settle funding and fill resting orders up to `t`, publishing what happened.
     fn sync(&self, inner: &mut Inner, t: TimestampMs) {
-        let from = inner.synced_ms;
-        let mut changed = false;
-        let symbols: Vec<Symbol> = inner.market.markets().map(|m| m.symbol.clone()).collect();
-        for symbol in &symbols {
-            if t <= from {
-                // Nothing to settle, but marks must be current for margin checks.
-                if let Some(mark) = inner.market.mark(symbol, t) {
-                    inner.marks.insert(symbol.clone(), mark.mark.0);
-                }
-                continue;
-            }
-            for s in inner.market.settlements(symbol, from, t) {
-                let Some(mark) = inner.market.mark(symbol, s.time_ms) else {
-                    continue;
-                };
-                let rate = app::FundingRate::new(s.rate, s.interval);
-                if let Some(p) = inner.exchange.settle_funding(symbol, rate, mark.mark.0, s.time_ms) {
-                    changed = true;
-                    self.publish(VenueEvent::FundingPaid(p));
-                }
-            }
-            if let (Some(mark), Some(market)) = (inner.market.mark(symbol, t), inner.market.market(symbol).cloned()) {
-                inner.marks.insert(symbol.clone(), mark.mark.0);
-                for (report, fill) in inner.exchange.on_mark(symbol, mark.mark.0, &market, t) {
-                    changed = true;
-                    self.publish(VenueEvent::Order(report));
-                    self.publish(VenueEvent::Fill(fill));
-                }
-            }
-        }
-        inner.synced_ms = inner.synced_ms.max(t);
-        if changed {
+        let mut events = Vec::new();
+        inner.core.sync(t, &mut events);
+        if !events.is_empty() {
             self.save(inner);
         }
+        events.into_iter().for_each(|e| self.publish(e));
     }
 
     /// Stall (or resume) the market-data stream: the venue keeps trading and settling, but
@@ -199,27 +162,28 @@ impl SimVenue {
         self.refusing.store(refusing, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// One publication of market data for every symbol, as a venue's streams would push it.
+    /// One publication of market data for every symbol, as a venue's streams would push it:
+    /// settlements, books, marks, funding (see [`machine`]).
     pub fn tick(&self) {
+        for phase in Phase::ALL {
+            self.tick_phase(phase);
+        }
+    }
+
+    /// One phase of a publication at the clock's time (a test steps the phases one by one).
+    pub fn tick_phase(&self, phase: Phase) {
         let t = self.clock.now_ms();
-        let quiet = self.disconnected() || self.stalled.load(std::sync::atomic::Ordering::SeqCst);
         let mut inner = self.lock();
-        self.sync(&mut inner, t);
-        if quiet {
+        if phase == Phase::Settle {
+            return self.sync(&mut inner, t);
+        }
+        if self.disconnected() || self.stalled.load(std::sync::atomic::Ordering::SeqCst) {
             return;
         }
-        let symbols: Vec<Symbol> = inner.market.markets().map(|m| m.symbol.clone()).collect();
-        for symbol in symbols {
-            if let Some(f) = inner.market.funding(&symbol, t) {
-                self.publish(VenueEvent::Funding(f));
-            }
-            if let Some(m) = inner.market.mark(&symbol, t) {
-                self.publish(VenueEvent::Mark(m));
-            }
-            if let Some(b) = inner.market.top_of_book(&symbol, t) {
-                self.publish(VenueEvent::Book(b));
-            }
-        }
+        let mut events = Vec::new();
+        inner.core.publish(phase, t, &mut events);
+        drop(inner);
+        events.into_iter().for_each(|e| self.publish(e));
     }
 
     /// Publish market data every `every` until cancelled; reports connection changes.
@@ -267,9 +231,14 @@ impl SimVenue {
         }
     }
 
+    /// List only these markets (a test or a trial on a few symbols).
+    pub fn restrict(&self, symbols: &[Symbol]) {
+        self.lock().core.restrict(symbols);
+    }
+
     pub fn set_leverage(&self, symbol: &Symbol, leverage: u32) {
         let mut inner = self.lock();
-        inner.exchange.set_leverage(symbol, leverage);
+        inner.core.set_leverage(symbol, leverage);
         self.save(&inner);
     }
 }
@@ -294,15 +263,13 @@ impl VenueClient for SimVenue {
 
     async fn markets(&self) -> Result<Vec<Market>, VenueError> {
         self.gate().await?;
-        let mut markets: Vec<Market> = self.lock().market.markets().cloned().collect();
-        markets.sort_by(|a, b| a.symbol.cmp(&b.symbol));
-        Ok(markets)
+        Ok(self.lock().core.markets())
     }
 
     async fn funding(&self, symbol: &Symbol) -> Result<FundingSnapshot, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock().market.funding(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().core.market_data().funding(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn funding_history(
@@ -313,9 +280,10 @@ impl VenueClient for SimVenue {
     ) -> Result<Vec<SettledFunding>, VenueError> {
         self.gate().await?;
         let to_ms = to_ms.min(self.clock.now_ms());
-        let inner = self.lock();
-        inner.market.market(symbol).ok_or_else(|| self.unknown_symbol(symbol))?;
-        let rows = inner.market.settlements(symbol, from_ms, to_ms).into_iter().map(|s| SettledFunding {
+        let mut inner = self.lock();
+        let market = inner.core.market_data();
+        market.market(symbol).ok_or_else(|| self.unknown_symbol(symbol))?;
+        let rows = market.settlements(symbol, from_ms, to_ms).into_iter().map(|s| SettledFunding {
             venue: self.venue,
             symbol: symbol.clone(),
             time_ms: s.time_ms,
@@ -327,19 +295,19 @@ impl VenueClient for SimVenue {
     async fn mark_price(&self, symbol: &Symbol) -> Result<MarkPrice, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock().market.mark(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().core.market_data().mark(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn top_of_book(&self, symbol: &Symbol) -> Result<TopOfBook, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock().market.top_of_book(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().core.market_data().top_of_book(symbol, t).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn order_book(&self, symbol: &Symbol, depth: usize) -> Result<OrderBook, VenueError> {
         self.gate().await?;
         let t = self.clock.now_ms();
-        self.lock().market.order_book(symbol, t, depth).ok_or_else(|| self.unknown_symbol(symbol))
+        self.lock().core.market_data().order_book(symbol, t, depth).ok_or_else(|| self.unknown_symbol(symbol))
     }
 
     async fn place_order(&self, order: &OrderRequest) -> Result<OrderReport, VenueError> {
@@ -360,38 +328,26 @@ impl VenueClient for SimVenue {
             });
         }
         let t = self.clock.now_ms();
-        let (report, fills, position) = {
+        let cap = self.fault_hits(self.faults.partial_fill_rate, 0x9A7, id).then(|| {
+            order.qty.0
+                * (Decimal::new(2, 1)
+                    + noise::unit(&[self.seed, 0x9A8, noise::hash_str(id.as_str())]) * Decimal::new(6, 1))
+        });
+        let mut events = Vec::new();
+        let placed = {
             let mut inner = self.lock();
-            self.sync(&mut inner, t);
-            let Some(market) = inner.market.market(&order.symbol).cloned() else {
-                return Err(self.unknown_symbol(&order.symbol));
-            };
-            let book = inner
-                .market
-                .order_book(&order.symbol, t, market::BOOK_LEVELS)
-                .ok_or_else(|| self.unknown_symbol(&order.symbol))?;
-            let cap = self.fault_hits(self.faults.partial_fill_rate, 0x9A7, id).then(|| {
-                order.qty.0
-                    * (Decimal::new(2, 1)
-                        + noise::unit(&[self.seed, 0x9A8, noise::hash_str(id.as_str())]) * Decimal::new(6, 1))
-            });
-            let marks = inner.marks.clone();
-            let placed = inner.exchange.place(order, &market, &book, &marks, cap, t);
+            let placed = inner.core.place(order, cap, t, &mut events);
             // Journaled before any answer leaves the venue.
             self.save(&inner);
-            let (report, fills) = placed.map_err(|r| VenueError::Rejected {
-                venue: self.venue,
-                code: r.code.into(),
-                message: r.message,
-            })?;
-            let position = inner.exchange.positions(&marks).into_iter().find(|p| p.symbol == order.symbol);
-            (report, fills, position)
+            placed
         };
-        self.publish(VenueEvent::Order(report.clone()));
-        fills.into_iter().for_each(|f| self.publish(VenueEvent::Fill(f)));
-        if let Some(p) = position {
-            self.publish(VenueEvent::Position(p));
-        }
+        events.into_iter().for_each(|e| self.publish(e));
+        let report = placed.map_err(|e| match e {
+            PlaceError::UnknownSymbol => self.unknown_symbol(&order.symbol),
+            PlaceError::Rejected(r) => {
+                VenueError::Rejected { venue: self.venue, code: r.code.into(), message: r.message }
+            }
+        })?;
         if self.fault_hits(self.faults.outcome_unknown_rate, 0x5CC, id) {
             return Err(VenueError::OutcomeUnknown { venue: self.venue, message: "injected 5xx after accept".into() });
         }
@@ -403,7 +359,7 @@ impl VenueClient for SimVenue {
         let t = self.clock.now_ms();
         let report = {
             let mut inner = self.lock();
-            let report = inner.exchange.cancel(id, t);
+            let report = inner.core.cancel(id, t);
             self.save(&inner);
             report
         }
@@ -418,12 +374,12 @@ impl VenueClient for SimVenue {
 
     async fn query_order(&self, _symbol: &Symbol, id: &ClientOrderId) -> Result<Option<OrderReport>, VenueError> {
         self.gate().await?;
-        Ok(self.lock().exchange.order(id).cloned())
+        Ok(self.lock().core.order(id).cloned())
     }
 
     async fn open_orders(&self) -> Result<Vec<OrderReport>, VenueError> {
         self.gate().await?;
-        Ok(self.lock().exchange.open_orders())
+        Ok(self.lock().core.exchange().open_orders())
     }
 
     async fn positions(&self) -> Result<Vec<VenuePosition>, VenueError> {
@@ -431,8 +387,7 @@ impl VenueClient for SimVenue {
         let t = self.clock.now_ms();
         let mut inner = self.lock();
         self.sync(&mut inner, t);
-        let marks = inner.marks.clone();
-        Ok(inner.exchange.positions(&marks))
+        Ok(inner.core.positions(t, &mut Vec::new()))
     }
 
     async fn balance(&self) -> Result<Balance, VenueError> {
@@ -440,13 +395,12 @@ impl VenueClient for SimVenue {
         let t = self.clock.now_ms();
         let mut inner = self.lock();
         self.sync(&mut inner, t);
-        let marks = inner.marks.clone();
-        Ok(inner.exchange.balance(&marks, t))
+        Ok(inner.core.balance(t, &mut Vec::new()))
     }
 
     async fn fills(&self, since_ms: TimestampMs) -> Result<Vec<Fill>, VenueError> {
         self.gate().await?;
-        Ok(self.lock().exchange.fills_since(since_ms))
+        Ok(self.lock().core.exchange().fills_since(since_ms))
     }
 
     async fn funding_payments(&self, since_ms: TimestampMs) -> Result<Vec<FundingPayment>, VenueError> {
@@ -454,7 +408,7 @@ impl VenueClient for SimVenue {
         let t = self.clock.now_ms();
         let mut inner = self.lock();
         self.sync(&mut inner, t);
-        Ok(inner.exchange.payments_since(since_ms))
+        Ok(inner.core.exchange().payments_since(since_ms))
     }
 }
 

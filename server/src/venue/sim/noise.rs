@@ -28,6 +28,11 @@ pub fn uniform(parts: &[u64]) -> Decimal {
     Decimal::new(x as i64 - 1_000_000, 6)
 }
 
+/// The same value as [`uniform`], as a float (for the simulated price path).
+pub fn uniform_f64(parts: &[u64]) -> f64 {
+    ((key(parts) % 2_000_001) as f64 - 1_000_000.0) / 1_000_000.0
+}
+
 /// A uniform value in [0, 1).
 pub fn unit(parts: &[u64]) -> Decimal {
     Decimal::new((key(parts) % 1_000_000) as i64, 6)

@@ -58,7 +58,7 @@ fn the_book_brackets_mark_with_valid_levels() {
 
 #[test]
 fn the_prediction_moves_and_lands_on_the_recorded_rate() {
-    let m = market(Venue::Binance, 5);
+    let mut m = market(Venue::Binance, 5);
     let t0 = FIRST_BTC + 60_000;
     let next = m.funding(&btc(), t0).unwrap();
     assert_eq!(next.next_funding_ms, FIRST_BTC + 8 * 3_600_000);
