@@ -246,6 +246,10 @@ impl Runner {
             }
             // Stored by `persist` (one transaction per event) before any Send was carried out.
             Output::Order(view) => {
+                // As for positions: `/orders` shows a fill with the event that brought it. A
+                // refresh that only counts orders would miss a change of one it already holds.
+                let id = view.client_order_id.clone();
+                self.handle.view.write().unwrap_or_else(|e| e.into_inner()).orders.insert(id, view.clone());
                 let _ = self.handle.orders.send(view);
             }
             Output::Position(view) => {
