@@ -34,12 +34,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_auth::Migration),
             Box::new(m20261123_000003_fills_and_payments::Migration),
             Box::new(m20261207_000001_notification_kinds::Migration),
-            Box::new(m20261207_200001_job_runs::Migration),
-            Box::new(m20261207_400001_signals::Migration),
-            Box::new(m20261207_400002_strategies::Migration),
             Box::new(m20261207_100001_notification_outbox::Migration),
+            Box::new(m20261207_200001_job_runs::Migration),
             Box::new(m20261207_300001_funding_marks::Migration),
             Box::new(m20261207_300002_backtests::Migration),
+            Box::new(m20261207_400001_signals::Migration),
+            Box::new(m20261207_400002_strategies::Migration),
         ]
     }
 }
