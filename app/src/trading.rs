@@ -89,6 +89,18 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    pub const ALL: [OrderStatus; 9] = [
+        OrderStatus::Created,
+        OrderStatus::Sent,
+        OrderStatus::Unknown,
+        OrderStatus::Accepted,
+        OrderStatus::PartiallyFilled,
+        OrderStatus::Filled,
+        OrderStatus::Canceled,
+        OrderStatus::Expired,
+        OrderStatus::Rejected,
+    ];
+
     pub fn is_final(self) -> bool {
         matches!(self, OrderStatus::Filled | OrderStatus::Canceled | OrderStatus::Expired | OrderStatus::Rejected)
     }

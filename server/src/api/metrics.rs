@@ -5,14 +5,15 @@
 
 use crate::metrics::{handle, names};
 use crate::state::AppState;
-use app::Venue;
+use app::trading::OrderStatus;
+use app::{Usd, Venue};
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use rust_decimal::prelude::ToPrimitive;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/metrics", get(metrics))
@@ -28,35 +29,31 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render())
 }
 
-fn f64_of(d: rust_decimal::Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
-}
-
 /// Set the state gauges from what the platform holds now.
 fn refresh(s: &AppState) {
-    let mut orders: BTreeMap<(Venue, String), f64> = BTreeMap::new();
-    let mut exposure: BTreeMap<Venue, f64> = Venue::ALL.iter().map(|v| (*v, 0.0)).collect();
+    let mut orders: HashMap<(Venue, OrderStatus), u32> = HashMap::new();
+    let mut exposure: BTreeMap<Venue, Usd> = Venue::ALL.iter().map(|v| (*v, Usd::ZERO)).collect();
     s.engine.read(|v| {
         for o in v.orders.values() {
-            *orders.entry((o.venue, app::text::name(&o.status))).or_default() += 1.0;
+            *orders.entry((o.venue, o.status)).or_default() += 1;
         }
         for p in v.positions.values().filter(|p| p.status.is_active()) {
             for leg in &p.legs {
                 let price = leg.mark_price.unwrap_or(leg.entry_price);
-                *exposure.entry(leg.venue).or_default() += f64_of(leg.qty.abs().0 * price.0);
+                *exposure.entry(leg.venue).or_default() += Usd(leg.qty.abs().0 * price.0);
             }
         }
     });
     for venue in Venue::ALL {
-        for status in
-            ["created", "sent", "unknown", "accepted", "partially_filled", "filled", "canceled", "expired", "rejected"]
-        {
-            let n = orders.get(&(venue, status.to_owned())).copied().unwrap_or(0.0);
-            metrics::gauge!(names::ORDERS, "venue" => venue.as_str(), "status" => status).set(n);
+        for status in OrderStatus::ALL {
+            let n = orders.get(&(venue, status)).copied().unwrap_or(0);
+            metrics::gauge!(names::ORDERS, "venue" => venue.as_str(), "status" => app::text::name(&status))
+                .set(f64::from(n));
         }
     }
+    // Money stays Decimal; a gauge is a float only at the exposition.
     for (venue, notional) in exposure {
-        metrics::gauge!(names::OPEN_EXPOSURE, "venue" => venue.as_str()).set(notional);
+        metrics::gauge!(names::OPEN_EXPOSURE, "venue" => venue.as_str()).set(notional.0.to_f64().unwrap_or(0.0));
     }
     let wall = s.clock.wall_ms();
     let mut venues = s.collector.read(|c| c.venue_status(wall));
