@@ -164,14 +164,11 @@ impl Runner {
             tracing::trace!(target: "engine::decision", "orders decided");
         }
         let stored = self.store(&outputs).await;
-        let mut sending = false;
+        let sending = decided && stored.is_ok();
         for output in outputs {
             match (&stored, output) {
                 (Err(e), Output::Send(approved, _)) => self.not_sent(approved.into_inner().client_order_id, e),
-                (_, output) => {
-                    sending |= matches!(output, Output::Send(..));
-                    self.carry_out(output);
-                }
+                (_, output) => self.carry_out(output),
             }
         }
         if decided {
