@@ -57,10 +57,14 @@ pub struct Running {
 }
 
 impl Running {
+    /// Wait for the tasks, close the database, then let go of its lock: nothing of this
+    /// server touches the files once another process (a restore) may take them.
     pub async fn join(self) {
         for t in self.tasks {
             let _ = t.await;
         }
+        close(&self.state.db).await;
+        drop(self._lock);
     }
 
     pub async fn stop(self) {
@@ -152,13 +156,23 @@ pub struct Core {
 }
 
 impl Core {
-    /// Cancel everything and wait for the tasks; the database lock goes last.
+    /// Cancel everything and wait for the tasks; the database closes, and its lock goes last.
     pub async fn stop(self) {
         self.shutdown.cancel();
         for t in self.tasks {
             let _ = t.await;
         }
+        close(&self.db).await;
         drop(self.lock);
+    }
+}
+
+/// Close every pooled connection and wait until they are closed. A dropped pool closes its
+/// SQLite connections in the background: the last one checkpoints the WAL and deletes the
+/// `-wal` file by name, which after a restore's swap would be the restored database's.
+async fn close(db: &sea_orm::DatabaseConnection) {
+    if let Err(e) = db.close_by_ref().await {
+        tracing::warn!(error = %e, "closing the database");
     }
 }
 
