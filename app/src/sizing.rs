@@ -101,14 +101,44 @@ pub fn limit_price(side: Side, quote: &LegQuote, cap_bps: u32) -> Price {
     }
 }
 
-pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {
-    let mut refusals = Vec::new();
+/// The part of an open that costs money, before any check: one quantity valid on both venues
+/// at the mid, and each leg's worst price and taker fee on the way in. `preview` builds on it,
+/// and the strategy ranks opportunities with [`round_trip`] alone.
+struct Entry {
+    step: Decimal,
+    qty: Decimal,
+    notional: Decimal,
+    /// Long leg first: venue, side, limit price, entry fee.
+    legs: [(Venue, Side, Price, Decimal); 2],
+}
+
+fn entry(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Entry {
     let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
     let (long_v, short_v) = legs_of(req.direction);
     let step = common_step(binance.filters.step_size.0, lighter.filters.step_size.0);
     let mid = (binance.mark.0 + lighter.mark.0) / Decimal::TWO;
     let qty = if mid > Decimal::ZERO { round_down_to(req.notional.0 / mid, step) } else { Decimal::ZERO };
-    let notional = qty * mid;
+    let leg = |venue: Venue, side: Side| {
+        let q = quote(venue);
+        let limit = limit_price(side, q, req.slippage_cap_bps);
+        (venue, side, limit, qty * limit.0 * q.taker_fee)
+    };
+    Entry { step, qty, notional: qty * mid, legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)] }
+}
+
+/// The notional an open of `req` would reach on these quotes, and its taker fees in and out
+/// (the same figures as `preview`'s `notional` and `round_trip_fees`, without its checks).
+pub fn round_trip(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> (Usd, Usd) {
+    let e = entry(req, binance, lighter);
+    let entry_fees: Decimal = e.legs.iter().map(|l| l.3).sum();
+    (Usd(e.notional), Usd(entry_fees * Decimal::TWO))
+}
+
+pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {
+    let mut refusals = Vec::new();
+    let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
+    let (long_v, short_v) = legs_of(req.direction);
+    let Entry { step, qty, notional, legs: priced } = entry(req, binance, lighter);
 
     let mut slices = req.slices.max(1);
     if req.max_slice_notional.0 > Decimal::ZERO {
@@ -126,12 +156,10 @@ pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Ope
         refusals.push(format!("notional {} is below one step ({step}) of the symbol", req.notional));
     }
     let mut legs = Vec::new();
-    for (venue, side) in [(long_v, Side::Buy), (short_v, Side::Sell)] {
+    for (venue, side, limit, entry_fee) in priced {
         let q = quote(venue);
         let f = &q.filters;
-        let limit = limit_price(side, q, req.slippage_cap_bps);
         let margin = qty * q.mark.0 / Decimal::from(q.leverage.max(1));
-        let entry_fee = qty * limit.0 * q.taker_fee;
         if !qty.is_zero() && (smallest < f.min_qty.0 || smallest * q.mark.0 < f.min_notional.0) {
             refusals.push(format!(
                 "{venue}: a slice of {smallest} is below the minimum ({} or {} USD); use fewer slices or more notional",

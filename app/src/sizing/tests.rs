@@ -120,3 +120,19 @@ fn slices_round_up_and_the_remainder_binds_the_minimum() {
     assert_eq!((p.qty, p.slice_qty), (Qty(dec!(0.008)), Qty(dec!(0.002))));
     assert!(p.is_ok(), "{:?}", p.refusals);
 }
+
+#[test]
+fn round_trip_is_the_previews_notional_and_fees_in_both_directions() {
+    let (b, l) = pair();
+    for direction in [SpreadDirection::LongLighterShortBinance, SpreadDirection::LongBinanceShortLighter] {
+        for (notional, cap) in [(dec!(5000), 10), (dec!(1), 10), (dec!(123456.78), 250), (dec!(0), 0)] {
+            let r = OpenRequest { direction, slippage_cap_bps: cap, ..req(notional, 3) };
+            let p = preview(&r, &b, &l);
+            assert_eq!(round_trip(&r, &b, &l), (p.notional, p.round_trip_fees), "{r:?}");
+        }
+    }
+    // Buying at the ask and selling at the bid: the direction changes the fees.
+    let long_l = req(dec!(5000), 1);
+    let long_b = OpenRequest { direction: SpreadDirection::LongBinanceShortLighter, ..long_l.clone() };
+    assert_ne!(round_trip(&long_l, &b, &l).1, round_trip(&long_b, &b, &l).1);
+}

@@ -62,6 +62,7 @@ impl Engine {
                 params.validate().map_err(|e| Refusal(format!("invalid parameters: {}", e[0].message)))?;
                 self.params = params.clone();
                 self.params_version = *version;
+                self.entries.reprice_all();
                 // `auto` positions follow the parameters' exits, as they always did.
                 let exits = self.auto_exits();
                 for p in self.positions.values_mut().filter(|p| p.strategy.as_str() == StrategyId::AUTO) {

@@ -127,6 +127,7 @@ impl Engine {
                 for m in markets {
                     self.market.markets.insert((m.venue, m.symbol.clone()), m.clone());
                 }
+                self.entries.reprice_all();
             }
             EngineEvent::Balance(b) => {
                 self.advance_clock(b.time_ms);
@@ -181,8 +182,10 @@ impl Engine {
             }
             V::Mark(m) => {
                 self.advance_clock(m.time_ms);
+                self.entries.reprice(&m.symbol);
                 self.check_positions(Some(&m.symbol), out);
             }
+            V::Book(b) => self.entries.reprice(&b.symbol),
             V::Order(report) => self.apply_report(report, out),
             V::FundingPaid(p) => self.book_funding(p, out),
             _ => {}

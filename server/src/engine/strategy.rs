@@ -10,12 +10,13 @@
 
 use super::risk::exit_reason;
 use super::{Engine, Output};
-use app::sizing::{OpenRequest, preview};
+use app::sizing::{OpenRequest, round_trip};
 use app::strategy::StrategyId;
 use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
-use app::{Spread, Symbol, Venue};
+use app::funding::SpreadDirection;
+use app::{Spread, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const HOURS_PER_YEAR: i64 = 24 * 365;
 
@@ -23,9 +24,31 @@ const HOURS_PER_YEAR: i64 = 24 * 365;
 pub struct Entries {
     opportunities: BTreeMap<Symbol, Opportunity>,
     reversal_counts: BTreeMap<Symbol, u32>,
+    /// What entering and leaving the target notional costs, per symbol and direction (`None`
+    /// inside: not quotable). Funding does not move it, so each funding update and the timer's
+    /// re-ranking reuse it until the symbol's book, mark or market, or the parameters, change.
+    costs: HashMap<Symbol, [Option<Option<Costing>>; 2]>,
+}
+
+/// The target notional an open would reach, and its costs as a fraction of it: both legs'
+/// taker fees in and out, and half of each book's spread crossed both ways.
+#[derive(Debug, Clone, Copy)]
+struct Costing {
+    notional: Usd,
+    fraction: Decimal,
 }
 
 impl Entries {
+    /// `symbol`'s book, mark or market changed.
+    pub(super) fn reprice(&mut self, symbol: &Symbol) {
+        self.costs.remove(symbol);
+    }
+
+    /// Every market, or the parameters, changed.
+    pub(super) fn reprice_all(&mut self) {
+        self.costs.clear();
+    }
+
     pub fn ranked(&self) -> Vec<Opportunity> {
         let mut v: Vec<Opportunity> = self.opportunities.values().cloned().collect();
         v.sort_by(|a, b| b.net_apr.cmp(&a.net_apr));
@@ -93,37 +116,53 @@ impl Engine {
     }
 
     /// The opportunity on `symbol` for the target notional, net of costs, annualised.
-    fn evaluate(&self, symbol: &Symbol) -> Option<Opportunity> {
-        let p = &self.params;
-        let qb = self.market.quote(Venue::Binance, symbol, p.leverage_binance)?;
-        let ql = self.market.quote(Venue::Lighter, symbol, p.leverage_lighter)?;
-        let spread = Spread::between(qb.rate, ql.rate);
-        let req = OpenRequest {
-            direction: spread.direction,
-            notional: p.target_notional,
-            slices: p.slices,
-            max_slice_notional: p.max_slice_notional,
-            slippage_cap_bps: p.slippage_cap_bps,
-        };
-        let plan = preview(&req, &qb, &ql);
-        if plan.notional.is_zero() {
-            return None;
-        }
-        // Crossing half the spread on each leg, on the way in and out.
-        let half_spread = |q: &app::sizing::LegQuote| (q.ask - q.bid) / Decimal::TWO / q.mark;
-        let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
-        let costs = plan.round_trip_fees / plan.notional + slippage;
-        let horizon = Decimal::from(p.horizon_hours.max(1));
-        let net_per_hour = spread.per_hour - costs / horizon;
+    fn evaluate(&mut self, symbol: &Symbol) -> Option<Opportunity> {
+        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted);
+        let spread = Spread::between(rate(Venue::Binance)?, rate(Venue::Lighter)?);
+        let costing = self.costing(symbol, spread.direction)?;
+        let horizon = Decimal::from(self.params.horizon_hours.max(1));
+        let net_per_hour = spread.per_hour - costing.fraction / horizon;
         Some(Opportunity {
             symbol: symbol.clone(),
             direction: spread.direction,
             spread_apr: spread.apr,
             net_apr: (net_per_hour * Decimal::from(HOURS_PER_YEAR)).round_dp(8),
-            notional: plan.notional,
+            notional: costing.notional,
             confirmations: 0,
             trading: self.symbol_rules.trades(symbol),
         })
+    }
+
+    /// The costs of `direction` on `symbol`, priced again only when they may have changed.
+    fn costing(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<Costing> {
+        let slot = usize::from(direction == SpreadDirection::LongBinanceShortLighter);
+        if let Some(known) = self.entries.costs.get(symbol).and_then(|c| c[slot]) {
+            return known;
+        }
+        let priced = self.price_costs(symbol, direction);
+        self.entries.costs.entry(symbol.clone()).or_default()[slot] = Some(priced);
+        priced
+    }
+
+    fn price_costs(&self, symbol: &Symbol, direction: SpreadDirection) -> Option<Costing> {
+        let p = &self.params;
+        let qb = self.market.quote(Venue::Binance, symbol, p.leverage_binance)?;
+        let ql = self.market.quote(Venue::Lighter, symbol, p.leverage_lighter)?;
+        let req = OpenRequest {
+            direction,
+            notional: p.target_notional,
+            slices: p.slices,
+            max_slice_notional: p.max_slice_notional,
+            slippage_cap_bps: p.slippage_cap_bps,
+        };
+        let (notional, round_trip_fees) = round_trip(&req, &qb, &ql);
+        if notional.is_zero() {
+            return None;
+        }
+        // Crossing half the spread on each leg, on the way in and out.
+        let half_spread = |q: &app::sizing::LegQuote| (q.ask - q.bid) / Decimal::TWO / q.mark;
+        let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
+        Some(Costing { notional, fraction: round_trip_fees / notional + slippage })
     }
 
     /// Close when the spread in the held direction stays below the exit threshold.
