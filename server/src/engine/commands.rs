@@ -90,6 +90,7 @@ impl Engine {
                 }
                 self.symbol_rules = rules.clone();
                 self.symbol_rules_version = *version;
+                self.entries.reprice_all();
                 self.refresh_opportunities();
                 let list = |v: &[app::symbols::Pattern]| v.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ");
                 let n = self.note(

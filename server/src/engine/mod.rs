@@ -418,6 +418,7 @@ impl Engine {
     pub fn restore_symbol_rules(&mut self, version: i64, rules: SymbolRules) {
         self.symbol_rules = rules;
         self.symbol_rules_version = version;
+        self.entries.reprice_all();
     }
 
     /// Whether an open or close is being worked (its slices are still going out).

@@ -24,10 +24,18 @@ const HOURS_PER_YEAR: i64 = 24 * 365;
 pub struct Entries {
     opportunities: BTreeMap<Symbol, Opportunity>,
     reversal_counts: BTreeMap<Symbol, u32>,
-    /// What entering and leaving the target notional costs, per symbol and direction (`None`
-    /// inside: not quotable). Funding does not move it, so each funding update and the timer's
-    /// re-ranking reuse it until the symbol's book, mark or market, or the parameters, change.
-    costs: HashMap<Symbol, [Option<Option<Costing>>; 2]>,
+    /// Each symbol's costs of entry and whether its opportunity is up to date, until its book,
+    /// mark or market, or the parameters or symbol rules, change.
+    priced: HashMap<Symbol, Priced>,
+}
+
+#[derive(Debug, Default)]
+struct Priced {
+    /// What entering and leaving the target notional costs, per direction (`None` inside: not
+    /// quotable). Funding does not move it, so each funding update and the timer reuse it.
+    costs: [Option<Option<Costing>>; 2],
+    /// Evaluated since anything it depends on changed: the timer need not re-rank it.
+    ranked: bool,
 }
 
 /// The target notional an open would reach, and its costs as a fraction of it: both legs'
@@ -41,12 +49,12 @@ struct Costing {
 impl Entries {
     /// `symbol`'s book, mark or market changed.
     pub(super) fn reprice(&mut self, symbol: &Symbol) {
-        self.costs.remove(symbol);
+        self.priced.remove(symbol);
     }
 
-    /// Every market, or the parameters, changed.
+    /// Every market, the parameters or the symbol rules changed.
     pub(super) fn reprice_all(&mut self) {
-        self.costs.clear();
+        self.priced.clear();
     }
 
     pub fn ranked(&self) -> Vec<Opportunity> {
@@ -99,9 +107,17 @@ impl Engine {
     }
 
     /// Re-price every symbol's opportunity at current quotes, keeping its confirmation count
-    /// (confirmations only advance on new funding observations).
+    /// (confirmations only advance on new funding observations). A symbol evaluated since its
+    /// inputs last changed would come out the same, and is skipped.
     pub(super) fn refresh_opportunities(&mut self) {
-        let symbols: std::collections::BTreeSet<Symbol> = self.market.funding.keys().map(|(_, s)| s.clone()).collect();
+        let symbols: std::collections::BTreeSet<Symbol> = self
+            .market
+            .funding
+            .keys()
+            .map(|(_, s)| s)
+            .filter(|s| !self.entries.priced.get(*s).is_some_and(|p| p.ranked))
+            .cloned()
+            .collect();
         for symbol in symbols {
             if let Some(opp) = self.evaluate(&symbol) {
                 let confirmations = self
@@ -115,11 +131,16 @@ impl Engine {
         }
     }
 
-    /// The opportunity on `symbol` for the target notional, net of costs, annualised.
+    /// The opportunity on `symbol` for the target notional, net of costs, annualised. The
+    /// caller stores it (and stores nothing for `None`): the symbol counts as ranked.
     fn evaluate(&mut self, symbol: &Symbol) -> Option<Opportunity> {
         let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted);
         let spread = Spread::between(rate(Venue::Binance)?, rate(Venue::Lighter)?);
-        let costing = self.costing(symbol, spread.direction)?;
+        let costing = self.costing(symbol, spread.direction);
+        if let Some(p) = self.entries.priced.get_mut(symbol) {
+            p.ranked = true;
+        }
+        let costing = costing?;
         let horizon = Decimal::from(self.params.horizon_hours.max(1));
         let net_per_hour = spread.per_hour - costing.fraction / horizon;
         Some(Opportunity {
@@ -136,11 +157,11 @@ impl Engine {
     /// The costs of `direction` on `symbol`, priced again only when they may have changed.
     fn costing(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<Costing> {
         let slot = usize::from(direction == SpreadDirection::LongBinanceShortLighter);
-        if let Some(known) = self.entries.costs.get(symbol).and_then(|c| c[slot]) {
+        if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.costs[slot]) {
             return known;
         }
         let priced = self.price_costs(symbol, direction);
-        self.entries.costs.entry(symbol.clone()).or_default()[slot] = Some(priced);
+        self.entries.priced.entry(symbol.clone()).or_default().costs[slot] = Some(priced);
         priced
     }
 
