@@ -110,21 +110,72 @@ impl FromStr for VenueMode {
 
 /// A canonical market symbol: the base asset ("BTC"). Each connector maps it to its own
 /// venue symbol ("BTCUSDT" on Binance, market id 1 on Lighter).
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Held inline (at most [`Symbol::MAX_LEN`] ASCII bytes, the rest zero): every market event
+/// carries one and every hot map is keyed by one, so a clone is a copy, not an allocation.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Symbol(String);
+pub struct Symbol {
+    len: u8,
+    bytes: [u8; Symbol::MAX_LEN],
+}
 
 impl Symbol {
+    pub const MAX_LEN: usize = 20;
+
     pub fn new(s: &str) -> Result<Self, IdError> {
-        let ok = !s.is_empty() && s.len() <= 20 && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if ok { Ok(Self(s.to_owned())) } else { Err(IdError::Symbol(s.to_owned())) }
+        let ok = !s.is_empty()
+            && s.len() <= Self::MAX_LEN
+            && s.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !ok {
+            return Err(IdError::Symbol(s.to_owned()));
+        }
+        let mut bytes = [0; Self::MAX_LEN];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Ok(Self { len: s.len() as u8, bytes })
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII is ever stored (`new`).
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 }
+
+/// In the order of the text, as the `String` it once was: maps keyed by symbol list
+/// alphabetically.
+impl Ord for Symbol {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.bytes[..usize::from(self.len)].cmp(&other.bytes[..usize::from(other.len)])
+    }
+}
+
+impl PartialOrd for Symbol {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl fmt::Debug for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Symbol").field(&self.as_str()).finish()
+    }
+}
+
+/// A string in the API document, as it is on the wire.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Symbol {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some(
+                "A canonical market symbol: the base asset (\"BTC\"). Each connector maps it to its own\nvenue symbol (\"BTCUSDT\" on Binance, market id 1 on Lighter).",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Symbol {}
 
 impl TryFrom<String> for Symbol {
     type Error = IdError;
@@ -135,7 +186,7 @@ impl TryFrom<String> for Symbol {
 
 impl From<Symbol> for String {
     fn from(s: Symbol) -> String {
-        s.0
+        s.as_str().to_owned()
     }
 }
 
@@ -148,7 +199,7 @@ impl FromStr for Symbol {
 
 impl fmt::Display for Symbol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -254,6 +305,22 @@ mod tests {
             assert!(Symbol::new(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(serde_json::from_str::<Symbol>("\"eth\"").is_err());
+        let max = "A".repeat(Symbol::MAX_LEN);
+        assert_eq!(Symbol::new(&max).unwrap().as_str(), max);
+    }
+
+    #[test]
+    fn symbols_order_compare_and_travel_as_their_text() {
+        let mut v: Vec<Symbol> = ["SOL", "BTC", "1000PEPE", "B", "BTCB", "ETH"].iter().map(|s| Symbol::new(s).unwrap()).collect();
+        v.sort();
+        let texts: Vec<&str> = v.iter().map(Symbol::as_str).collect();
+        assert_eq!(texts, ["1000PEPE", "B", "BTC", "BTCB", "ETH", "SOL"]);
+        let eth = Symbol::new("ETH").unwrap();
+        assert_eq!(serde_json::to_string(&eth).unwrap(), "\"ETH\"");
+        assert_eq!(serde_json::from_str::<Symbol>("\"ETH\"").unwrap(), eth);
+        assert_eq!(format!("{eth} {eth:?}"), "ETH Symbol(\"ETH\")");
+        assert_eq!(String::from(eth.clone()), "ETH");
+        assert_ne!(eth, Symbol::new("ETHW").unwrap());
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod db;
 pub mod doctor;
 pub mod engine;
 pub mod equity;
+pub mod fast_map;
 pub mod error;
 pub mod health;
 pub mod jobs;

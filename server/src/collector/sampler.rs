@@ -6,7 +6,7 @@
 use crate::venue::VenueEvent;
 use app::{Symbol, TimestampMs, Venue};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use crate::fast_map::FastMap;
 
 /// Marks and books closer together than this (venue time) are not passed on.
 const EVERY_MS: i64 = 1_000;
@@ -27,7 +27,7 @@ struct Seen {
 
 #[derive(Debug, Default)]
 pub struct Sampler {
-    last: HashMap<(Feed, Venue, Symbol), Seen>,
+    last: FastMap<(Feed, Venue, Symbol), Seen>,
 }
 
 impl Sampler {

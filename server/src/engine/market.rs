@@ -9,19 +9,20 @@ use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
 use app::{Price, Symbol, Usd, Venue};
-use std::collections::{BTreeMap, HashMap};
+use crate::fast_map::FastMap;
+use std::collections::BTreeMap;
 
 /// How far a book may trail the mark before orders are priced from the mark instead.
 const BOOK_MAX_LAG_MS: i64 = 5_000;
 
 #[derive(Debug, Default)]
 pub struct MarketCache {
-    pub funding: HashMap<(Venue, Symbol), FundingSnapshot>,
-    pub marks: HashMap<(Venue, Symbol), MarkPrice>,
-    pub books: HashMap<(Venue, Symbol), TopOfBook>,
-    pub markets: HashMap<(Venue, Symbol), Market>,
-    pub balances: HashMap<Venue, Balance>,
-    pub venue_positions: HashMap<(Venue, Symbol), VenuePosition>,
+    pub funding: FastMap<(Venue, Symbol), FundingSnapshot>,
+    pub marks: FastMap<(Venue, Symbol), MarkPrice>,
+    pub books: FastMap<(Venue, Symbol), TopOfBook>,
+    pub markets: FastMap<(Venue, Symbol), Market>,
+    pub balances: FastMap<Venue, Balance>,
+    pub venue_positions: FastMap<(Venue, Symbol), VenuePosition>,
     /// The market-data owner's latest verdict per venue (`EngineEvent::Freshness`).
     pub freshness: BTreeMap<Venue, Freshness>,
 }

@@ -16,7 +16,8 @@ use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus
 use app::funding::SpreadDirection;
 use app::{Spread, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use crate::fast_map::FastMap;
+use std::collections::BTreeMap;
 
 const HOURS_PER_YEAR: i64 = 24 * 365;
 
@@ -26,7 +27,7 @@ pub struct Entries {
     reversal_counts: BTreeMap<Symbol, u32>,
     /// Each symbol's costs of entry and whether its opportunity is up to date, until its book,
     /// mark or market, or the parameters or symbol rules, change.
-    priced: HashMap<Symbol, Priced>,
+    priced: FastMap<Symbol, Priced>,
 }
 
 #[derive(Debug, Default)]
