@@ -2,6 +2,10 @@
 //! Telegram chat) whose rules take it — sent at once, or folded into its key's summary — and
 //! wakes that channel's worker. It owns the fold state, so each repeat is counted exactly once;
 //! after a restart it rebuilds that state from the rows whose windows are still open.
+//!
+//! What is queued together is stored together: one transaction for up to [`BATCH`]
+//! notifications, so a storm costs one commit per batch, not one per row. A batch that fails
+//! is rolled back whole and the fold state rebuilt from the rows, which stay its truth.
 
 use super::fold::{Dest, Folds, Step};
 use super::{Directory, Envelope, StoreQueue};
@@ -10,11 +14,14 @@ use crate::db;
 use crate::db::deliveries::NewDelivery;
 use app::notification::{Kind, Level, Notification};
 use app::outbox::{DeliveryStatus, Loudness};
-use sea_orm::{DatabaseConnection, DbErr};
-use std::collections::BTreeMap;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+
+/// At most this many notifications are stored in one transaction.
+pub const BATCH: usize = 256;
 
 pub struct Outbox {
     db: DatabaseConnection,
@@ -59,29 +66,67 @@ impl Outbox {
         Ok(())
     }
 
-    pub async fn handle(&mut self, envelope: Envelope) {
-        match envelope {
-            Envelope::Publish(n) => {
-                let status = match self.publish(&n).await {
-                    Ok(()) => "ok",
-                    Err(e) => {
-                        tracing::error!(error = %e, title = %n.title, "storing a notification failed");
-                        "failed"
-                    }
-                };
-                // The stored copy is one delivery channel; the outbox's channels count under
-                // their names.
-                metrics::counter!(crate::metrics::names::NOTIFICATION_DELIVERIES, "channel" => "store", "status" => status)
-                    .increment(1);
-            }
-            Envelope::Test { channel, by, reply } => {
-                let _ = reply.send(self.test(&channel, &by).await.map_err(|e| e.to_string()));
+    /// Store what was queued, in order: runs of notifications one transaction each, and
+    /// test messages between them.
+    pub async fn handle(&mut self, envelopes: Vec<Envelope>) {
+        let mut run = Vec::new();
+        for envelope in envelopes {
+            match envelope {
+                Envelope::Publish(n) => run.push(n),
+                Envelope::Test { channel, by, reply } => {
+                    self.store(std::mem::take(&mut run)).await;
+                    let _ = reply.send(self.test(&channel, &by).await.map_err(|e| e.to_string()));
+                }
             }
         }
+        self.store(run).await;
     }
 
-    async fn publish(&mut self, n: &Notification) -> Result<(), DbErr> {
-        let id = db::trading::insert_notification(&self.db, n).await?;
+    async fn store(&mut self, notes: Vec<Notification>) {
+        if notes.is_empty() {
+            return;
+        }
+        let status = match self.publish_all(&notes).await {
+            Ok(woken) => {
+                // After the commit: a worker woken earlier could look before the rows exist.
+                for name in woken {
+                    self.wake(&name);
+                }
+                "ok"
+            }
+            Err(e) => {
+                tracing::error!(error = %e, count = notes.len(), first = %notes[0].title, "storing notifications failed");
+                // The fold state may count rows the rollback took back: rebuild it.
+                self.folds = Folds::new(self.folds.window_ms());
+                if let Err(e) = self.restore().await {
+                    tracing::error!(error = %e, "reading the open fold windows failed; repeats start afresh");
+                }
+                "failed"
+            }
+        };
+        // The stored copy is one delivery channel; the outbox's channels count under their names.
+        metrics::counter!(crate::metrics::names::NOTIFICATION_DELIVERIES, "channel" => "store", "status" => status)
+            .increment(notes.len() as u64);
+    }
+
+    /// Every notification and its delivery rows in one transaction; the channels to wake.
+    async fn publish_all(&mut self, notes: &[Notification]) -> Result<BTreeSet<String>, DbErr> {
+        let txn = self.db.begin().await?;
+        let mut woken = BTreeSet::new();
+        for n in notes {
+            self.publish(&txn, n, &mut woken).await?;
+        }
+        txn.commit().await?;
+        Ok(woken)
+    }
+
+    async fn publish(
+        &mut self,
+        db: &impl ConnectionTrait,
+        n: &Notification,
+        woken: &mut BTreeSet<String>,
+    ) -> Result<(), DbErr> {
+        let id = db::trading::insert_notification(db, n).await?;
         let now = self.clock.wall_ms();
         // Legacy rows have no key; their title tells repeats apart.
         let key = if n.dedup_key.is_empty() { n.title.clone() } else { n.dedup_key.clone() };
@@ -95,16 +140,24 @@ impl Outbox {
             let Some(loudness) = self.directory.rules(&name).and_then(|r| r.decide(n)) else { continue };
             for target in targets {
                 let dest: Dest = (name.clone(), target);
-                self.route(id, &dest, &key, loudness == Loudness::Silent, now).await?;
+                self.route(db, id, &dest, &key, loudness == Loudness::Silent, now).await?;
             }
-            self.wake(&name);
+            woken.insert(name);
         }
         self.folds.prune(now);
         Ok(())
     }
 
     /// One delivery row for `dest`: a lead, a repeat folded into its summary, or a new summary.
-    async fn route(&mut self, id: i64, dest: &Dest, key: &str, silent: bool, now: i64) -> Result<(), DbErr> {
+    async fn route(
+        &mut self,
+        db: &impl ConnectionTrait,
+        id: i64,
+        dest: &Dest,
+        key: &str,
+        silent: bool,
+        now: i64,
+    ) -> Result<(), DbErr> {
         let row = |status, next, window_end| NewDelivery {
             notification_id: id,
             channel: dest.0.clone(),
@@ -120,23 +173,23 @@ impl Outbox {
         loop {
             match self.folds.step(dest, key, now) {
                 Step::Lead { window_end } => {
-                    db::deliveries::insert(&self.db, row(DeliveryStatus::Pending, now, Some(window_end)), now).await?;
+                    db::deliveries::insert(db, row(DeliveryStatus::Pending, now, Some(window_end)), now).await?;
                     self.folds.led(dest, key, window_end);
                 }
                 Step::FoldInto { summary } => {
-                    if !db::deliveries::fold_into(&self.db, summary, now).await? {
+                    if !db::deliveries::fold_into(db, summary, now).await? {
                         // Its worker already started sending it: this repeat opens the next one.
                         self.folds.claimed(dest, key);
                         continue;
                     }
                     let folded =
                         NewDelivery { folded_into: Some(summary), ..row(DeliveryStatus::Suppressed, now, None) };
-                    db::deliveries::insert(&self.db, folded, now).await?;
+                    db::deliveries::insert(db, folded, now).await?;
                 }
                 Step::NewSummary { window_end } => {
                     let summary =
                         NewDelivery { folded: 1, ..row(DeliveryStatus::Pending, window_end, Some(window_end)) };
-                    let sid = db::deliveries::insert(&self.db, summary, now).await?;
+                    let sid = db::deliveries::insert(db, summary, now).await?;
                     self.folds.summarised(dest, key, sid, window_end);
                 }
             }
@@ -190,15 +243,31 @@ pub async fn run(mut outbox: Outbox, mut queue: StoreQueue, cancel: Cancellation
         tracing::error!(error = %e, "reading the open fold windows failed; repeats start afresh");
     }
     loop {
-        let envelope = tokio::select! {
+        let first = tokio::select! {
             e = queue.0.recv() => match e { Some(e) => e, None => return },
             _ = cancel.cancelled() => break,
         };
-        outbox.handle(envelope).await;
+        let batch = more(&mut queue, vec![first]);
+        outbox.handle(batch).await;
     }
-    while let Ok(e) = queue.0.try_recv() {
-        outbox.handle(e).await;
+    loop {
+        let batch = more(&mut queue, Vec::new());
+        if batch.is_empty() {
+            return;
+        }
+        outbox.handle(batch).await;
     }
+}
+
+/// `batch` and whatever else is queued now, up to [`BATCH`].
+fn more(queue: &mut StoreQueue, mut batch: Vec<Envelope>) -> Vec<Envelope> {
+    while batch.len() < BATCH {
+        match queue.0.try_recv() {
+            Ok(e) => batch.push(e),
+            Err(_) => break,
+        }
+    }
+    batch
 }
 
 /// The store alone, with no channel: what tests and tools that need no delivery use.
