@@ -86,7 +86,12 @@ impl FundingRate {
     }
 
     pub fn per_hour(self) -> Decimal {
-        self.rate / Decimal::from(self.interval.hours())
+        match self.interval.hours() {
+            // What the division by one gives (it keeps the scale of all but zero), without it:
+            // hourly rates are most of what the strategy reads.
+            1 if !self.rate.is_zero() => self.rate,
+            hours => self.rate / Decimal::from(hours),
+        }
     }
 
     pub fn per_day(self) -> Decimal {

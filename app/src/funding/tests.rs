@@ -71,3 +71,15 @@ fn intervals_are_checked_and_settle_on_the_grid() {
     assert_eq!(h8.next_settlement_after(jan1 + 8 * 3_600_000), jan1 + 16 * 3_600_000);
     assert!(serde_json::from_str::<FundingInterval>("0").is_err());
 }
+
+#[test]
+fn hourly_per_hour_is_the_division_to_the_last_digit() {
+    use std::str::FromStr;
+    for s in ["0.00010000", "-0.000012345678", "1.50", "0", "0.0000000000", "-0.0000000001"] {
+        let r = Decimal::from_str(s).unwrap();
+        let f = FundingRate::new(r, FundingInterval::HOURLY);
+        let divided = r / Decimal::ONE;
+        assert_eq!(f.per_hour().to_string(), divided.to_string(), "{s}");
+        assert_eq!(f.per_hour().scale(), divided.scale(), "{s}");
+    }
+}

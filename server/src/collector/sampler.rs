@@ -43,15 +43,24 @@ impl Sampler {
             _ => return true,
         };
         let (feed, venue, symbol) = key;
-        let keep = match self.last.get(&(feed, venue, symbol.clone())) {
-            None => true,
-            Some(last) if feed == Feed::Funding => last.funding != seen.funding,
-            Some(last) => seen.time_ms - last.time_ms >= EVERY_MS,
-        };
-        if keep {
-            self.last.insert((feed, venue, symbol.clone()), seen);
+        match self.last.entry((feed, venue, symbol.clone())) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(seen);
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                let last = o.get();
+                let keep = if feed == Feed::Funding {
+                    last.funding != seen.funding
+                } else {
+                    seen.time_ms - last.time_ms >= EVERY_MS
+                };
+                if keep {
+                    o.insert(seen);
+                }
+                keep
+            }
         }
-        keep
     }
 }
 
