@@ -327,7 +327,8 @@ mod tests {
 
     #[test]
     fn symbols_order_compare_and_travel_as_their_text() {
-        let mut v: Vec<Symbol> = ["SOL", "BTC", "1000PEPE", "B", "BTCB", "ETH"].iter().map(|s| Symbol::new(s).unwrap()).collect();
+        let mut v: Vec<Symbol> =
+            ["SOL", "BTC", "1000PEPE", "B", "BTCB", "ETH"].iter().map(|s| Symbol::new(s).unwrap()).collect();
         v.sort();
         let texts: Vec<&str> = v.iter().map(Symbol::as_str).collect();
         assert_eq!(texts, ["1000PEPE", "B", "BTC", "BTCB", "ETH", "SOL"]);

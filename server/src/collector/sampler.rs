@@ -3,10 +3,10 @@
 //! its event log stay a manageable size: funding when the prediction or the next funding time
 //! changes, marks and books at most once a second of venue time per venue and symbol.
 
+use crate::fast_map::FastMap;
 use crate::venue::VenueEvent;
 use app::{Symbol, TimestampMs, Venue};
 use rust_decimal::Decimal;
-use crate::fast_map::FastMap;
 
 /// Marks and books closer together than this (venue time) are not passed on.
 const EVERY_MS: i64 = 1_000;

@@ -4,12 +4,12 @@
 //! copy (and does not read the collector's) so that it stays pure and its event log replays
 //! exactly; it judges nothing itself.
 
+use crate::fast_map::FastMap;
 use crate::venue::VenueEvent;
 use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
 use app::{Price, Symbol, Usd, Venue};
-use crate::fast_map::FastMap;
 use std::collections::BTreeMap;
 
 /// How far a book may trail the mark before orders are priced from the mark instead.

@@ -10,13 +10,13 @@
 
 use super::risk::exit_reason;
 use super::{Engine, Output};
+use crate::fast_map::FastMap;
+use app::funding::SpreadDirection;
 use app::sizing::{OpenRequest, round_trip};
 use app::strategy::StrategyId;
 use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
-use app::funding::SpreadDirection;
 use app::{Spread, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
-use crate::fast_map::FastMap;
 use std::collections::BTreeMap;
 
 const HOURS_PER_YEAR: i64 = 24 * 365;
