@@ -117,7 +117,8 @@ impl FromStr for VenueMode {
 #[serde(try_from = "String", into = "String")]
 pub struct Symbol {
     len: u8,
-    bytes: [u8; Symbol::MAX_LEN],
+    /// Three words: room for `MAX_LEN` and zeros after.
+    bytes: [u8; 24],
 }
 
 impl Symbol {
@@ -130,7 +131,7 @@ impl Symbol {
         if !ok {
             return Err(IdError::Symbol(s.to_owned()));
         }
-        let mut bytes = [0; Self::MAX_LEN];
+        let mut bytes = [0; 24];
         bytes[..s.len()].copy_from_slice(s.as_bytes());
         Ok(Self { len: s.len() as u8, bytes })
     }
@@ -155,19 +156,15 @@ impl PartialOrd for Symbol {
     }
 }
 
-/// Three words instead of 21 bytes: the bytes alone decide equality (no symbol has a zero
+/// Three words instead of 25 bytes: the bytes alone decide equality (no symbol has a zero
 /// byte, so the padding tells the length).
 impl std::hash::Hash for Symbol {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let word = |i: usize| {
+        for word in self.bytes.chunks_exact(8) {
             let mut w = [0; 8];
-            let end = (i + 8).min(Self::MAX_LEN);
-            w[..end - i].copy_from_slice(&self.bytes[i..end]);
-            u64::from_le_bytes(w)
-        };
-        state.write_u64(word(0));
-        state.write_u64(word(8));
-        state.write_u64(word(16));
+            w.copy_from_slice(word);
+            state.write_u64(u64::from_le_bytes(w));
+        }
     }
 }
 

@@ -225,29 +225,36 @@ impl Driver {
     /// Process one event and everything that follows from it, in the order the live runner
     /// would most plausibly see it: a send's answer, then the venue's account events.
     pub fn feed(&mut self, event: EngineEvent) {
-        self.queue.push_back(event);
+        // The queue is empty here: the event goes first without a trip through it.
+        self.process(&event);
         while let Some(e) = self.queue.pop_front() {
-            self.events += 1;
-            for output in self.engine.process(&e) {
-                match output {
-                    Output::Send(approved, venue) => {
-                        let req = approved.into_inner();
-                        let mut out = Vec::new();
-                        let placed = self.venues[index(venue)].place(&req, None, self.now, &mut out);
-                        let result = placed.map_err(|e| SendFailure::Refused(refusal(venue, &req.symbol, e)));
-                        self.queue.push_back(EngineEvent::Sent { id: req.client_order_id, result });
-                        for ev in out {
-                            if self.sampler.keep(&ev) {
-                                self.queue.push_back(EngineEvent::Venue(ev));
-                            }
+            self.process(&e);
+        }
+    }
+
+    /// One event through the engine; a send is carried out at once and its answer and the
+    /// venue's account events are queued behind it.
+    fn process(&mut self, e: &EngineEvent) {
+        self.events += 1;
+        for output in self.engine.process(e) {
+            match output {
+                Output::Send(approved, venue) => {
+                    let req = approved.into_inner();
+                    let mut out = Vec::new();
+                    let placed = self.venues[index(venue)].place(&req, None, self.now, &mut out);
+                    let result = placed.map_err(|e| SendFailure::Refused(refusal(venue, &req.symbol, e)));
+                    self.queue.push_back(EngineEvent::Sent { id: req.client_order_id, result });
+                    for ev in out {
+                        if self.sampler.keep(&ev) {
+                            self.queue.push_back(EngineEvent::Venue(ev));
                         }
                     }
-                    Output::Query { venue, id, .. } => {
-                        let result = Ok(self.venues[index(venue)].order(&id).cloned());
-                        self.queue.push_back(EngineEvent::Queried { id, result });
-                    }
-                    other => self.ledger.record(other),
                 }
+                Output::Query { venue, id, .. } => {
+                    let result = Ok(self.venues[index(venue)].order(&id).cloned());
+                    self.queue.push_back(EngineEvent::Queried { id, result });
+                }
+                other => self.ledger.record(other),
             }
         }
     }

@@ -16,7 +16,7 @@ use app::market::{MarkPrice, Market};
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::{ClientOrderId, Symbol, TimestampMs, Venue};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// One phase of a publication (see the module comment).
@@ -46,7 +46,7 @@ pub struct SimCore {
     /// The same marks by symbol, for margin.
     margin_marks: Option<(TimestampMs, BTreeMap<Symbol, Decimal>)>,
     /// The next settlement per symbol: a sync before it has nothing to settle.
-    next_settlement: HashMap<Symbol, TimestampMs>,
+    next_settlement: crate::fast_map::FastMap<Symbol, TimestampMs>,
 }
 
 impl SimCore {
@@ -72,7 +72,7 @@ impl SimCore {
             marks: Vec::new(),
             marks_ms: None,
             margin_marks: None,
-            next_settlement: HashMap::new(),
+            next_settlement: Default::default(),
         }
     }
 

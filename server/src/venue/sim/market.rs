@@ -13,12 +13,12 @@ mod grid;
 
 use super::history::{History, Series, Settlement};
 use super::noise;
+use crate::fast_map::FastMap;
 use app::market::{BookLevel, FundingSnapshot, MarkPrice, Market, MarketFilters, OrderBook, TopOfBook};
 use app::{FundingRate, Price, Qty, Symbol, TimestampMs, Usd, Venue};
 use bridge::{Bridge, IndexAt};
 use grid::Grid;
 use rust_decimal::Decimal;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Depth of each synthetic book level in USD, growing away from the touch.
@@ -51,19 +51,19 @@ pub struct SimMarket {
     venue: Venue,
     history: Arc<History>,
     seed: u64,
-    markets: HashMap<Symbol, Market>,
-    grids: HashMap<Symbol, Grid>,
+    markets: FastMap<Symbol, Market>,
+    grids: FastMap<Symbol, Grid>,
     /// The symbols, sorted: everything published per symbol goes in this order.
     symbols: Vec<Symbol>,
-    bridges: HashMap<Symbol, Bridge>,
-    intervals: HashMap<Symbol, Interval>,
+    bridges: FastMap<Symbol, Bridge>,
+    intervals: FastMap<Symbol, Interval>,
     /// The strategy sees only settled rates: the prediction is the last settled rate.
     settled_only: bool,
 }
 
 impl SimMarket {
     pub fn new(venue: Venue, history: Arc<History>, seed: u64) -> Self {
-        let markets: HashMap<Symbol, Market> = history
+        let markets: FastMap<Symbol, Market> = history
             .binance
             .iter()
             .filter_map(|(sym, series)| {
@@ -81,8 +81,8 @@ impl SimMarket {
             markets,
             grids,
             symbols,
-            bridges: HashMap::new(),
-            intervals: HashMap::new(),
+            bridges: FastMap::default(),
+            intervals: FastMap::default(),
             settled_only: false,
         }
     }
@@ -221,8 +221,8 @@ impl SimMarket {
 
     /// The top of the book around an already computed mark (a tick publishes both).
     pub fn top_at(&self, mark: &MarkPrice) -> Option<TopOfBook> {
-        let book = self.book_at(mark, 1)?;
-        let (bid, ask) = (book.bids[0], book.asks[0]);
+        let (grid, m, half, _) = self.ladder(mark)?;
+        let (bid, ask) = (level(grid, 0, m - half), level(grid, 0, m + half));
         Some(TopOfBook { venue: self.venue, symbol: mark.symbol.clone(), bid, ask, time_ms: mark.time_ms })
     }
 
@@ -236,19 +236,25 @@ impl SimMarket {
     /// max(1 bp, one tick) apart, and each level holds `LEVEL_USD × (1 + i/2)` worth, rounded
     /// down to the step (at least one step).
     fn book_at(&self, mark: &MarkPrice, depth: usize) -> Option<OrderBook> {
-        let grid = self.grids.get(&mark.symbol)?;
-        let m = grid.ticks(mark.mark.0)?;
-        let half = ceil_div(m * 5, 100_000).max(1);
-        let gap = ceil_div(m, 10_000).max(1);
-        let level = |i: i64, ticks: i64| {
-            let usd = i128::from(LEVEL_USD / 2) * i128::from(2 + i);
-            BookLevel { price: Price(grid.price(ticks)), qty: Qty(grid.qty_for(usd, ticks)) }
-        };
+        let (grid, m, half, gap) = self.ladder(mark)?;
         let depth = depth.clamp(1, BOOK_LEVELS) as i64;
-        let bids = (0..depth).map(|i| level(i, m - half - gap * i)).collect();
-        let asks = (0..depth).map(|i| level(i, m + half + gap * i)).collect();
+        let bids = (0..depth).map(|i| level(grid, i, m - half - gap * i)).collect();
+        let asks = (0..depth).map(|i| level(grid, i, m + half + gap * i)).collect();
         Some(OrderBook { venue: self.venue, symbol: mark.symbol.clone(), bids, asks, time_ms: mark.time_ms })
     }
+
+    /// The symbol's grid, the mark in ticks, the touch's distance from it and the levels' gap.
+    fn ladder(&self, mark: &MarkPrice) -> Option<(&Grid, i64, i64, i64)> {
+        let grid = self.grids.get(&mark.symbol)?;
+        let m = grid.ticks(mark.mark.0)?;
+        Some((grid, m, ceil_div(m * 5, 100_000).max(1), ceil_div(m, 10_000).max(1)))
+    }
+}
+
+/// Level `i` of a side (0 is the touch) at `ticks`.
+fn level(grid: &Grid, i: i64, ticks: i64) -> BookLevel {
+    let usd = i128::from(LEVEL_USD / 2) * i128::from(2 + i);
+    BookLevel { price: Price(grid.price(ticks)), qty: Qty(grid.qty_for(usd, ticks)) }
 }
 
 fn ceil_div(a: i64, b: i64) -> i64 {
