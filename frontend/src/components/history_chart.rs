@@ -5,6 +5,7 @@
 //! stays the same size on a phone as on a desktop instead of being scaled with a viewBox.
 
 pub mod axis;
+pub mod grid;
 
 use crate::api::{self, ApiError};
 use crate::format;
@@ -144,30 +145,8 @@ fn Chart(history: FundingHistory, width_px: f64) -> impl IntoView {
         _ => 3,
     };
     let frame = Frame::new(width_px, HEIGHT_PX, h.from_ms, h.to_ms, lo, hi);
-    let max_time_ticks = ((frame.right_px - frame.left_px) / 80.0).floor() as i64;
-
-    let y_grid = ticks
-        .iter()
-        .map(|t| {
-            let y_px = frame.y_px(*t);
-            view! {
-                <line class="grid" x1=frame.left_px x2=frame.right_px y1=y_px y2=y_px/>
-                <text class="tick y-tick" x=frame.left_px - 6.0 y=y_px dy="0.32em" text-anchor="end">
-                    {axis::value_label(*t, step_dp)}
-                </text>
-            }
-        })
-        .collect_view();
-    let x_ticks = axis::time_ticks(h.from_ms, h.to_ms, max_time_ticks)
-        .into_iter()
-        .map(|(t, label)| {
-            let x_px = frame.x_px(t);
-            view! {
-                <line class="grid grid-x" x1=x_px x2=x_px y1=frame.top_px y2=frame.bottom_px/>
-                <text class="tick x-tick" x=x_px y=frame.bottom_px + 18.0 text-anchor="middle">{label}</text>
-            }
-        })
-        .collect_view();
+    let y_grid = grid::value_grid(&frame, &ticks, axis::value_label, step_dp);
+    let x_ticks = grid::time_grid(&frame);
     let zero_px = frame.y_px(Decimal::ZERO);
     let series = StoredValue::new([Series::new(h, Venue::Binance, &frame), Series::new(h, Venue::Lighter, &frame)]);
     let polylines = series.with_value(|all| {

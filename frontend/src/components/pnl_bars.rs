@@ -3,6 +3,7 @@
 //! in its tooltip. Unrealised P&L of open positions is not a bar: it has not happened yet.
 
 use super::history_chart::axis::{self, Frame};
+use super::history_chart::grid;
 use super::history_chart::measured_width;
 use super::history_table::signed_usd;
 use super::pnl_chart::{HEIGHT_PX, money_label, step_dp};
@@ -55,18 +56,8 @@ fn bars(s: &PnlSeries, width_px: f64) -> impl IntoView + use<> {
     let band = frame.x_px(first + MS_PER_DAY) - frame.x_px(first);
     let bar_w = (band * 0.7).clamp(1.0, 48.0);
     let zero = frame.y_px(Decimal::ZERO);
-    let y_grid = ticks
-        .iter()
-        .map(|t| {
-            let y = frame.y_px(*t);
-            view! {
-                <line class="grid" x1=frame.left_px x2=frame.right_px y1=y y2=y/>
-                <text class="tick y-tick" x=frame.left_px - 6.0 y=y dy="0.32em" text-anchor="end">{money_label(*t, dp)}</text>
-            }
-        })
-        .collect_view();
-    let max_ticks = ((frame.right_px - frame.left_px) / 80.0).floor() as i64;
-    let x_ticks = axis::time_ticks(first, last, max_ticks)
+    let y_grid = grid::value_grid(&frame, &ticks, money_label, dp);
+    let x_ticks = axis::time_ticks(first, last, grid::time_tick_count(&frame))
         .into_iter()
         .filter(|(t, _)| t.rem_euclid(MS_PER_DAY) == 0)
         .map(|(t, label)| {

@@ -4,6 +4,7 @@
 //! the funding history chart: drawn at its container's pixel width.
 
 use super::history_chart::axis::{self, Frame};
+use super::history_chart::grid;
 use super::history_chart::measured_width;
 use super::history_table::signed_usd;
 use crate::format;
@@ -104,27 +105,8 @@ fn chart(s: &PnlSeries, width_px: f64) -> impl IntoView + use<> {
     let (lo, hi, ticks) = axis::value_axis(min, max, 5);
     let dp = step_dp(&ticks);
     let frame = Frame::new(width_px, HEIGHT_PX, s.from_ms, s.to_ms.max(s.from_ms + 1), lo, hi);
-    let y_grid = ticks
-        .iter()
-        .map(|t| {
-            let y = frame.y_px(*t);
-            view! {
-                <line class="grid" x1=frame.left_px x2=frame.right_px y1=y y2=y/>
-                <text class="tick y-tick" x=frame.left_px - 6.0 y=y dy="0.32em" text-anchor="end">{money_label(*t, dp)}</text>
-            }
-        })
-        .collect_view();
-    let max_ticks = ((frame.right_px - frame.left_px) / 80.0).floor() as i64;
-    let x_ticks = axis::time_ticks(frame.from_ms, frame.to_ms, max_ticks)
-        .into_iter()
-        .map(|(t, label)| {
-            let x = frame.x_px(t);
-            view! {
-                <line class="grid grid-x" x1=x x2=x y1=frame.top_px y2=frame.bottom_px/>
-                <text class="tick x-tick" x=x y=frame.bottom_px + 18.0 text-anchor="middle">{label}</text>
-            }
-        })
-        .collect_view();
+    let y_grid = grid::value_grid(&frame, &ticks, money_label, dp);
+    let x_ticks = grid::time_grid(&frame);
     let lines = LINES
         .iter()
         .map(|(line, _)| {

@@ -3,6 +3,7 @@
 //! pixel width.
 
 use crate::components::history_chart::axis::{self, Frame};
+use crate::components::history_chart::grid;
 use crate::components::history_chart::measured_width;
 use crate::components::pnl_chart::{money_label, step_dp};
 use app::TimestampMs;
@@ -55,27 +56,8 @@ fn draw(
     let dp = step_dp(&ticks);
     let (from, to) = (p.first().map_or(0, |x| x.0), p.last().map_or(1, |x| x.0));
     let frame = Frame::new(width_px, HEIGHT_PX, from, to.max(from + 1), lo, hi);
-    let y_grid = ticks
-        .iter()
-        .map(|t| {
-            let y = frame.y_px(*t);
-            view! {
-                <line class="grid" x1=frame.left_px x2=frame.right_px y1=y y2=y/>
-                <text class="tick y-tick" x=frame.left_px - 6.0 y=y dy="0.32em" text-anchor="end">{money_label(*t, dp)}</text>
-            }
-        })
-        .collect_view();
-    let max_ticks = ((frame.right_px - frame.left_px) / 80.0).floor() as i64;
-    let x_ticks = axis::time_ticks(frame.from_ms, frame.to_ms, max_ticks)
-        .into_iter()
-        .map(|(t, label)| {
-            let x = frame.x_px(t);
-            view! {
-                <line class="grid grid-x" x1=x x2=x y1=frame.top_px y2=frame.bottom_px/>
-                <text class="tick x-tick" x=x y=frame.bottom_px + 18.0 text-anchor="middle">{label}</text>
-            }
-        })
-        .collect_view();
+    let y_grid = grid::value_grid(&frame, &ticks, money_label, dp);
+    let x_ticks = grid::time_grid(&frame);
     let coords: Vec<String> = p.iter().map(|(t, v)| format!("{:.1},{:.1}", frame.x_px(*t), frame.y_px(*v))).collect();
     let zero = frame.y_px(Decimal::ZERO);
     let fill = area.then(|| {
