@@ -177,12 +177,54 @@ impl Div<Price> for Usd {
     }
 }
 
+/// `value.round_dp(dp)` (half to even) in 128-bit integers: the same figure and scale, at a
+/// fraction of the cost. Funding rates and edges are rounded on every market event.
+pub fn round_dp(value: Decimal, dp: u32) -> Decimal {
+    let scale = value.scale();
+    if scale <= dp {
+        return value;
+    }
+    let Some(p) = 10i128.checked_pow(scale - dp) else { return value.round_dp(dp) };
+    let m = value.mantissa().abs();
+    let (mut q, r) = (m / p, m % p);
+    if 2 * r > p || (2 * r == p && q % 2 == 1) {
+        q += 1;
+    }
+    let mut out = Decimal::from_i128_with_scale(q, dp);
+    out.set_sign_negative(value.is_sign_negative() && q != 0);
+    out
+}
+
 /// Truncate `value` toward zero to a multiple of `step` (a zero step leaves it unchanged).
 pub fn round_down_to(value: Decimal, step: Decimal) -> Decimal {
     if step.is_zero() {
         return value;
     }
-    (value / step).trunc() * step
+    in_integers(value, step).unwrap_or_else(|| (value / step).trunc() * step)
+}
+
+/// `round_down_to` without the 96-bit long division, where the integers fit: with
+/// `value = m·10^-e` and `step = k·10^-s`, `value / step` truncates to `q = m·10^(s-e) / k`,
+/// and `q × step` is `q·k` at scale `s` — the figure and the scale the decimal division,
+/// `trunc` and product give. Prices and quantities are rounded on every market event.
+fn in_integers(value: Decimal, step: Decimal) -> Option<Decimal> {
+    if value.is_sign_negative() || step.is_sign_negative() {
+        return None;
+    }
+    let (m, e, k, s) = (value.mantissa(), value.scale(), step.mantissa(), step.scale());
+    let q = if s >= e {
+        m.checked_mul(10i128.checked_pow(s - e)?)? / k
+    } else {
+        m / k.checked_mul(10i128.checked_pow(e - s)?)?
+    };
+    let units = q.checked_mul(k)?;
+    // A product with zero is plain zero; a decimal's mantissa holds 96 bits, beyond that the
+    // product would be rescaled.
+    match units {
+        0 => Some(Decimal::ZERO),
+        u if u < 1i128 << 96 => Some(Decimal::from_i128_with_scale(u, s)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -203,6 +245,60 @@ mod tests {
     fn qty_times_price_is_usd() {
         assert_eq!(Qty(dec!(0.5)) * Price(dec!(60000.10)), Usd(dec!(30000.050)));
         assert_eq!(Price(dec!(60000.10)) * Qty(dec!(0.5)), Usd(dec!(30000.050)));
+    }
+
+    #[test]
+    fn rounding_in_integers_matches_the_library() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            dec!(0.000000005),
+            dec!(0.000000015),
+            dec!(-0.000000025),
+            dec!(-0.000000001),
+            dec!(0),
+            dec!(1.5),
+            dec!(2.5),
+        ];
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let mantissa = i64::try_from(x >> 2).unwrap() - (1 << 61);
+            values.push(Decimal::new(mantissa, (x % 29) as u32));
+            values.push(Decimal::new(mantissa, (x % 29) as u32) / dec!(7));
+        }
+        for v in values {
+            for dp in [0, 2, 6, 8, 10, 12, 28] {
+                assert_eq!(round_dp(v, dp).to_string(), v.round_dp(dp).to_string(), "{v} to {dp}");
+                assert_eq!(round_dp(v, dp).is_sign_negative(), v.round_dp(dp).is_sign_negative(), "{v} to {dp}");
+            }
+        }
+    }
+
+    #[test]
+    fn rounding_down_in_integers_matches_the_decimal_division() {
+        let steps =
+            [dec!(1), dec!(0.01), dec!(0.001), dec!(10), dec!(100), dec!(0.5), dec!(0.003), dec!(25), dec!(0.00001000)];
+        let values = [
+            dec!(0),
+            dec!(0.000),
+            dec!(1),
+            dec!(2999.995),
+            dec!(0.33333333333333333333333333),
+            dec!(113836.8),
+            dec!(0.0000001),
+            dec!(12345678901234567890.123),
+            dec!(7.5),
+            dec!(1000) / dec!(2345.67),
+            dec!(79228162514264337593543950335),
+            dec!(-3.7),
+            dec!(-0.001),
+        ];
+        for step in steps {
+            for value in values {
+                let Some(slow) = value.checked_div(step).and_then(|q| q.trunc().checked_mul(step)) else { continue };
+                let fast = round_down_to(value, step);
+                assert_eq!(fast.to_string(), slow.to_string(), "{value} to {step}");
+            }
+        }
     }
 
     #[test]

@@ -94,7 +94,7 @@ pub fn slice_qty(distance: Qty, slices: u32, step: Qty) -> Qty {
 
 /// The IOC limit: the touch moved by the slippage cap, rounded toward the touch.
 pub fn limit_price(side: Side, quote: &LegQuote, cap_bps: u32) -> Price {
-    let cap = Decimal::from(cap_bps) / Decimal::from(10_000);
+    let cap = Decimal::new(i64::from(cap_bps), 4);
     match side {
         Side::Buy => quote.filters.round_price_down(Price(quote.ask.0 * (Decimal::ONE + cap))),
         Side::Sell => quote.filters.round_price_up(Price(quote.bid.0 * (Decimal::ONE - cap))),

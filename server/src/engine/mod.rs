@@ -344,6 +344,10 @@ impl Engine {
     }
 
     fn flush_dirty(&mut self, out: &mut Vec<Output>) {
+        // Most events change no order or position: skip taking the sets apart.
+        if self.dirty_orders.is_empty() && self.dirty_positions.is_empty() {
+            return;
+        }
         for id in std::mem::take(&mut self.dirty_orders) {
             if let Some(o) = self.orders.get(&id) {
                 out.push(Output::Order(o.view.clone()));

@@ -39,12 +39,13 @@ struct Priced {
     ranked: bool,
 }
 
-/// The target notional an open would reach, and its costs as a fraction of it: both legs'
-/// taker fees in and out, and half of each book's spread crossed both ways.
+/// The target notional an open would reach, and its costs as a fraction of it — both legs'
+/// taker fees in and out, and half of each book's spread crossed both ways — spread over the
+/// horizon: what each hour of the edge gives up.
 #[derive(Debug, Clone, Copy)]
 struct Costing {
     notional: Usd,
-    fraction: Decimal,
+    per_hour: Decimal,
 }
 
 impl Entries {
@@ -142,13 +143,12 @@ impl Engine {
             p.ranked = true;
         }
         let costing = costing?;
-        let horizon = Decimal::from(self.params.horizon_hours.max(1));
-        let net_per_hour = spread.per_hour - costing.fraction / horizon;
+        let net_per_hour = spread.per_hour - costing.per_hour;
         Some(Opportunity {
             symbol: symbol.clone(),
             direction: spread.direction,
             spread_apr: spread.apr,
-            net_apr: (net_per_hour * Decimal::from(HOURS_PER_YEAR)).round_dp(8),
+            net_apr: app::money::round_dp(net_per_hour * Decimal::from(HOURS_PER_YEAR), 8),
             notional: costing.notional,
             confirmations: 0,
             trading: self.symbol_rules.trades(symbol),
@@ -184,7 +184,8 @@ impl Engine {
         // Crossing half the spread on each leg, on the way in and out.
         let half_spread = |q: &app::sizing::LegQuote| (q.ask - q.bid) / Decimal::TWO / q.mark;
         let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
-        Some(Costing { notional, fraction: round_trip_fees / notional + slippage })
+        let horizon = Decimal::from(p.horizon_hours.max(1));
+        Some(Costing { notional, per_hour: (round_trip_fees / notional + slippage) / horizon })
     }
 
     /// Close when the spread in the held direction stays below the exit threshold.

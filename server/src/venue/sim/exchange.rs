@@ -333,13 +333,17 @@ impl SimExchange {
         Some(payment)
     }
 
+    /// Positions with a quantity: a flat one adds a plain zero to every sum below.
+    fn open_positions(&self) -> impl Iterator<Item = (&Symbol, &SimPosition)> {
+        self.positions.iter().filter(|(_, p)| !p.qty.is_zero())
+    }
+
     fn unrealized(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
-        self.positions.iter().map(|(s, p)| p.unrealized(mark_or_entry(marks, s, p))).sum::<Usd>().value()
+        self.open_positions().map(|(s, p)| p.unrealized(mark_or_entry(marks, s, p))).sum::<Usd>().value()
     }
 
     fn margin_used(&self, marks: &BTreeMap<Symbol, Decimal>) -> Decimal {
-        self.positions
-            .iter()
+        self.open_positions()
             .map(|(s, p)| p.notional(mark_or_entry(marks, s, p)) / Decimal::from(self.leverage(s)))
             .sum::<Usd>()
             .value()

@@ -183,17 +183,22 @@ impl SimCore {
         }
     }
 
-    /// Every symbol's mark at `t`, by symbol (what margin is computed at).
-    fn marks_at(&mut self, t: TimestampMs) -> BTreeMap<Symbol, Decimal> {
-        if let Some((at, marks)) = &self.margin_marks
-            && *at == t
-        {
-            return marks.clone();
+    /// Every symbol's mark at `t`, by symbol (what margin is computed at), made once per
+    /// instant and lent out (the account is valued at it on every step).
+    fn marks_at(&mut self, t: TimestampMs) -> &BTreeMap<Symbol, Decimal> {
+        if !self.margin_marks.as_ref().is_some_and(|(at, _)| *at == t) {
+            self.price(t);
+            let marks = self.marks.iter().map(|m| (m.symbol.clone(), m.mark.0)).collect();
+            self.margin_marks = Some((t, marks));
         }
-        self.price(t);
-        let marks: BTreeMap<Symbol, Decimal> = self.marks.iter().map(|m| (m.symbol.clone(), m.mark.0)).collect();
-        self.margin_marks = Some((t, marks.clone()));
-        marks
+        &self.margin_marks.as_ref().expect("priced just above").1
+    }
+
+    /// The account and the marks at `t`, borrowed together.
+    fn account_at(&mut self, t: TimestampMs) -> (&mut SimExchange, &BTreeMap<Symbol, Decimal>) {
+        self.marks_at(t);
+        let marks = &self.margin_marks.as_ref().expect("priced by marks_at").1;
+        (&mut self.exchange, marks)
     }
 
     /// Place an order at `t` against the book then; `fill_cap` limits how much may fill now (a
@@ -211,11 +216,11 @@ impl SimCore {
             return Err(PlaceError::UnknownSymbol);
         };
         let book = self.market.order_book(&order.symbol, t, market::BOOK_LEVELS).ok_or(PlaceError::UnknownSymbol)?;
-        let marks = self.marks_at(t);
-        let (report, fills) = self.exchange.place(order, &market, &book, &marks, fill_cap, t)?;
+        let (exchange, marks) = self.account_at(t);
+        let (report, fills) = exchange.place(order, &market, &book, marks, fill_cap, t)?;
         out.push(VenueEvent::Order(report.clone()));
         out.extend(fills.into_iter().map(VenueEvent::Fill));
-        if let Some(p) = self.exchange.positions(&marks).into_iter().find(|p| p.symbol == order.symbol) {
+        if let Some(p) = exchange.positions(marks).into_iter().find(|p| p.symbol == order.symbol) {
             out.push(VenueEvent::Position(p));
         }
         Ok(report)
@@ -231,14 +236,14 @@ impl SimCore {
 
     pub fn positions(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) -> Vec<VenuePosition> {
         self.sync(t, out);
-        let marks = self.marks_at(t);
-        self.exchange.positions(&marks)
+        let (exchange, marks) = self.account_at(t);
+        exchange.positions(marks)
     }
 
     pub fn balance(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) -> Balance {
         self.sync(t, out);
-        let marks = self.marks_at(t);
-        self.exchange.balance(&marks, t)
+        let (exchange, marks) = self.account_at(t);
+        exchange.balance(marks, t)
     }
 
     pub fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) {

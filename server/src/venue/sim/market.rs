@@ -33,13 +33,16 @@ struct Interval {
     slope: Decimal,
     /// The noise amplitude per millisecond left before settlement.
     amplitude: Decimal,
+    /// The symbol's noise key (`noise::hash_str`), kept so a step need not hash its name.
+    symbol_key: u64,
 }
 
 impl Interval {
-    fn new(last: Settlement, next: Settlement) -> Self {
+    fn new(symbol: &Symbol, last: Settlement, next: Settlement) -> Self {
         let span = Decimal::from((next.time_ms - last.time_ms).max(1));
         let amplitude = (next.rate - last.rate).abs() * Decimal::new(15, 2) + next.rate.abs() * Decimal::new(5, 2);
-        Self { slope: (next.rate - last.rate) / span, amplitude: amplitude / span, last, next }
+        let symbol_key = noise::hash_str(symbol.as_str());
+        Self { slope: (next.rate - last.rate) / span, amplitude: amplitude / span, last, next, symbol_key }
     }
 
     fn contains(&self, t: TimestampMs) -> bool {
@@ -136,7 +139,7 @@ impl SimMarket {
     fn interval(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<&Interval> {
         if !self.intervals.get(symbol).is_some_and(|i| i.contains(t)) {
             let (last, next) = self.series(symbol)?.around(t, self.history.looped)?;
-            self.intervals.insert(symbol.clone(), Interval::new(last, next));
+            self.intervals.insert(symbol.clone(), Interval::new(symbol, last, next));
         }
         self.intervals.get(symbol)
     }
@@ -157,10 +160,10 @@ impl SimMarket {
             };
             let span = i.next.time_ms - i.last.time_ms;
             let elapsed = (t.div_euclid(bucket_ms) * bucket_ms - i.last.time_ms).clamp(0, span);
-            let u = noise::uniform(&[seed, venue as u64, noise::hash_str(symbol.as_str()), (t / bucket_ms) as u64]);
+            let u = noise::uniform(&[seed, venue as u64, i.symbol_key, (t / bucket_ms) as u64]);
             let base = i.last.rate + i.slope * Decimal::from(elapsed);
             let rate = base + i.amplitude * Decimal::from(span - elapsed) * u;
-            FundingRate::new(rate.round_dp(10), i.next.interval)
+            FundingRate::new(app::money::round_dp(rate, 10), i.next.interval)
         };
         Some(FundingSnapshot {
             venue,
