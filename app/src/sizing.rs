@@ -102,8 +102,7 @@ pub fn limit_price(side: Side, quote: &LegQuote, cap_bps: u32) -> Price {
 }
 
 /// The part of an open that costs money, before any check: one quantity valid on both venues
-/// at the mid, and each leg's worst price and taker fee on the way in. `preview` builds on it,
-/// and the strategy ranks opportunities with [`round_trip`] alone.
+/// at the mid, and each leg's worst price and taker fee on the way in. `preview` builds on it.
 struct Entry {
     step: Decimal,
     qty: Decimal,
@@ -126,12 +125,51 @@ fn entry(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Entry {
     Entry { step, qty, notional: qty * mid, legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)] }
 }
 
-/// The notional an open of `req` would reach on these quotes, and its taker fees in and out
-/// (the same figures as `preview`'s `notional` and `round_trip_fees`, without its checks).
-pub fn round_trip(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> (Usd, Usd) {
-    let e = entry(req, binance, lighter);
-    let entry_fees: Decimal = e.legs.iter().map(|l| l.3).sum();
-    (Usd(e.notional), Usd(entry_fees * Decimal::TWO))
+/// What the strategy ranks an opportunity by: the notional an open of `req` would reach (as
+/// `preview`'s), and what entering and leaving it costs per hour of a `horizon_hours` hold, as
+/// a fraction of it — both legs' taker fees in and out at their limit prices, and half of each
+/// book's spread crossed both ways. `None`: not quotable (no mark, or below one step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryCosts {
+    pub notional: Usd,
+    pub per_hour: Decimal,
+}
+
+/// [`EntryCosts`] on these quotes; `step` is `common_step` of their step sizes (a caller
+/// ranking every symbol on every market event keeps it per symbol).
+///
+/// The quantity cancels out of the fees' share — `2·qty·Σ(limit·fee) / (qty·mid)` is
+/// `4·Σ(limit·fee) / (mark_b + mark_l)` — and the half-spreads `(ask − bid) / 2 / mark`,
+/// crossed twice, are `(ask − bid) / mark`; over one denominator that is one division where
+/// the preview's figures take nine.
+pub fn entry_costs(
+    req: &OpenRequest,
+    binance: &LegQuote,
+    lighter: &LegQuote,
+    step: Decimal,
+    horizon_hours: u32,
+) -> Option<EntryCosts> {
+    let (mb, ml) = (binance.mark.0, lighter.mark.0);
+    if mb <= Decimal::ZERO || ml <= Decimal::ZERO {
+        return None;
+    }
+    let sum = mb + ml;
+    let mid = sum / Decimal::TWO;
+    let qty = round_down_to(req.notional.0 / mid, step);
+    if qty.is_zero() {
+        return None;
+    }
+    let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
+    let (long_v, short_v) = legs_of(req.direction);
+    let fee = |venue: Venue, side: Side| {
+        let q = quote(venue);
+        limit_price(side, q, req.slippage_cap_bps).0 * q.taker_fee
+    };
+    let fees = fee(long_v, Side::Buy) + fee(short_v, Side::Sell);
+    let (spread_b, spread_l) = (binance.ask.0 - binance.bid.0, lighter.ask.0 - lighter.bid.0);
+    let costs = Decimal::from(4) * fees * mb * ml + sum * (spread_b * ml + spread_l * mb);
+    let per = sum * mb * ml * Decimal::from(horizon_hours.max(1));
+    Some(EntryCosts { notional: Usd(qty * mid), per_hour: costs / per })
 }
 
 pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {

@@ -122,17 +122,30 @@ fn slices_round_up_and_the_remainder_binds_the_minimum() {
 }
 
 #[test]
-fn round_trip_is_the_previews_notional_and_fees_in_both_directions() {
-    let (b, l) = pair();
+fn entry_costs_are_the_previews_fees_and_the_half_spreads_per_hour() {
+    let (b, mut l) = pair();
+    l.bid = Price(dec!(2000.05));
+    l.ask = Price(dec!(2000.45));
+    let step = common_step(b.filters.step_size.0, l.filters.step_size.0);
     for direction in [SpreadDirection::LongLighterShortBinance, SpreadDirection::LongBinanceShortLighter] {
-        for (notional, cap) in [(dec!(5000), 10), (dec!(1), 10), (dec!(123456.78), 250), (dec!(0), 0)] {
+        for (notional, cap, horizon) in [(dec!(5000), 10, 72), (dec!(3), 10, 1), (dec!(123456.78), 250, 2160)] {
             let r = OpenRequest { direction, slippage_cap_bps: cap, ..req(notional, 3) };
             let p = preview(&r, &b, &l);
-            assert_eq!(round_trip(&r, &b, &l), (p.notional, p.round_trip_fees), "{r:?}");
+            let c = entry_costs(&r, &b, &l, step, horizon).unwrap();
+            assert_eq!(c.notional, p.notional, "{r:?}");
+            // The preview's arithmetic, figure by figure.
+            let half = |q: &LegQuote| (q.ask.0 - q.bid.0) / Decimal::TWO / q.mark.0;
+            let fraction = p.round_trip_fees.0 / p.notional.0 + (half(&b) + half(&l)) * Decimal::TWO;
+            let want = fraction / Decimal::from(horizon);
+            assert!((c.per_hour - want).abs() < dec!(1e-24), "{r:?}: {} against {want}", c.per_hour);
         }
     }
+    // Below one step, or without a mark: nothing to rank.
+    assert_eq!(entry_costs(&req(dec!(0), 3), &b, &l, step, 72), None);
+    let no_mark = LegQuote { mark: Price(dec!(0)), ..l.clone() };
+    assert_eq!(entry_costs(&req(dec!(5000), 3), &b, &no_mark, step, 72), None);
     // Buying at the ask and selling at the bid: the direction changes the fees.
     let long_l = req(dec!(5000), 1);
     let long_b = OpenRequest { direction: SpreadDirection::LongBinanceShortLighter, ..long_l.clone() };
-    assert_ne!(round_trip(&long_l, &b, &l).1, round_trip(&long_b, &b, &l).1);
+    assert_ne!(entry_costs(&long_l, &b, &l, step, 72), entry_costs(&long_b, &b, &l, step, 72));
 }

@@ -12,10 +12,11 @@ use super::risk::exit_reason;
 use super::{Engine, Output};
 use crate::fast_map::FastMap;
 use app::funding::SpreadDirection;
-use app::sizing::{OpenRequest, round_trip};
+use app::market::common_step;
+use app::sizing::{EntryCosts, OpenRequest, entry_costs};
 use app::strategy::StrategyId;
 use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
-use app::{Spread, Symbol, Usd, Venue};
+use app::{Spread, Symbol, Venue};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -28,24 +29,17 @@ pub struct Entries {
     /// Each symbol's costs of entry and whether its opportunity is up to date, until its book,
     /// mark or market, or the parameters or symbol rules, change.
     priced: FastMap<Symbol, Priced>,
+    /// Each symbol's quantity step valid on both venues, until the markets change.
+    steps: FastMap<Symbol, Decimal>,
 }
 
 #[derive(Debug, Default)]
 struct Priced {
     /// What entering and leaving the target notional costs, per direction (`None` inside: not
     /// quotable). Funding does not move it, so each funding update and the timer reuse it.
-    costs: [Option<Option<Costing>>; 2],
+    costs: [Option<Option<EntryCosts>>; 2],
     /// Evaluated since anything it depends on changed: the timer need not re-rank it.
     ranked: bool,
-}
-
-/// The target notional an open would reach, and its costs as a fraction of it — both legs'
-/// taker fees in and out, and half of each book's spread crossed both ways — spread over the
-/// horizon: what each hour of the edge gives up.
-#[derive(Debug, Clone, Copy)]
-struct Costing {
-    notional: Usd,
-    per_hour: Decimal,
 }
 
 impl Entries {
@@ -57,6 +51,7 @@ impl Entries {
     /// Every market, the parameters or the symbol rules changed.
     pub(super) fn reprice_all(&mut self) {
         self.priced.clear();
+        self.steps.clear();
     }
 
     pub fn ranked(&self) -> Vec<Opportunity> {
@@ -156,7 +151,7 @@ impl Engine {
     }
 
     /// The costs of `direction` on `symbol`, priced again only when they may have changed.
-    fn costing(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<Costing> {
+    fn costing(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
         let slot = usize::from(direction == SpreadDirection::LongBinanceShortLighter);
         if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.costs[slot]) {
             return known;
@@ -166,7 +161,7 @@ impl Engine {
         priced
     }
 
-    fn price_costs(&self, symbol: &Symbol, direction: SpreadDirection) -> Option<Costing> {
+    fn price_costs(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
         let p = &self.params;
         let qb = self.market.quote(Venue::Binance, symbol, p.leverage_binance)?;
         let ql = self.market.quote(Venue::Lighter, symbol, p.leverage_lighter)?;
@@ -177,15 +172,12 @@ impl Engine {
             max_slice_notional: p.max_slice_notional,
             slippage_cap_bps: p.slippage_cap_bps,
         };
-        let (notional, round_trip_fees) = round_trip(&req, &qb, &ql);
-        if notional.is_zero() {
-            return None;
-        }
-        // Crossing half the spread on each leg, on the way in and out.
-        let half_spread = |q: &app::sizing::LegQuote| (q.ask - q.bid) / Decimal::TWO / q.mark;
-        let slippage = (half_spread(&qb) + half_spread(&ql)) * Decimal::TWO;
-        let horizon = Decimal::from(p.horizon_hours.max(1));
-        Some(Costing { notional, per_hour: (round_trip_fees / notional + slippage) / horizon })
+        let step = *self
+            .entries
+            .steps
+            .entry(symbol.clone())
+            .or_insert_with(|| common_step(qb.filters.step_size.0, ql.filters.step_size.0));
+        entry_costs(&req, &qb, &ql, step, p.horizon_hours)
     }
 
     /// Close when the spread in the held direction stays below the exit threshold.
