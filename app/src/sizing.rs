@@ -167,9 +167,27 @@ pub fn entry_costs(
     };
     let fees = fee(long_v, Side::Buy) + fee(short_v, Side::Sell);
     let (spread_b, spread_l) = (binance.ask.0 - binance.bid.0, lighter.ask.0 - lighter.bid.0);
-    let costs = Decimal::from(4) * fees * mb * ml + sum * (spread_b * ml + spread_l * mb);
-    let per = sum * mb * ml * Decimal::from(horizon_hours.max(1));
-    Some(EntryCosts { notional: Usd(qty * mid), per_hour: costs / per })
+    let hours = Decimal::from(horizon_hours.max(1));
+    // One division over the product of the marks; where that product would not fit a decimal
+    // (a garbage mark), a division per term, and nothing rather than a panic.
+    let one = || {
+        let costs = Decimal::from(4)
+            .checked_mul(fees)?
+            .checked_mul(mb)?
+            .checked_mul(ml)?
+            .checked_add(sum.checked_mul(spread_b.checked_mul(ml)?.checked_add(spread_l.checked_mul(mb)?)?)?)?;
+        costs.checked_div(sum.checked_mul(mb)?.checked_mul(ml)?.checked_mul(hours)?)
+    };
+    let each = || {
+        let fraction = Decimal::from(4)
+            .checked_mul(fees)?
+            .checked_div(sum)?
+            .checked_add(spread_b.checked_div(mb)?)?
+            .checked_add(spread_l.checked_div(ml)?)?;
+        fraction.checked_div(hours)
+    };
+    let per_hour = one().or_else(each)?;
+    Some(EntryCosts { notional: Usd(qty.checked_mul(mid)?), per_hour })
 }
 
 pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {

@@ -140,6 +140,21 @@ fn entry_costs_are_the_previews_fees_and_the_half_spreads_per_hour() {
             assert!((c.per_hour - want).abs() < dec!(1e-24), "{r:?}: {} against {want}", c.per_hour);
         }
     }
+    // Marks whose product does not fit a decimal (a venue's garbage): the same costs, term by
+    // term, and no panic.
+    let huge = |q: &LegQuote, mark: Decimal| LegQuote {
+        mark: Price(mark),
+        bid: Price(mark - dec!(1000)),
+        ask: Price(mark + dec!(1000)),
+        ..q.clone()
+    };
+    let (hb, hl) = (huge(&b, dec!(4000000000000)), huge(&l, dec!(4000000001000)));
+    let r = req(dec!(40000000000000), 3);
+    let c = entry_costs(&r, &hb, &hl, step, 72).unwrap();
+    let p = preview(&r, &hb, &hl);
+    let half = |q: &LegQuote| (q.ask.0 - q.bid.0) / Decimal::TWO / q.mark.0;
+    let want = (p.round_trip_fees.0 / p.notional.0 + (half(&hb) + half(&hl)) * Decimal::TWO) / dec!(72);
+    assert!((c.per_hour - want).abs() < dec!(1e-24), "{} against {want}", c.per_hour);
     // Below one step, or without a mark: nothing to rank.
     assert_eq!(entry_costs(&req(dec!(0), 3), &b, &l, step, 72), None);
     let no_mark = LegQuote { mark: Price(dec!(0)), ..l.clone() };
