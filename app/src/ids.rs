@@ -140,11 +140,7 @@ impl Symbol {
         // Only ASCII is ever stored (`new`).
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
-}
 
-/// In the order of the text, as the `String` it once was: maps keyed by symbol list
-/// alphabetically.
-impl Symbol {
     /// The bytes as three big-endian words: compared in order, they order as the text does (the
     /// padding is zero and no symbol has a zero byte, so a prefix sorts first).
     fn words(&self) -> [u64; 3] {
@@ -157,6 +153,8 @@ impl Symbol {
     }
 }
 
+/// In the order of the text, as the `String` it once was: maps keyed by symbol list
+/// alphabetically.
 impl Ord for Symbol {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.words().cmp(&other.words())

@@ -104,17 +104,17 @@ pub fn limit_price(side: Side, quote: &LegQuote, cap_bps: u32) -> Price {
 /// The part of an open that costs money, before any check: one quantity valid on both venues
 /// at the mid, and each leg's worst price and taker fee on the way in. `preview` builds on it.
 struct Entry {
-    step: Decimal,
     qty: Decimal,
     notional: Decimal,
     /// Long leg first: venue, side, limit price, entry fee.
     legs: [(Venue, Side, Price, Decimal); 2],
 }
 
-fn entry(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Entry {
+/// `step` is `common_step` of the quotes' step sizes (a caller ranking every symbol on every
+/// market event keeps it per symbol).
+fn entry(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote, step: Decimal) -> Entry {
     let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
     let (long_v, short_v) = legs_of(req.direction);
-    let step = common_step(binance.filters.step_size.0, lighter.filters.step_size.0);
     let mid = (binance.mark.0 + lighter.mark.0) / Decimal::TWO;
     let qty = if mid > Decimal::ZERO { round_down_to(req.notional.0 / mid, step) } else { Decimal::ZERO };
     let leg = |venue: Venue, side: Side| {
@@ -122,7 +122,7 @@ fn entry(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> Entry {
         let limit = limit_price(side, q, req.slippage_cap_bps);
         (venue, side, limit, qty * limit.0 * q.taker_fee)
     };
-    Entry { step, qty, notional: qty * mid, legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)] }
+    Entry { qty, notional: qty * mid, legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)] }
 }
 
 /// What the strategy ranks an opportunity by: the notional an open of `req` would reach (as
@@ -153,19 +153,13 @@ pub fn entry_costs(
     if mb <= Decimal::ZERO || ml <= Decimal::ZERO {
         return None;
     }
-    let sum = mb + ml;
-    let mid = sum / Decimal::TWO;
-    let qty = round_down_to(req.notional.0 / mid, step);
-    if qty.is_zero() {
+    let e = entry(req, binance, lighter, step);
+    if e.qty.is_zero() {
         return None;
     }
+    let sum = mb + ml;
     let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
-    let (long_v, short_v) = legs_of(req.direction);
-    let fee = |venue: Venue, side: Side| {
-        let q = quote(venue);
-        limit_price(side, q, req.slippage_cap_bps).0 * q.taker_fee
-    };
-    let fees = fee(long_v, Side::Buy) + fee(short_v, Side::Sell);
+    let fees: Decimal = e.legs.iter().map(|&(venue, _, limit, _)| limit.0 * quote(venue).taker_fee).sum();
     let (spread_b, spread_l) = (binance.ask.0 - binance.bid.0, lighter.ask.0 - lighter.bid.0);
     let hours = Decimal::from(horizon_hours.max(1));
     // One division over the product of the marks; where that product would not fit a decimal
@@ -187,14 +181,15 @@ pub fn entry_costs(
         fraction.checked_div(hours)
     };
     let per_hour = one().or_else(each)?;
-    Some(EntryCosts { notional: Usd(qty.checked_mul(mid)?), per_hour })
+    Some(EntryCosts { notional: Usd(e.notional), per_hour })
 }
 
 pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {
     let mut refusals = Vec::new();
     let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
     let (long_v, short_v) = legs_of(req.direction);
-    let Entry { step, qty, notional, legs: priced } = entry(req, binance, lighter);
+    let step = common_step(binance.filters.step_size.0, lighter.filters.step_size.0);
+    let Entry { qty, notional, legs: priced } = entry(req, binance, lighter, step);
 
     let mut slices = req.slices.max(1);
     if req.max_slice_notional.0 > Decimal::ZERO {

@@ -183,21 +183,15 @@ impl SimCore {
         }
     }
 
-    /// Every symbol's mark at `t`, by symbol (what margin is computed at), made once per
-    /// instant and lent out (the account is valued at it on every step).
-    fn marks_at(&mut self, t: TimestampMs) -> &BTreeMap<Symbol, Decimal> {
+    /// The account, and every symbol's mark at `t` by symbol (what margin is computed at):
+    /// the marks are made once per instant and lent out, as the account is valued every step.
+    fn account_at(&mut self, t: TimestampMs) -> (&mut SimExchange, &BTreeMap<Symbol, Decimal>) {
         if !self.margin_marks.as_ref().is_some_and(|(at, _)| *at == t) {
             self.price(t);
             let marks = self.marks.iter().map(|m| (m.symbol.clone(), m.mark.0)).collect();
             self.margin_marks = Some((t, marks));
         }
-        &self.margin_marks.as_ref().expect("priced just above").1
-    }
-
-    /// The account and the marks at `t`, borrowed together.
-    fn account_at(&mut self, t: TimestampMs) -> (&mut SimExchange, &BTreeMap<Symbol, Decimal>) {
-        self.marks_at(t);
-        let marks = &self.margin_marks.as_ref().expect("priced by marks_at").1;
+        let marks = &self.margin_marks.as_ref().expect("priced just above").1;
         (&mut self.exchange, marks)
     }
 
