@@ -99,6 +99,22 @@ pub async fn diagnose(settings: &Settings) -> Report {
     report
 }
 
+/// How far the local clock is behind (positive) or ahead of (negative) a venue whose `Date`
+/// header said `date_ms`, for a request sent at local `sent_ms` and answered by `received_ms`.
+/// The header is the venue's time truncated to the second, taken somewhere in between: only
+/// a gap between that second and the request's span is a skew, and its size is the gap (the
+/// delay and the truncation are never counted as one).
+fn date_header_offset(date_ms: i64, sent_ms: i64, received_ms: i64) -> i64 {
+    let last_ms_of_second = date_ms + 999;
+    if date_ms > received_ms {
+        date_ms - received_ms
+    } else if sent_ms > last_ms_of_second {
+        last_ms_of_second - sent_ms
+    } else {
+        0
+    }
+}
+
 fn clock_verdict(offset_ms: i64) -> (Verdict, String) {
     let side = if offset_ms >= 0 { "behind" } else { "ahead of" };
     let text = format!("local clock is {} ms {side} the venue", offset_ms.abs());
@@ -221,11 +237,10 @@ async fn lighter(report: &mut Report, v: &LighterVenue, mode: VenueMode) {
             return;
         }
     }
+    let sent_ms = Clock::system().wall_ms();
     match v.rest().server_time_ms().await {
         Ok(venue_ms) => {
-            // The Date header has one-second resolution: allow for it.
-            let offset = venue_ms - Clock::system().wall_ms();
-            let offset = if offset.abs() <= 1_000 { 0 } else { offset };
+            let offset = date_header_offset(venue_ms, sent_ms, Clock::system().wall_ms());
             let (verdict, text) = clock_verdict(offset);
             report.push(L, "clock", verdict, format!("{text} (±1 s)"));
         }
@@ -286,4 +301,25 @@ async fn lighter(report: &mut Report, v: &LighterVenue, mode: VenueMode) {
 fn short(hex: &str) -> &str {
     let h = hex.trim_start_matches("0x");
     &h[..h.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_header_is_a_skew_only_outside_the_requests_span() {
+        // In sync: the second 12:00:00 (…000) was stamped during a request sent at …999.990
+        // and answered at …000.020, or one sent at …000.900 and answered at …001.300.
+        assert_eq!(date_header_offset(10_000, 9_990, 10_020), 0);
+        assert_eq!(date_header_offset(10_000, 10_900, 11_300), 0);
+        // The truncation and a slow answer together (the old check called this 1.3 s ahead).
+        assert_eq!(date_header_offset(10_000, 10_990, 11_300), 0);
+        // The venue is 2 s ahead of us: we are behind by at least 2,000 − the answer's delay.
+        assert_eq!(date_header_offset(12_000, 9_990, 10_020), 1_980);
+        // We are 5 s ahead: the venue's second ended at 5,999 and we sent at 11,000.
+        assert_eq!(date_header_offset(5_000, 11_000, 11_010), -5_001);
+        assert_eq!(clock_verdict(date_header_offset(5_000, 11_000, 11_010)).0, Verdict::Warn);
+        assert_eq!(clock_verdict(date_header_offset(10_000, 10_990, 11_300)).0, Verdict::Ok);
+    }
 }

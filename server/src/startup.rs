@@ -63,7 +63,8 @@ impl Running {
         for t in self.tasks {
             let _ = t.await;
         }
-        close(&self.state.db).await;
+        // Closed before the lock goes: see `db::close`.
+        db::close(&self.state.db).await;
         drop(self._lock);
     }
 
@@ -162,17 +163,8 @@ impl Core {
         for t in self.tasks {
             let _ = t.await;
         }
-        close(&self.db).await;
+        db::close(&self.db).await;
         drop(self.lock);
-    }
-}
-
-/// Close every pooled connection and wait until they are closed. A dropped pool closes its
-/// SQLite connections in the background: the last one checkpoints the WAL and deletes the
-/// `-wal` file by name, which after a restore's swap would be the restored database's.
-async fn close(db: &sea_orm::DatabaseConnection) {
-    if let Err(e) = db.close_by_ref().await {
-        tracing::warn!(error = %e, "closing the database");
     }
 }
 

@@ -24,11 +24,11 @@ pub async fn integrity_check(file: &Path) -> Result<(), BackupError> {
     let options = SqliteConnectOptions::new().filename(file).read_only(true).immutable(true);
     let mut conn: SqliteConnection =
         options.connect().await.map_err(|e| BackupError::Integrity(format!("{}: {e}", file.display())))?;
-    let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_all(&mut conn)
-        .await
-        .map_err(|e| BackupError::Integrity(format!("{}: {e}", file.display())))?;
+    let rows: Result<Vec<String>, _> = sqlx::query_scalar("PRAGMA integrity_check").fetch_all(&mut conn).await;
+    // Closed on both paths: a dropped connection keeps the file open until its worker thread
+    // notices, and the caller may delete or replace the file at once.
     let _ = sqlx::Connection::close(conn).await;
+    let rows = rows.map_err(|e| BackupError::Integrity(format!("{}: {e}", file.display())))?;
     match rows.as_slice() {
         [ok] if ok == "ok" => Ok(()),
         problems => Err(BackupError::Integrity(format!("{}: {}", file.display(), problems.join("; ")))),

@@ -154,7 +154,7 @@ async fn round_trip(dir: &TempDir, url: &str, overrides: &[(&str, &str)]) -> Pat
     assert_eq!(books(&db).await, at_backup, "the books of the moment of the backup");
     // Closed, not dropped: a dropped pool closes in the background and its last connection
     // checkpoints and deletes the WAL while the refusals read the live files.
-    db.close().await.unwrap();
+    server::db::close(&db).await;
     file
 }
 
@@ -296,7 +296,7 @@ async fn backups_taken_while_the_engine_writes_are_consistent() {
         let mismatches = server::jobs::report::books_check(&db, &views).await.unwrap();
         assert!(mismatches.is_empty(), "{}: {mismatches:?}", file.display());
         checked += views.len();
-        db.close().await.unwrap();
+        server::db::close(&db).await;
         for f in ["check.db", "check.db-wal", "check.db-shm"] {
             let _ = std::fs::remove_file(dir.path().join(f));
         }

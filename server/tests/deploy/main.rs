@@ -226,7 +226,7 @@ async fn run_once_runs_one_task_and_leaves_one_job_row() {
     assert_eq!(server::db::job_runs::entity::Entity::find().count(&db).await.unwrap(), 1, "one job row");
     let runs = server::db::job_runs::recent(&db, "snapshot", 10).await.unwrap();
     assert_eq!((runs[0].trigger, runs[0].status), (app::jobs::Trigger::Cli, Some(app::jobs::RunStatus::Success)));
-    db.close().await.unwrap();
+    server::db::close(&db).await;
 
     let unknown = run(&["run-once", "--task", "nope"]);
     assert!(!unknown.status.success());
