@@ -82,7 +82,7 @@ pub async fn connect_with(url: &str, durability: Durability) -> Result<DatabaseC
 
 /// Close every pooled connection and return once they are all closed.
 ///
-/// sqlx's own `close` can return with a connection still open (launchbadge/sqlx#3217): a
+/// sqlx's own `close` can return with a connection still open (sqlx issue 3217): a
 /// dropped connection is handed back by a spawned task, which can put it in the idle queue
 /// after the close last looked there, or keep it checked out after the close stopped waiting.
 /// That connection then closes whenever the pool is dropped, on a background thread. On
