@@ -115,14 +115,32 @@ struct Entry {
 fn entry(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote, step: Decimal) -> Entry {
     let quote = |v: Venue| if v == Venue::Binance { binance } else { lighter };
     let (long_v, short_v) = legs_of(req.direction);
-    let mid = (binance.mark.0 + lighter.mark.0) / Decimal::TWO;
-    let qty = if mid > Decimal::ZERO { round_down_to(req.notional.0 / mid, step) } else { Decimal::ZERO };
+    let (qty, mid) = entry_qty(req.notional, binance.mark, lighter.mark, step);
     let leg = |venue: Venue, side: Side| {
         let q = quote(venue);
         let limit = limit_price(side, q, req.slippage_cap_bps);
         (venue, side, limit, qty * limit.0 * q.taker_fee)
     };
     Entry { qty, notional: qty * mid, legs: [leg(long_v, Side::Buy), leg(short_v, Side::Sell)] }
+}
+
+/// The quantity an open of `notional` takes on both venues — at the mid of the marks, rounded
+/// down to `step` (`common_step` of their step sizes) — and that mid. Zero: not quotable.
+pub fn entry_qty(notional: Usd, mark_binance: Price, mark_lighter: Price, step: Decimal) -> (Decimal, Decimal) {
+    let mid = (mark_binance.0 + mark_lighter.0) / Decimal::TWO;
+    let qty = if mid > Decimal::ZERO { round_down_to(notional.0 / mid, step) } else { Decimal::ZERO };
+    (qty, mid)
+}
+
+/// Whether [`entry_qty`] is zero, without its division where the notional covers a step at
+/// twice the mid (`notional ≥ step·(mark_b + mark_l)`): the quotient is then about two steps,
+/// far from the boundary whatever its rounding.
+pub fn entry_qty_is_zero(notional: Usd, mark_binance: Price, mark_lighter: Price, step: Decimal) -> bool {
+    let sum = mark_binance.0 + mark_lighter.0;
+    if sum > Decimal::ZERO && step.checked_mul(sum).is_some_and(|covered| notional.0 >= covered) {
+        return false;
+    }
+    entry_qty(notional, mark_binance, mark_lighter, step).0.is_zero()
 }
 
 /// What the strategy ranks an opportunity by: the notional an open of `req` would reach (as
@@ -182,6 +200,16 @@ pub fn entry_costs(
     };
     let per_hour = one().or_else(each)?;
     Some(EntryCosts { notional: Usd(e.notional), per_hour })
+}
+
+/// Whether [`entry_costs`] on quotes like these is never negative: taker fees not below zero,
+/// each book `0 ≤ bid ≤ ask`, and a slippage cap of at most 100 % (a sell's limit stays ≥ 0).
+/// Then a spread that cannot clear a threshold gross cannot clear it net either, and the
+/// strategy need not price it. `touches` are each leg's `(bid, ask)`.
+pub fn costs_not_negative(taker_fees: [Decimal; 2], touches: [(Price, Price); 2], slippage_cap_bps: u32) -> bool {
+    slippage_cap_bps <= 10_000
+        && taker_fees.iter().all(|f| !f.is_sign_negative())
+        && touches.iter().all(|(bid, ask)| !bid.0.is_sign_negative() && bid.0 <= ask.0)
 }
 
 pub fn preview(req: &OpenRequest, binance: &LegQuote, lighter: &LegQuote) -> OpenPreview {

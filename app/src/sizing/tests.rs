@@ -164,3 +164,72 @@ fn entry_costs_are_the_previews_fees_and_the_half_spreads_per_hour() {
     let long_b = OpenRequest { direction: SpreadDirection::LongBinanceShortLighter, ..long_l.clone() };
     assert_ne!(entry_costs(&long_l, &b, &l, step, 72), entry_costs(&long_b, &b, &l, step, 72));
 }
+
+#[test]
+fn costs_are_never_negative_where_the_guard_says_so_and_can_be_where_it_does_not() {
+    let (b, l) = pair();
+    let step = common_step(b.filters.step_size.0, l.filters.step_size.0);
+    let guard = |b: &LegQuote, l: &LegQuote, cap| {
+        costs_not_negative([b.taker_fee, l.taker_fee], [(b.bid, b.ask), (l.bid, l.ask)], cap)
+    };
+    let mut checked = 0;
+    for (bf, lf) in [(dec!(0.0005), dec!(0)), (dec!(0), dec!(0)), (dec!(0.001), dec!(0.0002))] {
+        for (bs, ls) in [(dec!(0), dec!(0)), (dec!(0.1), dec!(0.3)), (dec!(5), dec!(0))] {
+            for cap in [0, 10, 250, 10_000] {
+                for direction in [SpreadDirection::LongLighterShortBinance, SpreadDirection::LongBinanceShortLighter] {
+                    let b =
+                        LegQuote { taker_fee: bf, bid: Price(b.mark.0 - bs), ask: Price(b.mark.0 + bs), ..b.clone() };
+                    let l =
+                        LegQuote { taker_fee: lf, bid: Price(l.mark.0 - ls), ask: Price(l.mark.0 + ls), ..l.clone() };
+                    assert!(guard(&b, &l, cap));
+                    let r = OpenRequest { direction, slippage_cap_bps: cap, ..req(dec!(5000), 3) };
+                    let c = entry_costs(&r, &b, &l, step, 72).unwrap();
+                    assert!(c.per_hour >= Decimal::ZERO, "{r:?} {b:?} {l:?}: {}", c.per_hour);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 72);
+    // A rebate on the taker side, a crossed book or a cap beyond 100 %: the guard says no, and
+    // the costs can indeed be negative.
+    let rebate = LegQuote { taker_fee: dec!(-0.001), ..b.clone() };
+    assert!(!guard(&rebate, &l, 10));
+    let flat = |q: &LegQuote| LegQuote { bid: q.mark, ask: q.mark, ..q.clone() };
+    let c = entry_costs(&req(dec!(5000), 3), &flat(&rebate), &flat(&l), step, 72).unwrap();
+    assert!(c.per_hour < Decimal::ZERO, "{}", c.per_hour);
+    let crossed = LegQuote { bid: Price(b.mark.0 + dec!(1)), ask: Price(b.mark.0 - dec!(1)), ..b.clone() };
+    assert!(!guard(&crossed, &l, 10));
+    assert!(!guard(&b, &l, 10_001));
+}
+
+#[test]
+fn the_entry_quantity_is_zero_exactly_where_entry_costs_has_nothing_to_rank() {
+    let (b, l) = pair();
+    let step = common_step(b.filters.step_size.0, l.filters.step_size.0);
+    for notional in [dec!(0), dec!(0.5), dec!(1.9), dec!(2.0002), dec!(2.0003), dec!(5000)] {
+        let (qty, mid) = entry_qty(Usd(notional), b.mark, l.mark, step);
+        assert_eq!(mid, dec!(2000.1));
+        let costs = entry_costs(&req(notional, 3), &b, &l, step, 72);
+        assert_eq!(qty.is_zero(), costs.is_none(), "{notional}: qty {qty}");
+    }
+    assert_eq!(entry_qty(Usd(dec!(5000)), Price(dec!(0)), Price(dec!(0)), step).0, Decimal::ZERO);
+    // The shortcut agrees with the division on every side of the boundary (a step at the mid
+    // is 0.2001 here, two of them 0.4002), and for marks at or below zero.
+    let mut n = dec!(0);
+    while n <= dec!(0.5) {
+        assert_eq!(
+            entry_qty_is_zero(Usd(n), b.mark, l.mark, step),
+            entry_qty(Usd(n), b.mark, l.mark, step).0.is_zero(),
+            "{n}"
+        );
+        n += dec!(0.0001);
+    }
+    for (mb, ml) in [(dec!(0), dec!(0)), (dec!(-5), dec!(3)), (dec!(1e-20), dec!(1e-20))] {
+        let (mb, ml) = (Price(mb), Price(ml));
+        assert_eq!(
+            entry_qty_is_zero(Usd(dec!(5000)), mb, ml, step),
+            entry_qty(Usd(dec!(5000)), mb, ml, step).0.is_zero()
+        );
+    }
+}

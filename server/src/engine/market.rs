@@ -10,6 +10,7 @@ use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
 use app::{Price, Symbol, Usd, Venue};
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// How far a book may trail the mark before orders are priced from the mark instead.
@@ -63,6 +64,17 @@ impl MarketCache {
         self.marks.get(&(venue, symbol.clone())).map(|m| m.mark)
     }
 
+    /// What of a leg's quote (`quote`, without its funding) decides whether an open can be
+    /// sized and whether its costs can be negative, at a fraction of a full quote's cost.
+    pub fn touch(&self, venue: Venue, symbol: &Symbol) -> Option<Touch> {
+        let key = (venue, symbol.clone());
+        let market = self.markets.get(&key)?;
+        let book = self.books.get(&key)?;
+        let mark = self.marks.get(&key)?;
+        let (bid, ask) = touch(mark, book);
+        Some(Touch { mark: mark.mark, bid, ask, taker_fee: market.taker_fee, step: market.filters.step_size.0 })
+    }
+
     /// Everything the sizing calculator needs for one leg, if the venue quotes the symbol.
     pub fn quote(&self, venue: Venue, symbol: &Symbol, leverage: u32) -> Option<LegQuote> {
         let key = (venue, symbol.clone());
@@ -70,15 +82,7 @@ impl MarketCache {
         let book = self.books.get(&key)?;
         let mark = self.marks.get(&key)?;
         let funding = self.funding.get(&key)?;
-        // A book older than the mark would price orders off a market that has moved: fall
-        // back to the mark, widened by the book's last spread.
-        let (bid, ask) = if mark.time_ms - book.time_ms > BOOK_MAX_LAG_MS {
-            let half =
-                (book.ask.price.0 - book.bid.price.0).max(rust_decimal::Decimal::ZERO) / rust_decimal::Decimal::TWO;
-            (app::Price(mark.mark.0 - half), app::Price(mark.mark.0 + half))
-        } else {
-            (book.bid.price, book.ask.price)
-        };
+        let (bid, ask) = touch(mark, book);
         Some(LegQuote {
             venue,
             filters: market.filters.clone(),
@@ -91,5 +95,27 @@ impl MarketCache {
             available_margin: self.balances.get(&venue).map_or(Usd::ZERO, |b| b.available),
             rate: funding.predicted,
         })
+    }
+}
+
+/// A leg's mark, the prices its orders would meet (as `MarketCache::quote` gives them), its
+/// taker fee and quantity step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Touch {
+    pub mark: Price,
+    pub bid: Price,
+    pub ask: Price,
+    pub taker_fee: Decimal,
+    pub step: Decimal,
+}
+
+/// The bid and ask orders are priced from. A book older than the mark would price them off a
+/// market that has moved: then the mark, widened by the book's last spread.
+fn touch(mark: &MarkPrice, book: &TopOfBook) -> (Price, Price) {
+    if mark.time_ms - book.time_ms > BOOK_MAX_LAG_MS {
+        let half = (book.ask.price.0 - book.bid.price.0).max(Decimal::ZERO) / Decimal::TWO;
+        (Price(mark.mark.0 - half), Price(mark.mark.0 + half))
+    } else {
+        (book.bid.price, book.ask.price)
     }
 }

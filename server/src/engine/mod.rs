@@ -471,7 +471,7 @@ impl Engine {
     }
 
     pub fn opportunities(&self) -> Vec<Opportunity> {
-        self.entries.ranked()
+        self.ranked_opportunities()
     }
 
     /// Both legs' quotes for `symbol` (Binance first) at the given leverages, or the engine's

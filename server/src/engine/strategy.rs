@@ -13,33 +13,64 @@ use super::{Engine, Output};
 use crate::fast_map::FastMap;
 use app::funding::SpreadDirection;
 use app::market::common_step;
-use app::sizing::{EntryCosts, OpenRequest, entry_costs};
+use app::sizing::{EntryCosts, OpenRequest, costs_not_negative, entry_costs, entry_qty_is_zero};
 use app::strategy::StrategyId;
 use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
 use app::{Spread, Symbol, Venue};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
 
 const HOURS_PER_YEAR: i64 = 24 * 365;
 
+/// How far (APR, as a fraction) a spread must stay below the entry threshold for its costs to
+/// go unpriced: more than the net figure's rounding to 8 places, so a spread this far below
+/// cannot round up to the threshold net of costs that are never negative.
+const UNPRICED_BELOW: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
+
 #[derive(Debug, Default)]
 pub struct Entries {
-    opportunities: BTreeMap<Symbol, Opportunity>,
-    reversal_counts: BTreeMap<Symbol, u32>,
-    /// Each symbol's costs of entry and whether its opportunity is up to date, until its book,
-    /// mark or market, or the parameters or symbol rules, change.
+    /// Each symbol's last observed direction and its confirmations in it.
+    observed: FastMap<Symbol, Observed>,
+    reversal_counts: std::collections::BTreeMap<Symbol, u32>,
+    /// What is known of each symbol at its current quotes, until its book, mark or market, or
+    /// the parameters or symbol rules, change.
     priced: FastMap<Symbol, Priced>,
     /// Each symbol's quantity step valid on both venues, until the markets change.
     steps: FastMap<Symbol, Decimal>,
 }
 
+/// The strategy's memory of a symbol between observations.
+#[derive(Debug, Clone, Copy)]
+struct Observed {
+    direction: SpreadDirection,
+    /// Observations in a row, in `direction`, whose net APR cleared the entry threshold.
+    confirmations: u32,
+}
+
 #[derive(Debug, Default)]
 struct Priced {
+    /// Whether the target notional can be sized on both venues now (`None`: not looked at).
+    quotable: Option<Quotable>,
     /// What entering and leaving the target notional costs, per direction (`None` inside: not
-    /// quotable). Funding does not move it, so each funding update and the timer reuse it.
+    /// quotable). Funding does not move it, so each funding update and the board reuse it.
     costs: [Option<Option<EntryCosts>>; 2],
     /// Evaluated since anything it depends on changed: the timer need not re-rank it.
     ranked: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quotable {
+    /// No quote on a venue, a mark at or below zero, or the target notional below one step.
+    No,
+    /// `costs_not_negative`: see [`app::sizing::costs_not_negative`].
+    Yes { costs_not_negative: bool },
+}
+
+/// One observation of a symbol: its spread, and its net APR where the strategy priced it.
+struct Evaluation {
+    spread: Spread,
+    /// `None`: not priced, because the spread could not clear the entry threshold net of
+    /// costs that are never negative (or pricing overflowed on garbage marks).
+    net_apr: Option<Decimal>,
 }
 
 impl Entries {
@@ -53,22 +84,17 @@ impl Entries {
         self.priced.clear();
         self.steps.clear();
     }
-
-    pub fn ranked(&self) -> Vec<Opportunity> {
-        let mut v: Vec<Opportunity> = self.opportunities.values().cloned().collect();
-        v.sort_by(|a, b| b.net_apr.cmp(&a.net_apr));
-        v
-    }
 }
 
 impl Engine {
     /// A venue's funding for `symbol` changed: re-rank it, count confirmations, maybe enter or
     /// exit.
     pub(super) fn on_funding_update(&mut self, symbol: &Symbol, out: &mut Vec<Output>) {
-        let Some(opp) = self.evaluate(symbol) else { return };
-        let prev = self.entries.opportunities.get(symbol);
-        let confirmed = opp.net_apr >= self.params.entry_min_apr;
-        let same_dir = prev.is_some_and(|p| p.direction == opp.direction);
+        let Some(seen) = self.evaluate(symbol, true) else { return };
+        let direction = seen.spread.direction;
+        let prev = self.entries.observed.get(symbol);
+        let confirmed = seen.net_apr.is_some_and(|net| net >= self.params.entry_min_apr);
+        let same_dir = prev.is_some_and(|p| p.direction == direction);
         let confirmations = if !confirmed {
             0
         } else if same_dir {
@@ -76,17 +102,17 @@ impl Engine {
         } else {
             1
         };
-        let opp = Opportunity { confirmations, ..opp };
-        self.entries.opportunities.insert(symbol.clone(), opp.clone());
+        self.entries.observed.insert(symbol.clone(), Observed { direction, confirmations });
 
         if let Some(pid) = self.active_on(symbol) {
             self.check_reversal(pid, symbol, out);
             return;
         }
-        if self.params.auto_open && confirmations >= self.params.entry_confirmations && opp.trading {
+        if self.params.auto_open && confirmations >= self.params.entry_confirmations && self.symbol_rules.trades(symbol)
+        {
             let req = OpenPositionRequest {
                 symbol: symbol.clone(),
-                direction: opp.direction,
+                direction,
                 notional: self.params.target_notional,
                 leverage_binance: None,
                 leverage_lighter: None,
@@ -103,9 +129,10 @@ impl Engine {
         }
     }
 
-    /// Re-price every symbol's opportunity at current quotes, keeping its confirmation count
-    /// (confirmations only advance on new funding observations). A symbol evaluated since its
-    /// inputs last changed would come out the same, and is skipped.
+    /// Observe again every symbol whose quotes changed since it was last observed, keeping its
+    /// confirmation count (confirmations only advance on new funding observations): a symbol
+    /// that became quotable is remembered in its direction. A symbol observed since its inputs
+    /// last changed would come out the same, and is skipped.
     pub(super) fn refresh_opportunities(&mut self) {
         let symbols: std::collections::BTreeSet<Symbol> = self
             .market
@@ -116,52 +143,108 @@ impl Engine {
             .cloned()
             .collect();
         for symbol in symbols {
-            if let Some(opp) = self.evaluate(&symbol) {
+            if let Some(seen) = self.evaluate(&symbol, false) {
+                let direction = seen.spread.direction;
                 let confirmations = self
                     .entries
-                    .opportunities
+                    .observed
                     .get(&symbol)
-                    .filter(|p| p.direction == opp.direction)
+                    .filter(|p| p.direction == direction)
                     .map_or(0, |p| p.confirmations);
-                self.entries.opportunities.insert(symbol, Opportunity { confirmations, ..opp });
+                self.entries.observed.insert(symbol, Observed { direction, confirmations });
             }
         }
     }
 
-    /// The opportunity on `symbol` for the target notional, net of costs, annualised. The
-    /// caller stores it (and stores nothing for `None`): the symbol counts as ranked.
-    fn evaluate(&mut self, symbol: &Symbol) -> Option<Opportunity> {
+    /// The board: every symbol observed, at the current quotes, best net APR first. A symbol
+    /// the strategy did not need to price (its spread could not clear the threshold) is priced
+    /// here, as read; one not quotable now is left out.
+    pub(super) fn ranked_opportunities(&self) -> Vec<Opportunity> {
+        let mut v: Vec<Opportunity> = self
+            .entries
+            .observed
+            .iter()
+            .filter_map(|(symbol, seen)| {
+                let spread = self.spread(symbol)?;
+                let known = self.entries.priced.get(symbol).and_then(|p| p.costs[slot(spread.direction)]);
+                let costs = known.unwrap_or_else(|| self.price_costs(symbol, spread.direction))?;
+                Some(Opportunity {
+                    symbol: symbol.clone(),
+                    direction: spread.direction,
+                    spread_apr: spread.apr,
+                    net_apr: net_apr(&spread, &costs),
+                    notional: costs.notional,
+                    confirmations: if seen.direction == spread.direction { seen.confirmations } else { 0 },
+                    trading: self.symbol_rules.trades(symbol),
+                })
+            })
+            .collect();
+        v.sort_by(|a, b| b.net_apr.cmp(&a.net_apr).then_with(|| a.symbol.cmp(&b.symbol)));
+        v
+    }
+
+    /// Both venues' predicted funding on `symbol` as a spread, if both have one.
+    fn spread(&self, symbol: &Symbol) -> Option<Spread> {
         let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted);
-        let spread = Spread::between(rate(Venue::Binance)?, rate(Venue::Lighter)?);
-        let costing = self.costing(symbol, spread.direction);
+        Some(Spread::between(rate(Venue::Binance)?, rate(Venue::Lighter)?))
+    }
+
+    /// Observe `symbol` at the target notional; `None` when it is not quotable (then nothing is
+    /// stored). With `price`, its net APR is priced wherever it could clear the entry
+    /// threshold. Either way the symbol counts as ranked.
+    fn evaluate(&mut self, symbol: &Symbol, price: bool) -> Option<Evaluation> {
+        let spread = self.spread(symbol)?;
+        let quotable = self.quotable(symbol);
         if let Some(p) = self.entries.priced.get_mut(symbol) {
             p.ranked = true;
         }
-        let costing = costing?;
-        let net_per_hour = spread.per_hour - costing.per_hour;
-        Some(Opportunity {
-            symbol: symbol.clone(),
-            direction: spread.direction,
-            spread_apr: spread.apr,
-            net_apr: app::money::round_dp(net_per_hour * Decimal::from(HOURS_PER_YEAR), 8),
-            notional: costing.notional,
-            confirmations: 0,
-            trading: self.symbol_rules.trades(symbol),
-        })
+        let Quotable::Yes { costs_not_negative } = quotable else { return None };
+        let could_clear = !costs_not_negative || spread.apr + UNPRICED_BELOW >= self.params.entry_min_apr;
+        let net_apr = if price && could_clear {
+            self.costing(symbol, spread.direction).map(|c| net_apr(&spread, &c))
+        } else {
+            None
+        };
+        Some(Evaluation { spread, net_apr })
+    }
+
+    /// Whether the target notional can be sized on `symbol` now, looked at once per change of
+    /// its quotes: exactly where [`entry_costs`] prices something (short of an overflow).
+    fn quotable(&mut self, symbol: &Symbol) -> Quotable {
+        if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.quotable) {
+            return known;
+        }
+        let (b, l) = (self.market.touch(Venue::Binance, symbol), self.market.touch(Venue::Lighter, symbol));
+        let quotable = match (b, l) {
+            (Some(b), Some(l)) if b.mark.0 > Decimal::ZERO && l.mark.0 > Decimal::ZERO => {
+                let step = *self.entries.steps.entry(symbol.clone()).or_insert_with(|| common_step(b.step, l.step));
+                if entry_qty_is_zero(self.params.target_notional, b.mark, l.mark, step) {
+                    Quotable::No
+                } else {
+                    let fees = [b.taker_fee, l.taker_fee];
+                    let touches = [(b.bid, b.ask), (l.bid, l.ask)];
+                    Quotable::Yes {
+                        costs_not_negative: costs_not_negative(fees, touches, self.params.slippage_cap_bps),
+                    }
+                }
+            }
+            _ => Quotable::No,
+        };
+        self.entries.priced.entry(symbol.clone()).or_default().quotable = Some(quotable);
+        quotable
     }
 
     /// The costs of `direction` on `symbol`, priced again only when they may have changed.
     fn costing(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
-        let slot = usize::from(direction == SpreadDirection::LongBinanceShortLighter);
-        if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.costs[slot]) {
+        if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.costs[slot(direction)]) {
             return known;
         }
         let priced = self.price_costs(symbol, direction);
-        self.entries.priced.entry(symbol.clone()).or_default().costs[slot] = Some(priced);
+        self.entries.priced.entry(symbol.clone()).or_default().costs[slot(direction)] = Some(priced);
         priced
     }
 
-    fn price_costs(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
+    fn price_costs(&self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
         let p = &self.params;
         let qb = self.market.quote(Venue::Binance, symbol, p.leverage_binance)?;
         let ql = self.market.quote(Venue::Lighter, symbol, p.leverage_lighter)?;
@@ -172,11 +255,10 @@ impl Engine {
             max_slice_notional: p.max_slice_notional,
             slippage_cap_bps: p.slippage_cap_bps,
         };
-        let step = *self
-            .entries
-            .steps
-            .entry(symbol.clone())
-            .or_insert_with(|| common_step(qb.filters.step_size.0, ql.filters.step_size.0));
+        let step = match self.entries.steps.get(symbol) {
+            Some(step) => *step,
+            None => common_step(qb.filters.step_size.0, ql.filters.step_size.0),
+        };
         entry_costs(&req, &qb, &ql, step, p.horizon_hours)
     }
 
@@ -226,4 +308,14 @@ impl Engine {
             }
         }
     }
+}
+
+/// Where a direction's costs are kept in `Priced::costs`.
+fn slot(direction: SpreadDirection) -> usize {
+    usize::from(direction == SpreadDirection::LongBinanceShortLighter)
+}
+
+/// The spread net of the costs of entering and leaving, annualised (8 places).
+fn net_apr(spread: &Spread, costs: &EntryCosts) -> Decimal {
+    app::money::round_dp((spread.per_hour - costs.per_hour) * Decimal::from(HOURS_PER_YEAR), 8)
 }

@@ -6,6 +6,7 @@ mod flows;
 mod harness;
 mod history;
 mod preview;
+mod ranking;
 mod reconcile;
 mod replay;
 mod retention;
