@@ -85,6 +85,7 @@ impl FundingRate {
         Self::from_percent_per_hour(sign * magnitude_percent.abs())
     }
 
+    #[inline]
     pub fn per_hour(self) -> Decimal {
         match self.interval.hours() {
             // What the division by one gives (it keeps the scale of all but zero), without it:
@@ -143,6 +144,7 @@ pub struct Spread {
 impl Spread {
     /// The short leg receives its venue's rate and the long leg pays its own, so the pair earns
     /// `short_rate - long_rate` per hour; the better direction makes that non-negative.
+    #[inline]
     pub fn between(binance: FundingRate, lighter: FundingRate) -> Self {
         let diff = binance.per_hour() - lighter.per_hour();
         let direction = if diff >= Decimal::ZERO {

@@ -136,6 +136,7 @@ impl Symbol {
         Ok(Self { len: s.len() as u8, bytes })
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever stored (`new`).
         std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
@@ -143,6 +144,7 @@ impl Symbol {
 
     /// The bytes as three big-endian words: compared in order, they order as the text does (the
     /// padding is zero and no symbol has a zero byte, so a prefix sorts first).
+    #[inline]
     fn words(&self) -> [u64; 3] {
         let word = |i: usize| {
             let mut w = [0; 8];
@@ -156,12 +158,14 @@ impl Symbol {
 /// In the order of the text, as the `String` it once was: maps keyed by symbol list
 /// alphabetically.
 impl Ord for Symbol {
+    #[inline]
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.words().cmp(&other.words())
     }
 }
 
 impl PartialOrd for Symbol {
+    #[inline]
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }

@@ -78,6 +78,10 @@ impl Engine {
     }
 
     pub(super) fn drive_all(&mut self, out: &mut Vec<Output>) {
+        // Most events come with nothing being executed: no list to make.
+        if self.executions.is_empty() {
+            return;
+        }
         let ids: Vec<PositionId> = self.executions.keys().copied().collect();
         for pid in ids {
             self.drive(pid, out);

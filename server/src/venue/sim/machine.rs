@@ -40,8 +40,9 @@ pub struct SimCore {
     pub(super) exchange: SimExchange,
     /// Simulated time up to which settlements and resting orders have been processed.
     pub(super) synced_ms: TimestampMs,
-    /// The marks of the last instant priced (books and marks of one publication share them).
-    marks: Vec<MarkPrice>,
+    /// The marks of the last instant priced (books and marks of one publication share them),
+    /// with each in whole ticks where it was made from them.
+    marks: Vec<(MarkPrice, Option<i64>)>,
     marks_ms: Option<TimestampMs>,
     /// The same marks by symbol, for margin.
     margin_marks: Option<(TimestampMs, BTreeMap<Symbol, Decimal>)>,
@@ -155,7 +156,7 @@ impl SimCore {
         }
         self.marks.clear();
         for symbol in &self.symbols {
-            if let Some(m) = self.market.mark(symbol, t) {
+            if let Some(m) = self.market.mark_in_ticks(symbol, t) {
                 self.marks.push(m);
             }
         }
@@ -165,13 +166,15 @@ impl SimCore {
     /// The top of each book at `t`.
     pub fn books(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) {
         self.price(t);
-        out.extend(self.marks.iter().filter_map(|m| self.market.top_at(m)).map(VenueEvent::Book));
+        out.extend(
+            self.marks.iter().filter_map(|(m, ticks)| self.market.top_at_ticks(m, *ticks)).map(VenueEvent::Book),
+        );
     }
 
     /// Each symbol's mark at `t`.
     pub fn marks(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) {
         self.price(t);
-        out.extend(self.marks.iter().cloned().map(VenueEvent::Mark));
+        out.extend(self.marks.iter().map(|(m, _)| VenueEvent::Mark(m.clone())));
     }
 
     /// Each symbol's funding snapshot at `t`.
@@ -188,7 +191,7 @@ impl SimCore {
     fn account_at(&mut self, t: TimestampMs) -> (&mut SimExchange, &BTreeMap<Symbol, Decimal>) {
         if !self.margin_marks.as_ref().is_some_and(|(at, _)| *at == t) {
             self.price(t);
-            let marks = self.marks.iter().map(|m| (m.symbol.clone(), m.mark.0)).collect();
+            let marks = self.marks.iter().map(|(m, _)| (m.symbol.clone(), m.mark.0)).collect();
             self.margin_marks = Some((t, marks));
         }
         let marks = &self.margin_marks.as_ref().expect("priced just above").1;

@@ -177,23 +177,29 @@ impl SimMarket {
 
     /// Mark and index at `t`. Binance's mark follows the bridge; Lighter's adds a basis.
     pub fn mark(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<MarkPrice> {
+        self.mark_in_ticks(symbol, t).map(|(mark, _)| mark)
+    }
+
+    /// [`SimMarket::mark`], and the mark in whole ticks when it was made from them (the book
+    /// around it then needs no conversion back).
+    pub fn mark_in_ticks(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<(MarkPrice, Option<i64>)> {
         let index = self.index(symbol, t)?;
-        let grid = self.grids.get(symbol)?;
-        let (index, mark) = match (self.venue, index) {
-            (Venue::Binance, IndexAt::Recorded(p)) => (grid.price_down(p), grid.price_down(p)),
-            (Venue::Binance, IndexAt::Bridge(x)) => (grid.price_down_f64(x), grid.price_down_f64(x)),
+        let grid = *self.grids.get(symbol)?;
+        let (index, mark, ticks) = match (self.venue, index) {
+            (Venue::Binance, IndexAt::Recorded(p)) => (grid.price_down(p), grid.price_down(p), None),
+            (Venue::Binance, IndexAt::Bridge(x)) => {
+                let ticks = grid.ticks_down_f64(x);
+                (grid.price(ticks), grid.price(ticks), Some(ticks))
+            }
             (Venue::Lighter, at) => {
                 let x = at.as_f64();
-                (grid.price_down_f64(x), grid.price_down_f64(x * (1.0 + self.basis(symbol, t))))
+                let ticks = grid.ticks_down_f64(x * (1.0 + self.basis(symbol, t)));
+                (grid.price_down_f64(x), grid.price(ticks), Some(ticks))
             }
         };
-        Some(MarkPrice {
-            venue: self.venue,
-            symbol: symbol.clone(),
-            mark: Price(mark),
-            index: Price(index),
-            time_ms: t,
-        })
+        let mark =
+            MarkPrice { venue: self.venue, symbol: symbol.clone(), mark: Price(mark), index: Price(index), time_ms: t };
+        Some((mark, ticks))
     }
 
     /// A basis of up to ±5 bp between the venues, interpolated between one-minute knots.
@@ -224,7 +230,12 @@ impl SimMarket {
 
     /// The top of the book around an already computed mark (a tick publishes both).
     pub fn top_at(&self, mark: &MarkPrice) -> Option<TopOfBook> {
-        let (grid, m, half, _) = self.ladder(mark)?;
+        self.top_at_ticks(mark, None)
+    }
+
+    /// [`SimMarket::top_at`] with the mark in whole ticks, where known.
+    pub fn top_at_ticks(&self, mark: &MarkPrice, ticks: Option<i64>) -> Option<TopOfBook> {
+        let (grid, m, half, _) = self.ladder(mark, ticks)?;
         let (bid, ask) = (level(grid, 0, m - half), level(grid, 0, m + half));
         Some(TopOfBook { venue: self.venue, symbol: mark.symbol.clone(), bid, ask, time_ms: mark.time_ms })
     }
@@ -239,17 +250,21 @@ impl SimMarket {
     /// max(1 bp, one tick) apart, and each level holds `LEVEL_USD × (1 + i/2)` worth, rounded
     /// down to the step (at least one step).
     fn book_at(&self, mark: &MarkPrice, depth: usize) -> Option<OrderBook> {
-        let (grid, m, half, gap) = self.ladder(mark)?;
+        let (grid, m, half, gap) = self.ladder(mark, None)?;
         let depth = depth.clamp(1, BOOK_LEVELS) as i64;
         let bids = (0..depth).map(|i| level(grid, i, m - half - gap * i)).collect();
         let asks = (0..depth).map(|i| level(grid, i, m + half + gap * i)).collect();
         Some(OrderBook { venue: self.venue, symbol: mark.symbol.clone(), bids, asks, time_ms: mark.time_ms })
     }
 
-    /// The symbol's grid, the mark in ticks, the touch's distance from it and the levels' gap.
-    fn ladder(&self, mark: &MarkPrice) -> Option<(&Grid, i64, i64, i64)> {
+    /// The symbol's grid, the mark in ticks (given, or converted), the touch's distance from it
+    /// and the levels' gap.
+    fn ladder(&self, mark: &MarkPrice, ticks: Option<i64>) -> Option<(&Grid, i64, i64, i64)> {
         let grid = self.grids.get(&mark.symbol)?;
-        let m = grid.ticks(mark.mark.0)?;
+        let m = match ticks {
+            Some(m) => m,
+            None => grid.ticks(mark.mark.0)?,
+        };
         Some((grid, m, ceil_div(m * 5, 100_000).max(1), ceil_div(m, 10_000).max(1)))
     }
 }

@@ -70,12 +70,17 @@ impl Grid {
 
     /// A price on the bridge (never exactly a recorded one), truncated to the tick.
     pub fn price_down_f64(&self, x: f64) -> Decimal {
+        self.price(self.ticks_down_f64(x))
+    }
+
+    /// `x` in whole ticks, rounded down (`price_down_f64` is `price` of it).
+    pub fn ticks_down_f64(&self, x: f64) -> i64 {
         let ticks = if self.tick_exp <= 0 {
             x * POW10_F64[self.tick_exp.unsigned_abs().min(22) as usize]
         } else {
             x / POW10_F64[self.tick_exp.unsigned_abs().min(22) as usize]
         };
-        self.price(ticks.floor() as i64)
+        ticks.floor() as i64
     }
 
     /// How much `usd` buys at a price of `price_ticks`, truncated to the step, at least one.

@@ -57,6 +57,30 @@ fn the_book_brackets_mark_with_valid_levels() {
 }
 
 #[test]
+fn a_mark_made_in_ticks_gives_the_same_mark_and_top_of_book_as_one_converted_back() {
+    for venue in Venue::ALL {
+        let mut m = market(venue, 5);
+        let symbols = m.symbols().to_vec();
+        let mut in_ticks = 0;
+        for symbol in &symbols {
+            // Through a settlement (recorded marks, no ticks) and the bridge between.
+            for i in 0..40 {
+                let t = FIRST_BTC + 8 * 3_600_000 - 20 * 61_000 + i * 61_000;
+                let Some((mark, ticks)) = m.mark_in_ticks(symbol, t) else { continue };
+                assert_eq!(Some(&mark), m.mark(symbol, t).as_ref());
+                assert_eq!(m.top_at_ticks(&mark, ticks), m.top_at(&mark), "{venue} {symbol} {t}");
+                if let Some(ticks) = ticks {
+                    let grid = m.grids[symbol];
+                    assert_eq!((grid.ticks(mark.mark.0), grid.price(ticks)), (Some(ticks), mark.mark.0));
+                    in_ticks += 1;
+                }
+            }
+        }
+        assert!(in_ticks > 600, "{venue}: {in_ticks}");
+    }
+}
+
+#[test]
 fn the_prediction_moves_and_lands_on_the_recorded_rate() {
     let mut m = market(Venue::Binance, 5);
     let t0 = FIRST_BTC + 60_000;
