@@ -146,7 +146,13 @@ impl Spread {
     /// `short_rate - long_rate` per hour; the better direction makes that non-negative.
     #[inline]
     pub fn between(binance: FundingRate, lighter: FundingRate) -> Self {
-        let diff = binance.per_hour() - lighter.per_hour();
+        Self::between_per_hour(binance.per_hour(), lighter.per_hour())
+    }
+
+    /// [`Spread::between`] rates already per hour (`FundingRate::per_hour`).
+    #[inline]
+    pub fn between_per_hour(binance: Decimal, lighter: Decimal) -> Self {
+        let diff = binance - lighter;
         let direction = if diff >= Decimal::ZERO {
             SpreadDirection::LongLighterShortBinance
         } else {

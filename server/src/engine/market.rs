@@ -18,7 +18,7 @@ const BOOK_MAX_LAG_MS: i64 = 5_000;
 
 #[derive(Debug, Default)]
 pub struct MarketCache {
-    pub funding: FastMap<(Venue, Symbol), FundingSnapshot>,
+    pub funding: FastMap<(Venue, Symbol), Funding>,
     pub marks: FastMap<(Venue, Symbol), MarkPrice>,
     pub books: FastMap<(Venue, Symbol), TopOfBook>,
     pub markets: FastMap<(Venue, Symbol), Market>,
@@ -32,7 +32,8 @@ impl MarketCache {
     pub fn apply(&mut self, e: &VenueEvent) {
         match e {
             VenueEvent::Funding(f) => {
-                self.funding.insert((f.venue, f.symbol.clone()), f.clone());
+                let funding = Funding { predicted_per_hour: f.predicted.per_hour(), snapshot: f.clone() };
+                self.funding.insert((f.venue, f.symbol.clone()), funding);
             }
             VenueEvent::Mark(m) => {
                 self.marks.insert((m.venue, m.symbol.clone()), m.clone());
@@ -93,9 +94,17 @@ impl MarketCache {
             leverage,
             max_leverage: market.max_leverage,
             available_margin: self.balances.get(&venue).map_or(Usd::ZERO, |b| b.available),
-            rate: funding.predicted,
+            rate: funding.snapshot.predicted,
         })
     }
+}
+
+/// A venue's latest funding on a symbol, and its predicted rate per hour, worked out once per
+/// update (the strategy reads it on every update of either venue).
+#[derive(Debug, Clone)]
+pub struct Funding {
+    pub snapshot: FundingSnapshot,
+    pub predicted_per_hour: Decimal,
 }
 
 /// A leg's mark, the prices its orders would meet (as `MarketCache::quote` gives them), its

@@ -145,7 +145,7 @@ impl Position {
             .funding
             .get(&(l.venue, self.symbol.clone()))
             .filter(|_| self.status.is_active())
-            .map_or(Usd::ZERO, |f| funding_estimate(l.ledger.qty, mark, f.predicted, l.last_funding_ms, now));
+            .map_or(Usd::ZERO, |f| funding_estimate(l.ledger.qty, mark, f.snapshot.predicted, l.last_funding_ms, now));
         PnlBreakdown::from_legs([(&l.ledger, mark, estimate)])
     }
 

@@ -185,8 +185,8 @@ impl Engine {
 
     /// Both venues' predicted funding on `symbol` as a spread, if both have one.
     fn spread(&self, symbol: &Symbol) -> Option<Spread> {
-        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted);
-        Some(Spread::between(rate(Venue::Binance)?, rate(Venue::Lighter)?))
+        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted_per_hour);
+        Some(Spread::between_per_hour(rate(Venue::Binance)?, rate(Venue::Lighter)?))
     }
 
     /// Observe `symbol` at the target notional; `None` when it is not quotable (then nothing is
@@ -268,7 +268,7 @@ impl Engine {
         if pos.status != PositionStatus::Open || !pos.exits.spread_reversal {
             return;
         }
-        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted.per_hour());
+        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted_per_hour);
         let (Some(long_r), Some(short_r)) = (rate(pos.legs[0].venue), rate(pos.legs[1].venue)) else { return };
         let held_apr = (short_r - long_r) * Decimal::from(HOURS_PER_YEAR);
         let count = self.entries.reversal_counts.entry(symbol.clone()).or_default();

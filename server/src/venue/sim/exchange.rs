@@ -334,6 +334,11 @@ impl SimExchange {
     }
 
     /// Positions with a quantity: a flat one adds a plain zero to every sum below.
+    /// Every symbol with a position, open or since closed: the marks margin and P&L look up.
+    pub fn symbols_held(&self) -> impl Iterator<Item = &Symbol> {
+        self.positions.keys()
+    }
+
     fn open_positions(&self) -> impl Iterator<Item = (&Symbol, &SimPosition)> {
         self.positions.iter().filter(|(_, p)| !p.qty.is_zero())
     }

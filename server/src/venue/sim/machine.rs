@@ -10,9 +10,9 @@
 
 use super::exchange::{Rejection, SimExchange};
 use super::history::History;
-use super::market::{self, SimMarket};
+use super::market::{self, Marked, SimMarket};
 use crate::venue::VenueEvent;
-use app::market::{MarkPrice, Market};
+use app::market::Market;
 use app::order::{Balance, OrderReport, OrderRequest, VenuePosition};
 use app::{ClientOrderId, Symbol, TimestampMs, Venue};
 use rust_decimal::Decimal;
@@ -40,12 +40,9 @@ pub struct SimCore {
     pub(super) exchange: SimExchange,
     /// Simulated time up to which settlements and resting orders have been processed.
     pub(super) synced_ms: TimestampMs,
-    /// The marks of the last instant priced (books and marks of one publication share them),
-    /// with each in whole ticks where it was made from them.
-    marks: Vec<(MarkPrice, Option<i64>)>,
+    /// The marks of the last instant priced (books and marks of one publication share them).
+    marks: Vec<Marked>,
     marks_ms: Option<TimestampMs>,
-    /// The same marks by symbol, for margin.
-    margin_marks: Option<(TimestampMs, BTreeMap<Symbol, Decimal>)>,
     /// The next settlement per symbol: a sync before it has nothing to settle.
     next_settlement: crate::fast_map::FastMap<Symbol, TimestampMs>,
 }
@@ -72,7 +69,6 @@ impl SimCore {
             synced_ms: start_ms,
             marks: Vec::new(),
             marks_ms: None,
-            margin_marks: None,
             next_settlement: Default::default(),
         }
     }
@@ -156,7 +152,7 @@ impl SimCore {
         }
         self.marks.clear();
         for symbol in &self.symbols {
-            if let Some(m) = self.market.mark_in_ticks(symbol, t) {
+            if let Some(m) = self.market.marked(symbol, t) {
                 self.marks.push(m);
             }
         }
@@ -166,15 +162,13 @@ impl SimCore {
     /// The top of each book at `t`.
     pub fn books(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) {
         self.price(t);
-        out.extend(
-            self.marks.iter().filter_map(|(m, ticks)| self.market.top_at_ticks(m, *ticks)).map(VenueEvent::Book),
-        );
+        out.extend(self.marks.iter().filter_map(|m| self.market.top_at_marked(m)).map(VenueEvent::Book));
     }
 
     /// Each symbol's mark at `t`.
     pub fn marks(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) {
         self.price(t);
-        out.extend(self.marks.iter().map(|(m, _)| VenueEvent::Mark(m.clone())));
+        out.extend(self.marks.iter().map(|m| VenueEvent::Mark(m.mark.clone())));
     }
 
     /// Each symbol's funding snapshot at `t`.
@@ -186,15 +180,16 @@ impl SimCore {
         }
     }
 
-    /// The account, and every symbol's mark at `t` by symbol (what margin is computed at):
-    /// the marks are made once per instant and lent out, as the account is valued every step.
-    fn account_at(&mut self, t: TimestampMs) -> (&mut SimExchange, &BTreeMap<Symbol, Decimal>) {
-        if !self.margin_marks.as_ref().is_some_and(|(at, _)| *at == t) {
-            self.price(t);
-            let marks = self.marks.iter().map(|(m, _)| (m.symbol.clone(), m.mark.0)).collect();
-            self.margin_marks = Some((t, marks));
-        }
-        let marks = &self.margin_marks.as_ref().expect("priced just above").1;
+    /// The account, and the marks at `t` it is valued at: those of the symbols it has held and
+    /// of `order`'s (the only ones the account looks up), not of every market, as the account
+    /// is valued every step.
+    fn account_at(&mut self, t: TimestampMs, order: Option<&Symbol>) -> (&mut SimExchange, BTreeMap<Symbol, Decimal>) {
+        self.price(t);
+        let mark = |s: &Symbol| {
+            let i = self.marks.binary_search_by(|m| m.mark.symbol.cmp(s)).ok()?;
+            Some((s.clone(), self.marks[i].mark.mark.0))
+        };
+        let marks = self.exchange.symbols_held().chain(order).filter_map(mark).collect();
         (&mut self.exchange, marks)
     }
 
@@ -213,11 +208,11 @@ impl SimCore {
             return Err(PlaceError::UnknownSymbol);
         };
         let book = self.market.order_book(&order.symbol, t, market::BOOK_LEVELS).ok_or(PlaceError::UnknownSymbol)?;
-        let (exchange, marks) = self.account_at(t);
-        let (report, fills) = exchange.place(order, &market, &book, marks, fill_cap, t)?;
+        let (exchange, marks) = self.account_at(t, Some(&order.symbol));
+        let (report, fills) = exchange.place(order, &market, &book, &marks, fill_cap, t)?;
         out.push(VenueEvent::Order(report.clone()));
         out.extend(fills.into_iter().map(VenueEvent::Fill));
-        if let Some(p) = exchange.positions(marks).into_iter().find(|p| p.symbol == order.symbol) {
+        if let Some(p) = exchange.positions(&marks).into_iter().find(|p| p.symbol == order.symbol) {
             out.push(VenueEvent::Position(p));
         }
         Ok(report)
@@ -233,14 +228,14 @@ impl SimCore {
 
     pub fn positions(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) -> Vec<VenuePosition> {
         self.sync(t, out);
-        let (exchange, marks) = self.account_at(t);
-        exchange.positions(marks)
+        let (exchange, marks) = self.account_at(t, None);
+        exchange.positions(&marks)
     }
 
     pub fn balance(&mut self, t: TimestampMs, out: &mut Vec<VenueEvent>) -> Balance {
         self.sync(t, out);
-        let (exchange, marks) = self.account_at(t);
-        exchange.balance(marks, t)
+        let (exchange, marks) = self.account_at(t, None);
+        exchange.balance(&marks, t)
     }
 
     pub fn set_leverage(&mut self, symbol: &Symbol, leverage: u32) {
@@ -252,7 +247,6 @@ impl SimCore {
         self.market.restrict(keep);
         self.symbols = self.market.symbols().to_vec();
         self.marks_ms = None;
-        self.margin_marks = None;
     }
 }
 

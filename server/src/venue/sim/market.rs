@@ -177,12 +177,11 @@ impl SimMarket {
 
     /// Mark and index at `t`. Binance's mark follows the bridge; Lighter's adds a basis.
     pub fn mark(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<MarkPrice> {
-        self.mark_in_ticks(symbol, t).map(|(mark, _)| mark)
+        self.marked(symbol, t).map(|m| m.mark)
     }
 
-    /// [`SimMarket::mark`], and the mark in whole ticks when it was made from them (the book
-    /// around it then needs no conversion back).
-    pub fn mark_in_ticks(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<(MarkPrice, Option<i64>)> {
+    /// [`SimMarket::mark`], with what the book around it needs.
+    pub fn marked(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<Marked> {
         let index = self.index(symbol, t)?;
         let grid = *self.grids.get(symbol)?;
         let (index, mark, ticks) = match (self.venue, index) {
@@ -199,7 +198,7 @@ impl SimMarket {
         };
         let mark =
             MarkPrice { venue: self.venue, symbol: symbol.clone(), mark: Price(mark), index: Price(index), time_ms: t };
-        Some((mark, ticks))
+        Some(Marked { mark, ticks, grid })
     }
 
     /// A basis of up to ±5 bp between the venues, interpolated between one-minute knots.
@@ -230,14 +229,15 @@ impl SimMarket {
 
     /// The top of the book around an already computed mark (a tick publishes both).
     pub fn top_at(&self, mark: &MarkPrice) -> Option<TopOfBook> {
-        self.top_at_ticks(mark, None)
+        let (grid, m, half, _) = self.ladder(mark)?;
+        Some(top(self.venue, mark, grid, m, half))
     }
 
-    /// [`SimMarket::top_at`] with the mark in whole ticks, where known.
-    pub fn top_at_ticks(&self, mark: &MarkPrice, ticks: Option<i64>) -> Option<TopOfBook> {
-        let (grid, m, half, _) = self.ladder(mark, ticks)?;
-        let (bid, ask) = (level(grid, 0, m - half), level(grid, 0, m + half));
-        Some(TopOfBook { venue: self.venue, symbol: mark.symbol.clone(), bid, ask, time_ms: mark.time_ms })
+    /// [`SimMarket::top_at`] around a mark made by [`SimMarket::marked`]: no grid to look up
+    /// and, where the mark was made in ticks, no conversion back.
+    pub fn top_at_marked(&self, marked: &Marked) -> Option<TopOfBook> {
+        let Some(m) = marked.ticks else { return self.top_at(&marked.mark) };
+        Some(top(self.venue, &marked.mark, &marked.grid, m, half_spread(m)))
     }
 
     /// A synthetic book: half a basis point each side of mark, levels one basis point apart.
@@ -250,23 +250,37 @@ impl SimMarket {
     /// max(1 bp, one tick) apart, and each level holds `LEVEL_USD × (1 + i/2)` worth, rounded
     /// down to the step (at least one step).
     fn book_at(&self, mark: &MarkPrice, depth: usize) -> Option<OrderBook> {
-        let (grid, m, half, gap) = self.ladder(mark, None)?;
+        let (grid, m, half, gap) = self.ladder(mark)?;
         let depth = depth.clamp(1, BOOK_LEVELS) as i64;
         let bids = (0..depth).map(|i| level(grid, i, m - half - gap * i)).collect();
         let asks = (0..depth).map(|i| level(grid, i, m + half + gap * i)).collect();
         Some(OrderBook { venue: self.venue, symbol: mark.symbol.clone(), bids, asks, time_ms: mark.time_ms })
     }
 
-    /// The symbol's grid, the mark in ticks (given, or converted), the touch's distance from it
-    /// and the levels' gap.
-    fn ladder(&self, mark: &MarkPrice, ticks: Option<i64>) -> Option<(&Grid, i64, i64, i64)> {
+    /// The symbol's grid, the mark in ticks, the touch's distance from it and the levels' gap.
+    fn ladder(&self, mark: &MarkPrice) -> Option<(&Grid, i64, i64, i64)> {
         let grid = self.grids.get(&mark.symbol)?;
-        let m = match ticks {
-            Some(m) => m,
-            None => grid.ticks(mark.mark.0)?,
-        };
-        Some((grid, m, ceil_div(m * 5, 100_000).max(1), ceil_div(m, 10_000).max(1)))
+        let m = grid.ticks(mark.mark.0)?;
+        Some((grid, m, half_spread(m), ceil_div(m, 10_000).max(1)))
     }
+}
+
+/// A mark as [`SimMarket::marked`] made it: in whole ticks when it was made from them, and its
+/// symbol's grid, so that the book around it needs neither a lookup nor a conversion back.
+pub struct Marked {
+    pub mark: MarkPrice,
+    ticks: Option<i64>,
+    grid: Grid,
+}
+
+/// The touch's distance from a mark of `m` ticks: half a basis point, at least one tick.
+fn half_spread(m: i64) -> i64 {
+    ceil_div(m * 5, 100_000).max(1)
+}
+
+fn top(venue: Venue, mark: &MarkPrice, grid: &Grid, m: i64, half: i64) -> TopOfBook {
+    let (bid, ask) = (level(grid, 0, m - half), level(grid, 0, m + half));
+    TopOfBook { venue, symbol: mark.symbol.clone(), bid, ask, time_ms: mark.time_ms }
 }
 
 /// Level `i` of a side (0 is the touch) at `ticks`.

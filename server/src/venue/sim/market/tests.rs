@@ -66,12 +66,13 @@ fn a_mark_made_in_ticks_gives_the_same_mark_and_top_of_book_as_one_converted_bac
             // Through a settlement (recorded marks, no ticks) and the bridge between.
             for i in 0..40 {
                 let t = FIRST_BTC + 8 * 3_600_000 - 20 * 61_000 + i * 61_000;
-                let Some((mark, ticks)) = m.mark_in_ticks(symbol, t) else { continue };
-                assert_eq!(Some(&mark), m.mark(symbol, t).as_ref());
-                assert_eq!(m.top_at_ticks(&mark, ticks), m.top_at(&mark), "{venue} {symbol} {t}");
-                if let Some(ticks) = ticks {
-                    let grid = m.grids[symbol];
-                    assert_eq!((grid.ticks(mark.mark.0), grid.price(ticks)), (Some(ticks), mark.mark.0));
+                let Some(marked) = m.marked(symbol, t) else { continue };
+                let mark = &marked.mark;
+                assert_eq!(Some(mark), m.mark(symbol, t).as_ref());
+                assert_eq!(m.top_at_marked(&marked), m.top_at(mark), "{venue} {symbol} {t}");
+                assert_eq!(marked.grid, m.grids[symbol]);
+                if let Some(ticks) = marked.ticks {
+                    assert_eq!((marked.grid.ticks(mark.mark.0), marked.grid.price(ticks)), (Some(ticks), mark.mark.0));
                     in_ticks += 1;
                 }
             }
