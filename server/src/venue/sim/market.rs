@@ -10,6 +10,7 @@
 
 mod bridge;
 mod grid;
+mod prediction;
 
 use super::history::{History, Series, Settlement};
 use super::noise;
@@ -35,6 +36,8 @@ struct Interval {
     amplitude: Decimal,
     /// The symbol's noise key (`noise::hash_str`), kept so a step need not hash its name.
     symbol_key: u64,
+    /// The same prediction in integers, where it gives the decimal one exactly.
+    exact: Option<prediction::Exact>,
 }
 
 impl Interval {
@@ -42,7 +45,15 @@ impl Interval {
         let span = Decimal::from((next.time_ms - last.time_ms).max(1));
         let amplitude = (next.rate - last.rate).abs() * Decimal::new(15, 2) + next.rate.abs() * Decimal::new(5, 2);
         let symbol_key = noise::hash_str(symbol.as_str());
-        Self { slope: (next.rate - last.rate) / span, amplitude: amplitude / span, last, next, symbol_key }
+        let exact = prediction::Exact::new(last.rate, next.rate, next.time_ms - last.time_ms);
+        Self { slope: (next.rate - last.rate) / span, amplitude: amplitude / span, last, next, symbol_key, exact }
+    }
+
+    /// The prediction in decimals (`prediction` gives the same in integers where it can).
+    fn decimal_prediction(&self, elapsed: i64, left: i64, u_micros: i64) -> Decimal {
+        let base = self.last.rate + self.slope * Decimal::from(elapsed);
+        let rate = base + self.amplitude * Decimal::from(left) * Decimal::new(u_micros, 6);
+        app::money::round_dp(rate, 10)
     }
 
     fn contains(&self, t: TimestampMs) -> bool {
@@ -160,10 +171,12 @@ impl SimMarket {
             };
             let span = i.next.time_ms - i.last.time_ms;
             let elapsed = (t.div_euclid(bucket_ms) * bucket_ms - i.last.time_ms).clamp(0, span);
-            let u = noise::uniform(&[seed, venue as u64, i.symbol_key, (t / bucket_ms) as u64]);
-            let base = i.last.rate + i.slope * Decimal::from(elapsed);
-            let rate = base + i.amplitude * Decimal::from(span - elapsed) * u;
-            FundingRate::new(app::money::round_dp(rate, 10), i.next.interval)
+            let u = noise::uniform_micros(&[seed, venue as u64, i.symbol_key, (t / bucket_ms) as u64]);
+            let rate = match i.exact.and_then(|e| e.at(elapsed, span - elapsed, u)) {
+                Some(rate) => rate,
+                None => i.decimal_prediction(elapsed, span - elapsed, u),
+            };
+            FundingRate::new(rate, i.next.interval)
         };
         Some(FundingSnapshot {
             venue,

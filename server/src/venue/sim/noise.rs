@@ -22,13 +22,12 @@ pub fn key(parts: &[u64]) -> u64 {
     parts.iter().fold(0, |h, &p| mix(h ^ p))
 }
 
-/// A uniform value in [-1, 1] with six decimals, exact as a `Decimal`.
-pub fn uniform(parts: &[u64]) -> Decimal {
-    let x = key(parts) % 2_000_001;
-    Decimal::new(x as i64 - 1_000_000, 6)
+/// A uniform value in [-1, 1] in millionths: -1,000,000 to 1,000,000.
+pub fn uniform_micros(parts: &[u64]) -> i64 {
+    (key(parts) % 2_000_001) as i64 - 1_000_000
 }
 
-/// The same value as [`uniform`], as a float (for the simulated price path).
+/// The same value as [`uniform_micros`], as a float (for the simulated price path).
 pub fn uniform_f64(parts: &[u64]) -> f64 {
     ((key(parts) % 2_000_001) as f64 - 1_000_000.0) / 1_000_000.0
 }
@@ -48,11 +47,12 @@ mod tests {
 
     #[test]
     fn noise_is_deterministic_and_bounded() {
-        assert_eq!(uniform(&[1, 2, 3]), uniform(&[1, 2, 3]));
-        assert_ne!(uniform(&[1, 2, 3]), uniform(&[1, 2, 4]));
+        assert_eq!(uniform_micros(&[1, 2, 3]), uniform_micros(&[1, 2, 3]));
+        assert_ne!(uniform_micros(&[1, 2, 3]), uniform_micros(&[1, 2, 4]));
         for i in 0..1000 {
-            let u = uniform(&[7, i]);
-            assert!(u >= Decimal::NEGATIVE_ONE && u <= Decimal::ONE);
+            let u = uniform_micros(&[7, i]);
+            assert!((-1_000_000..=1_000_000).contains(&u));
+            assert_eq!(uniform_f64(&[7, i]), u as f64 / 1_000_000.0);
             let v = unit(&[7, i]);
             assert!(v >= Decimal::ZERO && v < Decimal::ONE);
         }

@@ -82,6 +82,67 @@ fn a_mark_made_in_ticks_gives_the_same_mark_and_top_of_book_as_one_converted_bac
 }
 
 #[test]
+fn the_prediction_in_integers_is_the_decimal_one_to_the_last_digit_and_scale() {
+    let history = History::embedded().unwrap();
+    let (mut compared, mut fell_back) = (0u64, 0u64);
+    for series in history.binance.values().chain(history.lighter.values()) {
+        let symbol = btc();
+        // Every third interval of every series, both venues' settlement spacings.
+        for pair in series.0.windows(2).step_by(3) {
+            let (last, next) = (pair[0].clone(), pair[1].clone());
+            let i = Interval::new(&symbol, last, next);
+            let span = i.next.time_ms - i.last.time_ms;
+            let noise = (0..6u64).map(|k| noise::uniform_micros(&[k, span as u64, i.last.time_ms as u64]));
+            let edges = [1_000_000, -1_000_000, 1, -1, 0];
+            for (n, u) in noise.chain(edges).enumerate() {
+                let elapsed = match n % 4 {
+                    0 => 0,
+                    1 => span / 2,
+                    2 => (span - 60_000).max(0),
+                    _ => (span * 7 / 11 / 5_000) * 5_000,
+                };
+                let want = i.decimal_prediction(elapsed, span - elapsed, u);
+                match i.exact.and_then(|e| e.at(elapsed, span - elapsed, u)) {
+                    Some(got) => {
+                        assert_eq!((got, got.scale()), (want, want.scale()), "{:?} {elapsed} {u}", i.last);
+                        compared += 1;
+                    }
+                    None => fell_back += 1,
+                }
+            }
+        }
+    }
+    // Zero noise (one edge of five, here) is left to the decimals, and little else.
+    assert!(compared > 100_000 && fell_back * 8 < compared, "{compared} compared, {fell_back} fell back");
+}
+
+#[test]
+fn the_prediction_in_integers_leaves_ties_zeros_and_overflow_to_the_decimals() {
+    use super::prediction::Exact;
+    let e = Exact::new(dec!(0.0001), dec!(0.0003), 3_600_000).unwrap();
+    assert_eq!(e.at(0, 3_600_000, 0), None);
+    assert_eq!(e.at(3_600_000, 0, 5), None);
+    // last 0, next 0.0002 over 2 s: A = 0.00004; at 1 s with u = 0.5 the value is
+    // 0.0001 + 0.00001; a millionth more noise adds 2e-14 (rounded away), u = -1 takes 2e-5.
+    let e = Exact::new(dec!(0), dec!(0.0002), 2_000).unwrap();
+    assert_eq!(e.at(1_000, 1_000, 500_000), Some(dec!(0.0001100000)));
+    assert_eq!(e.at(1_000, 1_000, 500_001), Some(dec!(0.0001100000)));
+    assert_eq!(e.at(1_000, 1_000, -1_000_000), Some(dec!(0.0000800000)));
+    assert_eq!(e.at(1_000, 1_000, -1_000_000).unwrap().scale(), 10);
+    // 0.01 flat over 1 s, 1 ms left, u = 0.0001: 0.01 + 0.0005/1000·0.0001 = 0.01000000005,
+    // exactly on a midpoint at 10 places.
+    let e = Exact::new(dec!(0.01), dec!(0.01), 1_000).unwrap();
+    assert_eq!(e.at(999, 1, 100), None, "a tie");
+    assert_eq!(e.at(999, 1, 101), Some(dec!(0.0100000001)));
+    assert_eq!(Exact::new(dec!(0), dec!(0), 3_600_000), None, "no amplitude: the decimal scale");
+    assert_eq!(Exact::new(dec!(1.5), dec!(0.1), 3_600_000), None);
+    assert_eq!(Exact::new(dec!(0.1), dec!(0.0000000000000000001), 3_600_000), None, "19 places");
+    assert_eq!(Exact::new(dec!(0.1), dec!(0.2), 999), None);
+    let e = Exact::new(dec!(0.999999999999999999), dec!(-0.999999999999999999), 1_000_000_000).unwrap();
+    assert_eq!(e.at(i64::MAX, 1, 1_000_000), None, "overflow");
+}
+
+#[test]
 fn the_prediction_moves_and_lands_on_the_recorded_rate() {
     let mut m = market(Venue::Binance, 5);
     let t0 = FIRST_BTC + 60_000;
