@@ -5,11 +5,13 @@
 //! an update; here it is one exact fraction, `numerator / (span·10^(R−2))` in units of 1e-10,
 //! with the rates in units of 1e-R.
 //!
-//! Both give the same figure and scale wherever this one answers: the decimal form is within
-//! about 1e-30 of the exact fraction, whose distance from a rounding midpoint is a multiple of
-//! 1e-10/(span·10^(R−2)) (about 1e-24) unless it is exactly on one — an exact tie, which this
-//! leaves to the decimal form, as it does a zero noise or amplitude (where the decimal form's
-//! scale can fall below 10) and anything that might overflow.
+//! Both give the same figure and scale wherever this one answers. The decimal form rounds each
+//! step to 28 digits, so it is within about 3e-29 of the exact fraction for rates below 1 (1e-30
+//! for real ones, near 1e-4). The exact fraction is either on a rounding midpoint — an exact
+//! tie, which this leaves to the decimal form — or at least `1e-10 / (2·den)` from it, which the
+//! denominator's cap of 1e17 keeps at 5e-28 or more: the two round alike. A zero noise or
+//! amplitude (where the decimal form's scale can fall below 10) and anything that might
+//! overflow are left to the decimal form too.
 
 use rust_decimal::Decimal;
 
@@ -28,10 +30,14 @@ pub struct Exact {
 
 /// The largest scale taken (beyond it, the decimal form).
 const MAX_SCALE: u32 = 18;
+/// The largest denominator taken: a finer fraction could fall within the decimal form's
+/// rounding of a midpoint.
+const MAX_DEN: i128 = 100_000_000_000_000_000;
 
 impl Exact {
     /// `None` where the decimal form is kept: a span under a second, a rate with more than 18
-    /// places or at or above 1 (no funding rate is), or no amplitude.
+    /// places or at or above 1 (no funding rate is), no amplitude, or a denominator above 1e17
+    /// (many places over a long span).
     pub fn new(last: Decimal, next: Decimal, span_ms: i64) -> Option<Self> {
         let r = last.scale().max(next.scale()).max(2);
         if span_ms < 1_000 || r > MAX_SCALE || last.abs() >= Decimal::ONE || next.abs() >= Decimal::ONE {
@@ -44,12 +50,11 @@ impl Exact {
         if amplitude == 0 {
             return None;
         }
-        Some(Self {
-            base: l.checked_mul(span)?.checked_mul(100_000_000)?,
-            diff: n - l,
-            amplitude,
-            den: span.checked_mul(10i128.checked_pow(r - 2)?)?,
-        })
+        let den = span.checked_mul(10i128.checked_pow(r - 2)?)?;
+        if den > MAX_DEN {
+            return None;
+        }
+        Some(Self { base: l.checked_mul(span)?.checked_mul(100_000_000)?, diff: n - l, amplitude, den })
     }
 
     /// The prediction `elapsed` ms into the interval with `left` ms to go and noise `u`

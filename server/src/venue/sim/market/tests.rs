@@ -113,6 +113,7 @@ fn the_prediction_in_integers_is_the_decimal_one_to_the_last_digit_and_scale() {
         }
     }
     // Zero noise (one edge of five, here) is left to the decimals, and little else.
+    eprintln!("{compared} compared, {fell_back} left to the decimals");
     assert!(compared > 100_000 && fell_back * 8 < compared, "{compared} compared, {fell_back} fell back");
 }
 
@@ -138,7 +139,10 @@ fn the_prediction_in_integers_leaves_ties_zeros_and_overflow_to_the_decimals() {
     assert_eq!(Exact::new(dec!(1.5), dec!(0.1), 3_600_000), None);
     assert_eq!(Exact::new(dec!(0.1), dec!(0.0000000000000000001), 3_600_000), None, "19 places");
     assert_eq!(Exact::new(dec!(0.1), dec!(0.2), 999), None);
-    let e = Exact::new(dec!(0.999999999999999999), dec!(-0.999999999999999999), 1_000_000_000).unwrap();
+    // 12 places over 8 h: a denominator of 2.88e17, finer than the decimals' rounding allows.
+    assert_eq!(Exact::new(dec!(0.000100000001), dec!(0.0001), 28_800_000), None);
+    assert!(Exact::new(dec!(0.00010000001), dec!(0.0001), 28_800_000).is_some());
+    let e = Exact::new(dec!(0.999999999999), dec!(-0.999999999999), 1_000_000).unwrap();
     assert_eq!(e.at(i64::MAX, 1, 1_000_000), None, "overflow");
 }
 
