@@ -43,24 +43,18 @@ impl Sampler {
             _ => return true,
         };
         let (feed, venue, symbol) = key;
-        match self.last.entry((feed, venue, symbol.clone())) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(seen);
-                true
-            }
-            std::collections::hash_map::Entry::Occupied(mut o) => {
-                let last = o.get();
-                let keep = if feed == Feed::Funding {
-                    last.funding != seen.funding
-                } else {
-                    seen.time_ms - last.time_ms >= EVERY_MS
-                };
-                if keep {
-                    o.insert(seen);
-                }
-                keep
-            }
+        let key = (feed, venue, symbol.clone());
+        // Seen before is the rule: a lookup, and an insertion only the first time.
+        let Some(last) = self.last.get_mut(&key) else {
+            self.last.insert(key, seen);
+            return true;
+        };
+        let keep =
+            if feed == Feed::Funding { last.funding != seen.funding } else { seen.time_ms - last.time_ms >= EVERY_MS };
+        if keep {
+            *last = seen;
         }
+        keep
     }
 }
 

@@ -35,12 +35,8 @@ impl MarketCache {
                 let funding = Funding { predicted_per_hour: f.predicted.per_hour(), snapshot: f.clone() };
                 self.funding.insert((f.venue, f.symbol.clone()), funding);
             }
-            VenueEvent::Mark(m) => {
-                self.marks.insert((m.venue, m.symbol.clone()), m.clone());
-            }
-            VenueEvent::Book(b) => {
-                self.books.insert((b.venue, b.symbol.clone()), b.clone());
-            }
+            VenueEvent::Mark(m) => upsert(&mut self.marks, (m.venue, m.symbol.clone()), m),
+            VenueEvent::Book(b) => upsert(&mut self.books, (b.venue, b.symbol.clone()), b),
             VenueEvent::Position(p) => {
                 self.venue_positions.insert((p.venue, p.symbol.clone()), p.clone());
             }
@@ -96,6 +92,16 @@ impl MarketCache {
             available_margin: self.balances.get(&venue).map_or(Usd::ZERO, |b| b.available),
             rate: funding.snapshot.predicted,
         })
+    }
+}
+
+/// Replace the value under `key` in place (what almost every market event does), or insert it.
+fn upsert<V: Clone>(map: &mut FastMap<(Venue, Symbol), V>, key: (Venue, Symbol), value: &V) {
+    match map.get_mut(&key) {
+        Some(slot) => slot.clone_from(value),
+        None => {
+            map.insert(key, value.clone());
+        }
     }
 }
 

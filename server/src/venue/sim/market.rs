@@ -195,7 +195,7 @@ impl SimMarket {
 
     /// [`SimMarket::mark`], with what the book around it needs.
     pub fn marked(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<Marked> {
-        let index = self.index(symbol, t)?;
+        let (index, symbol_key) = self.index(symbol, t)?;
         let grid = *self.grids.get(symbol)?;
         let (index, mark, ticks) = match (self.venue, index) {
             (Venue::Binance, IndexAt::Recorded(p)) => (grid.price_down(p), grid.price_down(p), None),
@@ -205,7 +205,7 @@ impl SimMarket {
             }
             (Venue::Lighter, at) => {
                 let x = at.as_f64();
-                let ticks = grid.ticks_down_f64(x * (1.0 + self.basis(symbol, t)));
+                let ticks = grid.ticks_down_f64(x * (1.0 + self.basis(symbol_key, t)));
                 (grid.price_down_f64(x), grid.price(ticks), Some(ticks))
             }
         };
@@ -215,24 +215,27 @@ impl SimMarket {
     }
 
     /// A basis of up to ±5 bp between the venues, interpolated between one-minute knots.
-    fn basis(&self, symbol: &Symbol, t: TimestampMs) -> f64 {
+    /// `symbol_key` is the symbol's `noise::hash_str`.
+    fn basis(&self, symbol_key: u64, t: TimestampMs) -> f64 {
         const KNOT_MS: i64 = 60_000;
         let (k, within) = (t.div_euclid(KNOT_MS), t.rem_euclid(KNOT_MS));
-        let h = noise::hash_str(symbol.as_str());
-        let at = |k: i64| noise::uniform_f64(&[self.seed, 0xBA515, h, k as u64]);
+        let at = |k: i64| noise::uniform_f64(&[self.seed, 0xBA515, symbol_key, k as u64]);
         let w = within as f64 / KNOT_MS as f64;
         (at(k) * (1.0 - w) + at(k + 1) * w) * 5.0e-4
     }
 
-    /// The index on the bridge through the recorded marks around `t`.
-    fn index(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<IndexAt> {
-        let stale = self.bridges.get(symbol).is_none_or(|b| !b.covers(t));
-        if stale {
-            let (start, end) = self.history.binance.get(symbol)?.around(t, self.history.looped)?;
-            let bridge = Bridge::new(self.seed, symbol, &start, &end)?;
-            self.bridges.insert(symbol.clone(), bridge);
+    /// The index on the bridge through the recorded marks around `t`, and the symbol's noise
+    /// key.
+    fn index(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<(IndexAt, u64)> {
+        if let Some(b) = self.bridges.get_mut(symbol)
+            && b.covers(t)
+        {
+            return Some((b.at(t), b.symbol_key()));
         }
-        Some(self.bridges.get_mut(symbol)?.at(t))
+        let (start, end) = self.history.binance.get(symbol)?.around(t, self.history.looped)?;
+        let bridge = Bridge::new(self.seed, symbol, &start, &end)?;
+        let b = self.bridges.entry(symbol.clone()).insert_entry(bridge).into_mut();
+        Some((b.at(t), b.symbol_key()))
     }
 
     pub fn top_of_book(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<TopOfBook> {

@@ -49,6 +49,8 @@ pub struct Bridge {
     /// The walk at every second of one minute (the last one asked for).
     fine: Option<(usize, Vec<f64>)>,
     key: u64,
+    /// The symbol's noise key (`noise::hash_str` of its name), for the basis beside it.
+    symbol_key: u64,
 }
 
 impl Bridge {
@@ -56,7 +58,8 @@ impl Bridge {
     pub fn new(seed: u64, symbol: &Symbol, start: &Settlement, end: &Settlement) -> Option<Self> {
         let (a, z) = (start.mark?, end.mark?);
         let n = ((end.time_ms - start.time_ms) / 1000).max(1);
-        let key = noise::key(&[seed, 0xB41D6E, noise::hash_str(symbol.as_str()), start.time_ms as u64]);
+        let symbol_key = noise::hash_str(symbol.as_str());
+        let key = noise::key(&[seed, 0xB41D6E, symbol_key, start.time_ms as u64]);
         let mut rng = noise::rng(&[key]);
         let count = (n + KNOT_SECS - 1) / KNOT_SECS;
         let mut knots = Vec::with_capacity(count as usize + 1);
@@ -79,7 +82,13 @@ impl Bridge {
             knots,
             fine: None,
             key,
+            symbol_key,
         })
+    }
+
+    /// The symbol's noise key (`noise::hash_str` of its name).
+    pub fn symbol_key(&self) -> u64 {
+        self.symbol_key
     }
 
     /// Whether `t` falls between this bridge's two settlements.
