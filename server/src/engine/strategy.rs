@@ -21,8 +21,8 @@ use rust_decimal::Decimal;
 
 const HOURS_PER_YEAR: i64 = 24 * 365;
 
-/// How far (APR, as a fraction) a spread must stay below the entry threshold for its costs to
-/// go unpriced: more than the net figure's rounding to 8 places, so a spread this far below
+/// How far (APR, as a fraction: 1e-8) a spread must stay below the entry threshold for its
+/// costs to go unpriced: more than the net figure's rounding to 8 places, so a spread this far below
 /// cannot round up to the threshold net of costs that are never negative.
 const UNPRICED_BELOW: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 

@@ -333,12 +333,12 @@ impl SimExchange {
         Some(payment)
     }
 
-    /// Positions with a quantity: a flat one adds a plain zero to every sum below.
     /// Every symbol with a position, open or since closed: the marks margin and P&L look up.
     pub fn symbols_held(&self) -> impl Iterator<Item = &Symbol> {
         self.positions.keys()
     }
 
+    /// Positions with a quantity: a flat one adds a plain zero to every sum below.
     fn open_positions(&self) -> impl Iterator<Item = (&Symbol, &SimPosition)> {
         self.positions.iter().filter(|(_, p)| !p.qty.is_zero())
     }
