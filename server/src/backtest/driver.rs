@@ -187,11 +187,12 @@ impl Driver {
 
     /// Feed what the sampler keeps, one event at a time, each with its consequences.
     fn pass_on(&mut self, events: &mut Vec<VenueEvent>) {
-        for e in events.drain(..) {
-            if self.sampler.keep(&e) {
-                self.feed(EngineEvent::Venue(e));
+        for e in events.iter() {
+            if self.sampler.keep(e) {
+                self.feed_venue(e);
             }
         }
+        events.clear();
     }
 
     fn balances(&mut self, t: TimestampMs) {
@@ -232,11 +233,26 @@ impl Driver {
         }
     }
 
+    /// [`Driver::feed`] of `EngineEvent::Venue(e)`, without moving the event into one.
+    fn feed_venue(&mut self, e: &VenueEvent) {
+        self.events += 1;
+        let outputs = self.engine.process_venue(e);
+        self.carry_out(outputs);
+        while let Some(e) = self.queue.pop_front() {
+            self.process(&e);
+        }
+    }
+
     /// One event through the engine; a send is carried out at once and its answer and the
     /// venue's account events are queued behind it.
     fn process(&mut self, e: &EngineEvent) {
         self.events += 1;
-        for output in self.engine.process(e) {
+        let outputs = self.engine.process(e);
+        self.carry_out(outputs);
+    }
+
+    fn carry_out(&mut self, outputs: Vec<Output>) {
+        for output in outputs {
             match output {
                 Output::Send(approved, venue) => {
                     let req = approved.into_inner();

@@ -73,7 +73,7 @@ impl Engine {
     /// The coarser of the two venues' steps: one quantity valid on both legs.
     pub(super) fn step(&self, pid: PositionId) -> Qty {
         let Some(pos) = self.positions.get(&pid) else { return Qty(rust_decimal::Decimal::ONE) };
-        let s = |v: Venue| self.market.markets.get(&(v, pos.symbol.clone())).map_or(Qty::ZERO, |m| m.filters.step_size);
+        let s = |v: Venue| self.market.market(v, &pos.symbol).map_or(Qty::ZERO, |m| m.filters.step_size);
         Qty(common_step(s(Venue::Binance).value(), s(Venue::Lighter).value()))
     }
 

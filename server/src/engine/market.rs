@@ -9,7 +9,7 @@ use crate::venue::VenueEvent;
 use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
 use app::sizing::LegQuote;
-use app::{Price, Symbol, Usd, Venue};
+use app::{FundingRate, Price, Symbol, Usd, Venue};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -18,32 +18,147 @@ const BOOK_MAX_LAG_MS: i64 = 5_000;
 
 #[derive(Debug, Default)]
 pub struct MarketCache {
-    pub funding: FastMap<(Venue, Symbol), Funding>,
-    pub marks: FastMap<(Venue, Symbol), MarkPrice>,
-    pub books: FastMap<(Venue, Symbol), TopOfBook>,
-    pub markets: FastMap<(Venue, Symbol), Market>,
+    /// Each symbol's place in `symbols`, given the first time the symbol is seen: a market
+    /// event looks its symbol up once, and everything after it goes by the place.
+    ids: FastMap<Symbol, SymbolId>,
+    symbols: Vec<SymbolMarket>,
     pub balances: FastMap<Venue, Balance>,
     pub venue_positions: FastMap<(Venue, Symbol), VenuePosition>,
     /// The market-data owner's latest verdict per venue (`EngineEvent::Freshness`).
     pub freshness: BTreeMap<Venue, Freshness>,
 }
 
+/// A symbol's place in the engine's market copy (and in the strategy's memory of it), in the
+/// order symbols were first seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SymbolId(u32);
+
+impl SymbolId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+
+    /// The place `index`, as [`SymbolId::index`] gives it.
+    pub fn at(index: usize) -> Self {
+        Self(index as u32)
+    }
+}
+
+/// One symbol's latest data on each venue (Binance, then Lighter).
+#[derive(Debug)]
+pub struct SymbolMarket {
+    pub symbol: Symbol,
+    venues: [VenueMarket; 2],
+}
+
+#[derive(Debug, Default)]
+struct VenueMarket {
+    funding: Option<Funding>,
+    mark: Option<MarkPrice>,
+    book: Option<TopOfBook>,
+    market: Option<Market>,
+}
+
+fn at(venue: Venue) -> usize {
+    match venue {
+        Venue::Binance => 0,
+        Venue::Lighter => 1,
+    }
+}
+
 impl MarketCache {
-    pub fn apply(&mut self, e: &VenueEvent) {
+    /// Keep a venue's update; a market update answers with its symbol's place.
+    pub fn apply(&mut self, e: &VenueEvent) -> Option<SymbolId> {
         match e {
             VenueEvent::Funding(f) => {
+                let id = self.id_or_new(&f.symbol);
                 let funding = Funding { predicted_per_hour: f.predicted.per_hour(), snapshot: f.clone() };
-                self.funding.insert((f.venue, f.symbol.clone()), funding);
+                self.venue_mut(f.venue, id).funding = Some(funding);
+                Some(id)
             }
-            VenueEvent::Mark(m) => upsert(&mut self.marks, (m.venue, m.symbol.clone()), m),
-            VenueEvent::Book(b) => upsert(&mut self.books, (b.venue, b.symbol.clone()), b),
+            VenueEvent::Mark(m) => {
+                let id = self.id_or_new(&m.symbol);
+                replace(&mut self.venue_mut(m.venue, id).mark, m);
+                Some(id)
+            }
+            VenueEvent::Book(b) => {
+                let id = self.id_or_new(&b.symbol);
+                replace(&mut self.venue_mut(b.venue, id).book, b);
+                Some(id)
+            }
             VenueEvent::Position(p) => {
                 self.venue_positions.insert((p.venue, p.symbol.clone()), p.clone());
+                None
             }
             // Connectivity reaches the engine as the collector's verdict, not from the stream.
             VenueEvent::Connection { .. } | VenueEvent::Order(_) | VenueEvent::Fill(_) | VenueEvent::FundingPaid(_) => {
+                None
             }
         }
+    }
+
+    /// A venue's market (filters, fees, leverage limit) for its symbol.
+    pub fn set_market(&mut self, m: &Market) {
+        let id = self.id_or_new(&m.symbol);
+        self.venue_mut(m.venue, id).market = Some(m.clone());
+    }
+
+    pub fn id(&self, symbol: &Symbol) -> Option<SymbolId> {
+        self.ids.get(symbol).copied()
+    }
+
+    fn id_or_new(&mut self, symbol: &Symbol) -> SymbolId {
+        if let Some(id) = self.ids.get(symbol) {
+            return *id;
+        }
+        let id = SymbolId(self.symbols.len() as u32);
+        self.symbols.push(SymbolMarket { symbol: symbol.clone(), venues: Default::default() });
+        self.ids.insert(symbol.clone(), id);
+        id
+    }
+
+    fn venue_mut(&mut self, venue: Venue, id: SymbolId) -> &mut VenueMarket {
+        &mut self.symbols[id.index()].venues[at(venue)]
+    }
+
+    fn venue_at(&self, venue: Venue, id: SymbolId) -> &VenueMarket {
+        &self.symbols[id.index()].venues[at(venue)]
+    }
+
+    fn venue_of(&self, venue: Venue, symbol: &Symbol) -> Option<&VenueMarket> {
+        self.id(symbol).map(|id| self.venue_at(venue, id))
+    }
+
+    /// Every symbol seen, in the order of their places.
+    pub fn symbols(&self) -> impl Iterator<Item = (SymbolId, &Symbol)> {
+        self.symbols.iter().enumerate().map(|(i, s)| (SymbolId(i as u32), &s.symbol))
+    }
+
+    pub fn symbol(&self, id: SymbolId) -> &Symbol {
+        &self.symbols[id.index()].symbol
+    }
+
+    /// Whether a venue has published funding on the symbol.
+    pub fn has_funding(&self, id: SymbolId) -> bool {
+        self.symbols[id.index()].venues.iter().any(|v| v.funding.is_some())
+    }
+
+    /// A venue's predicted funding rate on the symbol, per hour.
+    pub fn predicted_per_hour(&self, venue: Venue, id: SymbolId) -> Option<Decimal> {
+        self.venue_at(venue, id).funding.as_ref().map(|f| f.predicted_per_hour)
+    }
+
+    /// A venue's predicted funding rate on the symbol, as published.
+    pub fn predicted(&self, venue: Venue, symbol: &Symbol) -> Option<FundingRate> {
+        self.venue_of(venue, symbol)?.funding.as_ref().map(|f| f.snapshot.predicted)
+    }
+
+    pub fn market(&self, venue: Venue, symbol: &Symbol) -> Option<&Market> {
+        self.venue_of(venue, symbol)?.market.as_ref()
+    }
+
+    pub fn book(&self, venue: Venue, symbol: &Symbol) -> Option<&TopOfBook> {
+        self.venue_of(venue, symbol)?.book.as_ref()
     }
 
     /// Why each venue's data may not be traded on: its verdict's reason, or that none came yet.
@@ -58,27 +173,28 @@ impl MarketCache {
     }
 
     pub fn mark(&self, venue: Venue, symbol: &Symbol) -> Option<Price> {
-        self.marks.get(&(venue, symbol.clone())).map(|m| m.mark)
+        self.venue_of(venue, symbol)?.mark.as_ref().map(|m| m.mark)
     }
 
     /// What of a leg's quote (`quote`, without its funding) decides whether an open can be
     /// sized and whether its costs can be negative, at a fraction of a full quote's cost.
-    pub fn touch(&self, venue: Venue, symbol: &Symbol) -> Option<Touch> {
-        let key = (venue, symbol.clone());
-        let market = self.markets.get(&key)?;
-        let book = self.books.get(&key)?;
-        let mark = self.marks.get(&key)?;
+    pub fn touch(&self, venue: Venue, id: SymbolId) -> Option<Touch> {
+        let v = self.venue_at(venue, id);
+        let (market, book, mark) = (v.market.as_ref()?, v.book.as_ref()?, v.mark.as_ref()?);
         let (bid, ask) = touch(mark, book);
         Some(Touch { mark: mark.mark, bid, ask, taker_fee: market.taker_fee, step: market.filters.step_size.0 })
     }
 
     /// Everything the sizing calculator needs for one leg, if the venue quotes the symbol.
     pub fn quote(&self, venue: Venue, symbol: &Symbol, leverage: u32) -> Option<LegQuote> {
-        let key = (venue, symbol.clone());
-        let market = self.markets.get(&key)?;
-        let book = self.books.get(&key)?;
-        let mark = self.marks.get(&key)?;
-        let funding = self.funding.get(&key)?;
+        self.quote_at(venue, self.id(symbol)?, leverage)
+    }
+
+    /// [`MarketCache::quote`] by the symbol's place.
+    pub fn quote_at(&self, venue: Venue, id: SymbolId, leverage: u32) -> Option<LegQuote> {
+        let v = self.venue_at(venue, id);
+        let (market, book, mark, funding) =
+            (v.market.as_ref()?, v.book.as_ref()?, v.mark.as_ref()?, v.funding.as_ref()?);
         let (bid, ask) = touch(mark, book);
         Some(LegQuote {
             venue,
@@ -95,13 +211,11 @@ impl MarketCache {
     }
 }
 
-/// Replace the value under `key` in place (what almost every market event does), or insert it.
-fn upsert<V: Clone>(map: &mut FastMap<(Venue, Symbol), V>, key: (Venue, Symbol), value: &V) {
-    match map.get_mut(&key) {
-        Some(slot) => slot.clone_from(value),
-        None => {
-            map.insert(key, value.clone());
-        }
+/// Replace the value in place (what almost every market event does), or set it.
+fn replace<V: Clone>(slot: &mut Option<V>, value: &V) {
+    match slot {
+        Some(old) => old.clone_from(value),
+        None => *slot = Some(value.clone()),
     }
 }
 

@@ -122,10 +122,10 @@ impl Engine {
     pub fn process(&mut self, event: &EngineEvent) -> Vec<Output> {
         let mut out = Vec::new();
         match event {
-            EngineEvent::Venue(e) => self.on_venue_event(e, &mut out),
+            EngineEvent::Venue(e) => return self.process_venue(e),
             EngineEvent::Markets(markets) => {
                 for m in markets {
-                    self.market.markets.insert((m.venue, m.symbol.clone()), m.clone());
+                    self.market.set_market(m);
                 }
                 self.entries.reprice_all();
             }
@@ -157,15 +157,29 @@ impl Engine {
                 self.reconcile(*request, trigger, snapshots, &mut out)
             }
         }
-        self.drive_signals(&mut out);
-        self.drive_all(&mut out);
-        self.flush_dirty(&mut out);
-        for o in &out {
+        self.after_event(&mut out);
+        out
+    }
+
+    /// `process(&EngineEvent::Venue(e))`, for a caller that holds the venue's event and need
+    /// not wrap it (the backtester, which feeds millions).
+    pub fn process_venue(&mut self, e: &crate::venue::VenueEvent) -> Vec<Output> {
+        let mut out = Vec::new();
+        self.on_venue_event(e, &mut out);
+        self.after_event(&mut out);
+        out
+    }
+
+    /// What follows every event: signals, executions and the changes made, stepped on.
+    fn after_event(&mut self, out: &mut Vec<Output>) {
+        self.drive_signals(out);
+        self.drive_all(out);
+        self.flush_dirty(out);
+        for o in out.iter() {
             if let Output::Send(approved, _) = o {
                 self.awaiting_send.insert(approved.inner().client_order_id.clone());
             }
         }
-        out
     }
 
     fn advance_clock(&mut self, t: TimestampMs) {
@@ -174,20 +188,20 @@ impl Engine {
 
     fn on_venue_event(&mut self, e: &crate::venue::VenueEvent, out: &mut Vec<Output>) {
         use crate::venue::VenueEvent as V;
-        self.market.apply(e);
-        match e {
-            V::Funding(f) => {
+        let id = self.market.apply(e);
+        match (e, id) {
+            (V::Funding(f), Some(id)) => {
                 self.advance_clock(f.time_ms);
-                self.on_funding_update(&f.symbol, out);
+                self.on_funding_update(id, out);
             }
-            V::Mark(m) => {
+            (V::Mark(m), Some(id)) => {
                 self.advance_clock(m.time_ms);
-                self.entries.reprice(&m.symbol);
+                self.entries.reprice(id);
                 self.check_positions(Some(&m.symbol), out);
             }
-            V::Book(b) => self.entries.reprice(&b.symbol),
-            V::Order(report) => self.apply_report(report, out),
-            V::FundingPaid(p) => self.book_funding(p, out),
+            (V::Book(_), Some(id)) => self.entries.reprice(id),
+            (V::Order(report), _) => self.apply_report(report, out),
+            (V::FundingPaid(p), _) => self.book_funding(p, out),
             _ => {}
         }
     }

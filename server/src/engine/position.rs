@@ -142,10 +142,9 @@ impl Position {
     fn leg_pnl(&self, l: &Leg, market: &MarketCache, now: TimestampMs) -> PnlBreakdown {
         let mark = market.mark(l.venue, &self.symbol).unwrap_or(l.ledger.entry);
         let estimate = market
-            .funding
-            .get(&(l.venue, self.symbol.clone()))
+            .predicted(l.venue, &self.symbol)
             .filter(|_| self.status.is_active())
-            .map_or(Usd::ZERO, |f| funding_estimate(l.ledger.qty, mark, f.snapshot.predicted, l.last_funding_ms, now));
+            .map_or(Usd::ZERO, |rate| funding_estimate(l.ledger.qty, mark, rate, l.last_funding_ms, now));
         PnlBreakdown::from_legs([(&l.ledger, mark, estimate)])
     }
 

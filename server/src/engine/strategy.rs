@@ -8,9 +8,9 @@
 //! take-profit, liquidation buffer (`risk::exit_reason`), and the drawdown breaker and kill
 //! switch — apply to every position.
 
+use super::market::SymbolId;
 use super::risk::exit_reason;
 use super::{Engine, Output};
-use crate::fast_map::FastMap;
 use app::funding::SpreadDirection;
 use app::market::common_step;
 use app::sizing::{EntryCosts, OpenRequest, costs_not_negative, entry_costs, entry_qty_is_zero};
@@ -28,14 +28,20 @@ const UNPRICED_BELOW: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
 #[derive(Debug, Default)]
 pub struct Entries {
-    /// Each symbol's last observed direction and its confirmations in it.
-    observed: FastMap<Symbol, Observed>,
+    /// Each symbol's, at its place in the engine's market copy (`SymbolId`).
+    symbols: Vec<SymbolEntry>,
     reversal_counts: std::collections::BTreeMap<Symbol, u32>,
-    /// What is known of each symbol at its current quotes, until its book, mark or market, or
-    /// the parameters or symbol rules, change.
-    priced: FastMap<Symbol, Priced>,
-    /// Each symbol's quantity step valid on both venues, until the markets change.
-    steps: FastMap<Symbol, Decimal>,
+}
+
+#[derive(Debug, Default)]
+struct SymbolEntry {
+    /// The last observed direction and the confirmations in it (`None`: never observed).
+    observed: Option<Observed>,
+    /// What is known at the symbol's current quotes, until its book, mark or market, or the
+    /// parameters or symbol rules, change.
+    priced: Priced,
+    /// The quantity step valid on both venues, until the markets change.
+    step: Option<Decimal>,
 }
 
 /// The strategy's memory of a symbol between observations.
@@ -74,25 +80,41 @@ struct Evaluation {
 }
 
 impl Entries {
-    /// `symbol`'s book, mark or market changed.
-    pub(super) fn reprice(&mut self, symbol: &Symbol) {
-        self.priced.remove(symbol);
+    /// The symbol's book, mark or market changed.
+    pub(super) fn reprice(&mut self, id: SymbolId) {
+        if let Some(e) = self.symbols.get_mut(id.index()) {
+            e.priced = Priced::default();
+        }
     }
 
     /// Every market, the parameters or the symbol rules changed.
     pub(super) fn reprice_all(&mut self) {
-        self.priced.clear();
-        self.steps.clear();
+        for e in &mut self.symbols {
+            e.priced = Priced::default();
+            e.step = None;
+        }
+    }
+
+    fn get(&self, id: SymbolId) -> Option<&SymbolEntry> {
+        self.symbols.get(id.index())
+    }
+
+    fn get_mut(&mut self, id: SymbolId) -> &mut SymbolEntry {
+        let i = id.index();
+        if i >= self.symbols.len() {
+            self.symbols.resize_with(i + 1, SymbolEntry::default);
+        }
+        &mut self.symbols[i]
     }
 }
 
 impl Engine {
     /// A venue's funding for `symbol` changed: re-rank it, count confirmations, maybe enter or
     /// exit.
-    pub(super) fn on_funding_update(&mut self, symbol: &Symbol, out: &mut Vec<Output>) {
-        let Some(seen) = self.evaluate(symbol, true) else { return };
+    pub(super) fn on_funding_update(&mut self, id: SymbolId, out: &mut Vec<Output>) {
+        let Some(seen) = self.evaluate(id, true) else { return };
         let direction = seen.spread.direction;
-        let prev = self.entries.observed.get(symbol);
+        let prev = self.entries.get(id).and_then(|e| e.observed);
         let confirmed = seen.net_apr.is_some_and(|net| net >= self.params.entry_min_apr);
         let same_dir = prev.is_some_and(|p| p.direction == direction);
         let confirmations = if !confirmed {
@@ -102,13 +124,16 @@ impl Engine {
         } else {
             1
         };
-        self.entries.observed.insert(symbol.clone(), Observed { direction, confirmations });
+        self.entries.get_mut(id).observed = Some(Observed { direction, confirmations });
 
-        if let Some(pid) = self.active_on(symbol) {
-            self.check_reversal(pid, symbol, out);
+        let symbol = self.market.symbol(id).clone();
+        if let Some(pid) = self.active_on(&symbol) {
+            self.check_reversal(pid, id, out);
             return;
         }
-        if self.params.auto_open && confirmations >= self.params.entry_confirmations && self.symbol_rules.trades(symbol)
+        if self.params.auto_open
+            && confirmations >= self.params.entry_confirmations
+            && self.symbol_rules.trades(&symbol)
         {
             let req = OpenPositionRequest {
                 symbol: symbol.clone(),
@@ -134,24 +159,18 @@ impl Engine {
     /// that became quotable is remembered in its direction. A symbol observed since its inputs
     /// last changed would come out the same, and is skipped.
     pub(super) fn refresh_opportunities(&mut self) {
-        let symbols: std::collections::BTreeSet<Symbol> = self
+        let ids: Vec<SymbolId> = self
             .market
-            .funding
-            .keys()
-            .map(|(_, s)| s)
-            .filter(|s| !self.entries.priced.get(*s).is_some_and(|p| p.ranked))
-            .cloned()
+            .symbols()
+            .map(|(id, _)| id)
+            .filter(|id| self.market.has_funding(*id) && !self.entries.get(*id).is_some_and(|e| e.priced.ranked))
             .collect();
-        for symbol in symbols {
-            if let Some(seen) = self.evaluate(&symbol, false) {
+        for id in ids {
+            if let Some(seen) = self.evaluate(id, false) {
                 let direction = seen.spread.direction;
-                let confirmations = self
-                    .entries
-                    .observed
-                    .get(&symbol)
-                    .filter(|p| p.direction == direction)
-                    .map_or(0, |p| p.confirmations);
-                self.entries.observed.insert(symbol, Observed { direction, confirmations });
+                let entry = self.entries.get_mut(id);
+                let confirmations = entry.observed.filter(|p| p.direction == direction).map_or(0, |p| p.confirmations);
+                entry.observed = Some(Observed { direction, confirmations });
             }
         }
     }
@@ -162,12 +181,15 @@ impl Engine {
     pub(super) fn ranked_opportunities(&self) -> Vec<Opportunity> {
         let mut v: Vec<Opportunity> = self
             .entries
-            .observed
+            .symbols
             .iter()
-            .filter_map(|(symbol, seen)| {
-                let spread = self.spread(symbol)?;
-                let known = self.entries.priced.get(symbol).and_then(|p| p.costs[slot(spread.direction)]);
-                let costs = known.unwrap_or_else(|| self.price_costs(symbol, spread.direction))?;
+            .enumerate()
+            .filter_map(|(i, entry)| {
+                let (id, seen) = (SymbolId::at(i), entry.observed.as_ref()?);
+                let spread = self.spread(id)?;
+                let known = entry.priced.costs[slot(spread.direction)];
+                let costs = known.unwrap_or_else(|| self.price_costs(id, spread.direction))?;
+                let symbol = self.market.symbol(id);
                 Some(Opportunity {
                     symbol: symbol.clone(),
                     direction: spread.direction,
@@ -183,41 +205,36 @@ impl Engine {
         v
     }
 
-    /// Both venues' predicted funding on `symbol` as a spread, if both have one.
-    fn spread(&self, symbol: &Symbol) -> Option<Spread> {
-        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted_per_hour);
+    /// Both venues' predicted funding on the symbol as a spread, if both have one.
+    fn spread(&self, id: SymbolId) -> Option<Spread> {
+        let rate = |v: Venue| self.market.predicted_per_hour(v, id);
         Some(Spread::between_per_hour(rate(Venue::Binance)?, rate(Venue::Lighter)?))
     }
 
     /// Observe `symbol` at the target notional; `None` when it is not quotable (then nothing is
     /// stored). With `price`, its net APR is priced wherever it could clear the entry
     /// threshold. Either way the symbol counts as ranked.
-    fn evaluate(&mut self, symbol: &Symbol, price: bool) -> Option<Evaluation> {
-        let spread = self.spread(symbol)?;
-        let quotable = self.quotable(symbol);
-        if let Some(p) = self.entries.priced.get_mut(symbol) {
-            p.ranked = true;
-        }
+    fn evaluate(&mut self, id: SymbolId, price: bool) -> Option<Evaluation> {
+        let spread = self.spread(id)?;
+        let quotable = self.quotable(id);
+        self.entries.get_mut(id).priced.ranked = true;
         let Quotable::Yes { costs_not_negative } = quotable else { return None };
         let could_clear = !costs_not_negative || spread.apr + UNPRICED_BELOW >= self.params.entry_min_apr;
-        let net_apr = if price && could_clear {
-            self.costing(symbol, spread.direction).map(|c| net_apr(&spread, &c))
-        } else {
-            None
-        };
+        let net_apr =
+            if price && could_clear { self.costing(id, spread.direction).map(|c| net_apr(&spread, &c)) } else { None };
         Some(Evaluation { spread, net_apr })
     }
 
     /// Whether the target notional can be sized on `symbol` now, looked at once per change of
     /// its quotes: exactly where [`entry_costs`] prices something (short of an overflow).
-    fn quotable(&mut self, symbol: &Symbol) -> Quotable {
-        if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.quotable) {
+    fn quotable(&mut self, id: SymbolId) -> Quotable {
+        if let Some(known) = self.entries.get(id).and_then(|e| e.priced.quotable) {
             return known;
         }
-        let (b, l) = (self.market.touch(Venue::Binance, symbol), self.market.touch(Venue::Lighter, symbol));
+        let (b, l) = (self.market.touch(Venue::Binance, id), self.market.touch(Venue::Lighter, id));
         let quotable = match (b, l) {
             (Some(b), Some(l)) if b.mark.0 > Decimal::ZERO && l.mark.0 > Decimal::ZERO => {
-                let step = *self.entries.steps.entry(symbol.clone()).or_insert_with(|| common_step(b.step, l.step));
+                let step = *self.entries.get_mut(id).step.get_or_insert_with(|| common_step(b.step, l.step));
                 if entry_qty_is_zero(self.params.target_notional, b.mark, l.mark, step) {
                     Quotable::No
                 } else {
@@ -230,24 +247,24 @@ impl Engine {
             }
             _ => Quotable::No,
         };
-        self.entries.priced.entry(symbol.clone()).or_default().quotable = Some(quotable);
+        self.entries.get_mut(id).priced.quotable = Some(quotable);
         quotable
     }
 
-    /// The costs of `direction` on `symbol`, priced again only when they may have changed.
-    fn costing(&mut self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
-        if let Some(known) = self.entries.priced.get(symbol).and_then(|p| p.costs[slot(direction)]) {
+    /// The costs of `direction` on the symbol, priced again only when they may have changed.
+    fn costing(&mut self, id: SymbolId, direction: SpreadDirection) -> Option<EntryCosts> {
+        if let Some(known) = self.entries.get(id).and_then(|e| e.priced.costs[slot(direction)]) {
             return known;
         }
-        let priced = self.price_costs(symbol, direction);
-        self.entries.priced.entry(symbol.clone()).or_default().costs[slot(direction)] = Some(priced);
+        let priced = self.price_costs(id, direction);
+        self.entries.get_mut(id).priced.costs[slot(direction)] = Some(priced);
         priced
     }
 
-    fn price_costs(&self, symbol: &Symbol, direction: SpreadDirection) -> Option<EntryCosts> {
+    fn price_costs(&self, id: SymbolId, direction: SpreadDirection) -> Option<EntryCosts> {
         let p = &self.params;
-        let qb = self.market.quote(Venue::Binance, symbol, p.leverage_binance)?;
-        let ql = self.market.quote(Venue::Lighter, symbol, p.leverage_lighter)?;
+        let qb = self.market.quote_at(Venue::Binance, id, p.leverage_binance)?;
+        let ql = self.market.quote_at(Venue::Lighter, id, p.leverage_lighter)?;
         let req = OpenRequest {
             direction,
             notional: p.target_notional,
@@ -255,22 +272,23 @@ impl Engine {
             max_slice_notional: p.max_slice_notional,
             slippage_cap_bps: p.slippage_cap_bps,
         };
-        let step = match self.entries.steps.get(symbol) {
-            Some(step) => *step,
+        let step = match self.entries.get(id).and_then(|e| e.step) {
+            Some(step) => step,
             None => common_step(qb.filters.step_size.0, ql.filters.step_size.0),
         };
         entry_costs(&req, &qb, &ql, step, p.horizon_hours)
     }
 
     /// Close when the spread in the held direction stays below the exit threshold.
-    fn check_reversal(&mut self, pid: app::trading::PositionId, symbol: &Symbol, out: &mut Vec<Output>) {
+    fn check_reversal(&mut self, pid: app::trading::PositionId, id: SymbolId, out: &mut Vec<Output>) {
         let Some(pos) = self.positions.get(&pid) else { return };
         if pos.status != PositionStatus::Open || !pos.exits.spread_reversal {
             return;
         }
-        let rate = |v: Venue| self.market.funding.get(&(v, symbol.clone())).map(|f| f.predicted_per_hour);
+        let rate = |v: Venue| self.market.predicted_per_hour(v, id);
         let (Some(long_r), Some(short_r)) = (rate(pos.legs[0].venue), rate(pos.legs[1].venue)) else { return };
         let held_apr = (short_r - long_r) * Decimal::from(HOURS_PER_YEAR);
+        let symbol = &pos.symbol;
         let count = self.entries.reversal_counts.entry(symbol.clone()).or_default();
         *count = if held_apr < self.params.exit_below_apr { *count + 1 } else { 0 };
         if *count >= self.params.entry_confirmations {

@@ -120,7 +120,7 @@ impl Harness {
                 let tail: Vec<String> =
                     self.log.iter().rev().take(12).map(|e| format!("{e:?}").chars().take(300).collect()).collect();
                 let last_order = self.engine.orders().last().cloned();
-                let book = self.engine.market.books.get(&(Venue::Binance, Symbol::new("ETH").unwrap())).cloned();
+                let book = self.engine.market.book(Venue::Binance, &Symbol::new("ETH").unwrap()).cloned();
                 panic!(
                     "runaway: over 5000 events from one input; last order {last_order:?}\nbook {book:?}\nlast:\n{}",
                     tail.join("\n")

@@ -45,6 +45,9 @@ pub struct SimCore {
     marks_ms: Option<TimestampMs>,
     /// The next settlement per symbol: a sync before it has nothing to settle.
     next_settlement: crate::fast_map::FastMap<Symbol, TimestampMs>,
+    /// The earliest of them (`MIN` while a symbol has none known): with no resting order, a
+    /// sync before it has nothing to do at all.
+    settles_ms: TimestampMs,
 }
 
 impl SimCore {
@@ -70,6 +73,7 @@ impl SimCore {
             marks: Vec::new(),
             marks_ms: None,
             next_settlement: Default::default(),
+            settles_ms: TimestampMs::MIN,
         }
     }
 
@@ -119,6 +123,11 @@ impl SimCore {
             return;
         }
         let resting = self.exchange.has_resting();
+        if !resting && t < self.settles_ms {
+            self.synced_ms = t;
+            return;
+        }
+        let mut settles = TimestampMs::MAX;
         for symbol in &self.symbols {
             if self.next_settlement.get(symbol).is_none_or(|next| *next <= t) {
                 for s in self.market.settlements(symbol, from, t) {
@@ -133,6 +142,8 @@ impl SimCore {
                     None => self.next_settlement.remove(symbol),
                 };
             }
+            // A symbol with no next settlement known is looked at again next time.
+            settles = settles.min(self.next_settlement.get(symbol).copied().unwrap_or(TimestampMs::MIN));
             if resting
                 && let (Some(mark), Some(market)) = (self.market.mark(symbol, t), self.market.market(symbol).cloned())
             {
@@ -143,6 +154,7 @@ impl SimCore {
             }
         }
         self.synced_ms = t;
+        self.settles_ms = settles;
     }
 
     /// Price every symbol at `t`, once per instant.
@@ -247,6 +259,7 @@ impl SimCore {
         self.market.restrict(keep);
         self.symbols = self.market.symbols().to_vec();
         self.marks_ms = None;
+        self.settles_ms = TimestampMs::MIN;
     }
 }
 
