@@ -139,6 +139,17 @@ impl Position {
         total
     }
 
+    /// [`Position::pnl`]'s `net`, what the risk rules judge, without the funding estimate
+    /// (which `net` leaves out): the same sums in the same order.
+    pub fn net(&self, market: &MarketCache) -> Usd {
+        let mut net = Usd::ZERO;
+        for l in &self.legs {
+            let mark = market.mark(l.venue, &self.symbol).unwrap_or(l.ledger.entry);
+            net += PnlBreakdown::from_legs([(&l.ledger, mark, Usd::ZERO)]).net;
+        }
+        net
+    }
+
     fn leg_pnl(&self, l: &Leg, market: &MarketCache, now: TimestampMs) -> PnlBreakdown {
         let mark = market.mark(l.venue, &self.symbol).unwrap_or(l.ledger.entry);
         let estimate = market

@@ -5,7 +5,6 @@ use super::market::MarketCache;
 use super::position::Position;
 use app::order::OrderRequest;
 use app::params::StrategyParams;
-use app::pnl::PnlBreakdown;
 use app::sizing::OpenPreview;
 use app::trading::{Kind, Level, Notification};
 use app::{Price, Symbol, TimestampMs, Usd};
@@ -148,25 +147,25 @@ pub fn approve_cap(who: &str, held: Usd, adding: Usd, cap: Option<Usd>) -> Resul
 /// strategy; the strategy's own exits (reversal, holding time) are in `strategy`.
 pub fn exit_reason(
     pos: &Position,
-    pnl: &PnlBreakdown,
+    net: Usd,
     margin: Usd,
     market: &MarketCache,
     params: &StrategyParams,
 ) -> Option<String> {
     if margin > Usd::ZERO {
         // Net P&L as a share of margin: negative for a loss.
-        let ratio = pnl.net / margin;
+        let ratio = net / margin;
         if -ratio >= params.stop_loss {
             return Some(format!(
                 "stop-loss: net {} is {}% of margin",
-                pnl.net.value().round_dp(2),
+                net.value().round_dp(2),
                 (ratio * Decimal::ONE_HUNDRED).round_dp(2)
             ));
         }
         if ratio >= params.take_profit {
             return Some(format!(
                 "take-profit: net {} is {}% of margin",
-                pnl.net.value().round_dp(2),
+                net.value().round_dp(2),
                 (ratio * Decimal::ONE_HUNDRED).round_dp(2)
             ));
         }

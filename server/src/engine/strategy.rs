@@ -310,9 +310,8 @@ impl Engine {
             .collect();
         for pid in candidates {
             let Some(pos) = self.positions.get(&pid) else { continue };
-            let pnl = pos.pnl(&self.market, self.now_ms);
             let margin = pos.margin(&self.market);
-            if let Some(reason) = exit_reason(pos, &pnl, margin, &self.market, &self.params) {
+            if let Some(reason) = exit_reason(pos, pos.net(&self.market), margin, &self.market, &self.params) {
                 let kind =
                     if reason.starts_with("liquidation buffer") { Kind::LiquidationBuffer } else { Kind::RiskExit };
                 let n = self.note(Level::Warning, kind, format!("Risk exit on position {pid}"), reason.clone());

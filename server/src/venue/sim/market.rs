@@ -69,7 +69,8 @@ pub struct SimMarket {
     grids: FastMap<Symbol, Grid>,
     /// The symbols, sorted: everything published per symbol goes in this order.
     symbols: Vec<Symbol>,
-    bridges: FastMap<Symbol, Bridge>,
+    /// Each symbol's grid and its current bridge.
+    bridges: FastMap<Symbol, (Grid, Bridge)>,
     intervals: FastMap<Symbol, Interval>,
     /// The strategy sees only settled rates: the prediction is the last settled rate.
     settled_only: bool,
@@ -148,11 +149,19 @@ impl SimMarket {
     }
 
     fn interval(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<&Interval> {
-        if !self.intervals.get(symbol).is_some_and(|i| i.contains(t)) {
-            let (last, next) = self.series(symbol)?.around(t, self.history.looped)?;
-            self.intervals.insert(symbol.clone(), Interval::new(symbol, last, next));
+        use std::collections::hash_map::Entry;
+        let series = match self.venue {
+            Venue::Binance => &self.history.binance,
+            Venue::Lighter => &self.history.lighter,
+        };
+        // One lookup while `t` stays in the interval, as it does for all but one step of it.
+        match self.intervals.entry(symbol.clone()) {
+            Entry::Occupied(o) if o.get().contains(t) => Some(o.into_mut()),
+            entry => {
+                let (last, next) = series.get(symbol)?.around(t, self.history.looped)?;
+                Some(entry.insert_entry(Interval::new(symbol, last, next)).into_mut())
+            }
         }
-        self.intervals.get(symbol)
     }
 
     /// Funding state at `t`: the predicted rate drifts from the last settled rate toward the
@@ -195,8 +204,7 @@ impl SimMarket {
 
     /// [`SimMarket::mark`], with what the book around it needs.
     pub fn marked(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<Marked> {
-        let (index, symbol_key) = self.index(symbol, t)?;
-        let grid = *self.grids.get(symbol)?;
+        let (index, symbol_key, grid) = self.index(symbol, t)?;
         let (index, mark, ticks) = match (self.venue, index) {
             (Venue::Binance, IndexAt::Recorded(p)) => (grid.price_down(p), grid.price_down(p), None),
             (Venue::Binance, IndexAt::Bridge(x)) => {
@@ -226,16 +234,18 @@ impl SimMarket {
 
     /// The index on the bridge through the recorded marks around `t`, and the symbol's noise
     /// key.
-    fn index(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<(IndexAt, u64)> {
-        if let Some(b) = self.bridges.get_mut(symbol)
+    /// The symbol's grid beside it (kept with the bridge: one lookup for both).
+    fn index(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<(IndexAt, u64, Grid)> {
+        if let Some((grid, b)) = self.bridges.get_mut(symbol)
             && b.covers(t)
         {
-            return Some((b.at(t), b.symbol_key()));
+            return Some((b.at(t), b.symbol_key(), *grid));
         }
+        let grid = *self.grids.get(symbol)?;
         let (start, end) = self.history.binance.get(symbol)?.around(t, self.history.looped)?;
         let bridge = Bridge::new(self.seed, symbol, &start, &end)?;
-        let b = self.bridges.entry(symbol.clone()).insert_entry(bridge).into_mut();
-        Some((b.at(t), b.symbol_key()))
+        let (grid, b) = self.bridges.entry(symbol.clone()).insert_entry((grid, bridge)).into_mut();
+        Some((b.at(t), b.symbol_key(), *grid))
     }
 
     pub fn top_of_book(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<TopOfBook> {
