@@ -252,6 +252,10 @@ impl Driver {
     }
 
     fn carry_out(&mut self, outputs: Vec<Output>) {
+        // Most events want nothing done.
+        if outputs.is_empty() {
+            return;
+        }
         for output in outputs {
             match output {
                 Output::Send(approved, venue) => {

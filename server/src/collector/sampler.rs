@@ -3,19 +3,28 @@
 //! its event log stay a manageable size: funding when the prediction or the next funding time
 //! changes, marks and books at most once a second of venue time per venue and symbol.
 
-use crate::fast_map::FastMap;
+use crate::fast_map::SymbolSlots;
 use crate::venue::VenueEvent;
-use app::{Symbol, TimestampMs, Venue};
+use app::{TimestampMs, Venue};
 use rust_decimal::Decimal;
 
 /// Marks and books closer together than this (venue time) are not passed on.
 const EVERY_MS: i64 = 1_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Feed {
     Funding,
     Mark,
     Book,
+}
+
+/// Where a feed of a venue is kept among a symbol's `Sampler::last`.
+fn slot(feed: Feed, venue: Venue) -> usize {
+    let v = match venue {
+        Venue::Binance => 0,
+        Venue::Lighter => 1,
+    };
+    feed as usize * 2 + v
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,7 +36,8 @@ struct Seen {
 
 #[derive(Debug, Default)]
 pub struct Sampler {
-    last: FastMap<(Feed, Venue, Symbol), Seen>,
+    /// Per symbol, what was last passed on of each feed of each venue (`slot`).
+    last: SymbolSlots<[Option<Seen>; 6]>,
 }
 
 impl Sampler {
@@ -43,10 +53,11 @@ impl Sampler {
             _ => return true,
         };
         let (feed, venue, symbol) = key;
-        let key = (feed, venue, symbol.clone());
         // Seen before is the rule: a lookup, and an insertion only the first time.
-        let Some(last) = self.last.get_mut(&key) else {
-            self.last.insert(key, seen);
+        let place = self.last.place_or_new(symbol);
+        let slot = &mut self.last.at_mut(place)[slot(feed, venue)];
+        let Some(last) = slot else {
+            *slot = Some(seen);
             return true;
         };
         let keep =
@@ -61,6 +72,7 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::Symbol;
     use app::market::{FundingSnapshot, MarkPrice};
     use app::{FundingInterval, FundingRate, Price};
     use rust_decimal_macros::dec;

@@ -4,7 +4,7 @@
 //! copy (and does not read the collector's) so that it stays pure and its event log replays
 //! exactly; it judges nothing itself.
 
-use crate::fast_map::FastMap;
+use crate::fast_map::{FastMap, SymbolSlots};
 use crate::venue::VenueEvent;
 use app::market::{Freshness, FundingSnapshot, MarkPrice, Market, TopOfBook};
 use app::order::{Balance, VenuePosition};
@@ -18,10 +18,10 @@ const BOOK_MAX_LAG_MS: i64 = 5_000;
 
 #[derive(Debug, Default)]
 pub struct MarketCache {
-    /// Each symbol's place in `symbols`, given the first time the symbol is seen: a market
-    /// event looks its symbol up once, and everything after it goes by the place.
-    ids: FastMap<Symbol, SymbolId>,
-    symbols: Vec<SymbolMarket>,
+    /// Each symbol's data on each venue (Binance, then Lighter), at a place given the first
+    /// time the symbol is seen: a market event finds its symbol once, and everything after it
+    /// goes by the place.
+    symbols: SymbolSlots<[VenueMarket; 2]>,
     pub balances: FastMap<Venue, Balance>,
     pub venue_positions: FastMap<(Venue, Symbol), VenuePosition>,
     /// The market-data owner's latest verdict per venue (`EngineEvent::Freshness`).
@@ -42,13 +42,6 @@ impl SymbolId {
     pub fn at(index: usize) -> Self {
         Self(index as u32)
     }
-}
-
-/// One symbol's latest data on each venue (Binance, then Lighter).
-#[derive(Debug)]
-pub struct SymbolMarket {
-    pub symbol: Symbol,
-    venues: [VenueMarket; 2],
 }
 
 #[derive(Debug, Default)]
@@ -104,25 +97,19 @@ impl MarketCache {
     }
 
     pub fn id(&self, symbol: &Symbol) -> Option<SymbolId> {
-        self.ids.get(symbol).copied()
+        self.symbols.place(symbol).map(SymbolId::at)
     }
 
     fn id_or_new(&mut self, symbol: &Symbol) -> SymbolId {
-        if let Some(id) = self.ids.get(symbol) {
-            return *id;
-        }
-        let id = SymbolId(self.symbols.len() as u32);
-        self.symbols.push(SymbolMarket { symbol: symbol.clone(), venues: Default::default() });
-        self.ids.insert(symbol.clone(), id);
-        id
+        SymbolId::at(self.symbols.place_or_new(symbol))
     }
 
     fn venue_mut(&mut self, venue: Venue, id: SymbolId) -> &mut VenueMarket {
-        &mut self.symbols[id.index()].venues[at(venue)]
+        &mut self.symbols.at_mut(id.index())[at(venue)]
     }
 
     fn venue_at(&self, venue: Venue, id: SymbolId) -> &VenueMarket {
-        &self.symbols[id.index()].venues[at(venue)]
+        &self.symbols.at(id.index()).1[at(venue)]
     }
 
     fn venue_of(&self, venue: Venue, symbol: &Symbol) -> Option<&VenueMarket> {
@@ -131,16 +118,16 @@ impl MarketCache {
 
     /// Every symbol seen, in the order of their places.
     pub fn symbols(&self) -> impl Iterator<Item = (SymbolId, &Symbol)> {
-        self.symbols.iter().enumerate().map(|(i, s)| (SymbolId(i as u32), &s.symbol))
+        self.symbols.iter().enumerate().map(|(i, (symbol, _))| (SymbolId::at(i), symbol))
     }
 
     pub fn symbol(&self, id: SymbolId) -> &Symbol {
-        &self.symbols[id.index()].symbol
+        &self.symbols.at(id.index()).0
     }
 
     /// Whether a venue has published funding on the symbol.
     pub fn has_funding(&self, id: SymbolId) -> bool {
-        self.symbols[id.index()].venues.iter().any(|v| v.funding.is_some())
+        self.symbols.at(id.index()).1.iter().any(|v| v.funding.is_some())
     }
 
     /// A venue's predicted funding rate on the symbol, per hour.
