@@ -177,6 +177,13 @@ impl Div<Price> for Usd {
     }
 }
 
+/// `d > 0`, from the sign and the mantissa alone: no comparison (which the strategy's hot
+/// path would otherwise make for every mark).
+#[inline]
+pub fn is_positive(d: Decimal) -> bool {
+    d.is_sign_positive() && !d.is_zero()
+}
+
 /// `value.round_dp(dp)` (half to even) in 128-bit integers: the same figure and scale, at a
 /// fraction of the cost. Funding rates and edges are rounded on every market event.
 pub fn round_dp(value: Decimal, dp: u32) -> Decimal {
@@ -231,6 +238,24 @@ fn in_integers(value: Decimal, step: Decimal) -> Option<Decimal> {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn is_positive_is_greater_than_zero() {
+        let neg_zero = -Decimal::new(0, 3);
+        for d in [
+            dec!(0),
+            dec!(0.000),
+            neg_zero,
+            dec!(-0.0000001),
+            dec!(0.0000001),
+            dec!(113836.8),
+            dec!(-5),
+            Decimal::MAX,
+            Decimal::MIN,
+        ] {
+            assert_eq!(is_positive(d), d > Decimal::ZERO, "{d:?}");
+        }
+    }
 
     #[test]
     fn money_serializes_as_exact_strings() {

@@ -137,7 +137,7 @@ pub fn entry_qty(notional: Usd, mark_binance: Price, mark_lighter: Price, step: 
 /// far from the boundary whatever its rounding.
 pub fn entry_qty_is_zero(notional: Usd, mark_binance: Price, mark_lighter: Price, step: Decimal) -> bool {
     let sum = mark_binance.0 + mark_lighter.0;
-    if sum > Decimal::ZERO && step.checked_mul(sum).is_some_and(|covered| notional.0 >= covered) {
+    if crate::money::is_positive(sum) && step.checked_mul(sum).is_some_and(|covered| notional.0 >= covered) {
         return false;
     }
     entry_qty(notional, mark_binance, mark_lighter, step).0.is_zero()

@@ -13,6 +13,7 @@ use super::risk::exit_reason;
 use super::{Engine, Output};
 use app::funding::SpreadDirection;
 use app::market::common_step;
+use app::money::is_positive;
 use app::sizing::{EntryCosts, OpenRequest, costs_not_negative, entry_costs, entry_qty_is_zero};
 use app::strategy::StrategyId;
 use app::trading::{Kind, Level, OpenPositionRequest, Opportunity, PositionStatus};
@@ -233,7 +234,7 @@ impl Engine {
         }
         let (b, l) = (self.market.touch(Venue::Binance, id), self.market.touch(Venue::Lighter, id));
         let quotable = match (b, l) {
-            (Some(b), Some(l)) if b.mark.0 > Decimal::ZERO && l.mark.0 > Decimal::ZERO => {
+            (Some(b), Some(l)) if is_positive(b.mark.0) && is_positive(l.mark.0) => {
                 let step = *self.entries.get_mut(id).step.get_or_insert_with(|| common_step(b.step, l.step));
                 if entry_qty_is_zero(self.params.target_notional, b.mark, l.mark, step) {
                     Quotable::No

@@ -14,7 +14,7 @@ mod prediction;
 
 use super::history::{History, Series, Settlement};
 use super::noise;
-use crate::fast_map::FastMap;
+use crate::fast_map::{FastMap, SymbolSlots};
 use app::market::{BookLevel, FundingSnapshot, MarkPrice, Market, MarketFilters, OrderBook, TopOfBook};
 use app::{FundingRate, Price, Qty, Symbol, TimestampMs, Usd, Venue};
 use bridge::{Bridge, IndexAt};
@@ -70,8 +70,8 @@ pub struct SimMarket {
     /// The symbols, sorted: everything published per symbol goes in this order.
     symbols: Vec<Symbol>,
     /// Each symbol's grid and its current bridge.
-    bridges: FastMap<Symbol, (Grid, Bridge)>,
-    intervals: FastMap<Symbol, Interval>,
+    bridges: SymbolSlots<Option<(Grid, Bridge)>>,
+    intervals: SymbolSlots<Option<Interval>>,
     /// The strategy sees only settled rates: the prediction is the last settled rate.
     settled_only: bool,
 }
@@ -96,8 +96,8 @@ impl SimMarket {
             markets,
             grids,
             symbols,
-            bridges: FastMap::default(),
-            intervals: FastMap::default(),
+            bridges: SymbolSlots::default(),
+            intervals: SymbolSlots::default(),
             settled_only: false,
         }
     }
@@ -149,19 +149,17 @@ impl SimMarket {
     }
 
     fn interval(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<&Interval> {
-        use std::collections::hash_map::Entry;
         let series = match self.venue {
             Venue::Binance => &self.history.binance,
             Venue::Lighter => &self.history.lighter,
         };
-        // One lookup while `t` stays in the interval, as it does for all but one step of it.
-        match self.intervals.entry(symbol.clone()) {
-            Entry::Occupied(o) if o.get().contains(t) => Some(o.into_mut()),
-            entry => {
-                let (last, next) = series.get(symbol)?.around(t, self.history.looped)?;
-                Some(entry.insert_entry(Interval::new(symbol, last, next)).into_mut())
-            }
+        let place = self.intervals.place_or_new(symbol);
+        let slot = self.intervals.at_mut(place);
+        if !slot.as_ref().is_some_and(|i| i.contains(t)) {
+            let (last, next) = series.get(symbol)?.around(t, self.history.looped)?;
+            *slot = Some(Interval::new(symbol, last, next));
         }
+        slot.as_ref()
     }
 
     /// Funding state at `t`: the predicted rate drifts from the last settled rate toward the
@@ -236,7 +234,9 @@ impl SimMarket {
     /// key.
     /// The symbol's grid beside it (kept with the bridge: one lookup for both).
     fn index(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<(IndexAt, u64, Grid)> {
-        if let Some((grid, b)) = self.bridges.get_mut(symbol)
+        let place = self.bridges.place_or_new(symbol);
+        let slot = self.bridges.at_mut(place);
+        if let Some((grid, b)) = slot
             && b.covers(t)
         {
             return Some((b.at(t), b.symbol_key(), *grid));
@@ -244,7 +244,7 @@ impl SimMarket {
         let grid = *self.grids.get(symbol)?;
         let (start, end) = self.history.binance.get(symbol)?.around(t, self.history.looped)?;
         let bridge = Bridge::new(self.seed, symbol, &start, &end)?;
-        let (grid, b) = self.bridges.entry(symbol.clone()).insert_entry((grid, bridge)).into_mut();
+        let (grid, b) = slot.insert((grid, bridge));
         Some((b.at(t), b.symbol_key(), *grid))
     }
 
