@@ -91,7 +91,7 @@ impl FundingRate {
             // What the division by one gives (it keeps the scale of all but zero), without it:
             // hourly rates are most of what the strategy reads.
             1 if !self.rate.is_zero() => self.rate,
-            hours => self.rate / Decimal::from(hours),
+            hours => halved(self.rate, hours).unwrap_or_else(|| self.rate / Decimal::from(hours)),
         }
     }
 
@@ -161,6 +161,68 @@ impl Spread {
         let per_hour = diff.abs();
         Self { per_hour, apr: per_hour * Decimal::from(HOURS_PER_YEAR), direction }
     }
+}
+
+/// `rate / hours` for 2, 4 and 8 hours exactly as `Decimal`'s division makes it — the same
+/// figure and scale — in a few integer steps (8-hour rates are divided on every update).
+///
+/// The division (`rust_decimal`'s `div_impl`) takes the integer quotient of the mantissa; with
+/// no remainder that is the answer, at the rate's scale. Otherwise it scales the quotient by
+/// the largest power of ten that fits, 10^9 below the bounds kept here, and carries the
+/// remainder into it — exactly, as 2, 4 and 8 divide 10^9 — then strips trailing zeros as its
+/// `unscale` does: eight at a time while the low 32 bits are zero, then at most four, two and
+/// one. `None` (the division decides): another interval, zero, a scale above 19 or a quotient
+/// of 10^19 or more. A test holds this to the division over every scale and size of mantissa.
+fn halved(rate: Decimal, hours: u32) -> Option<Decimal> {
+    if !matches!(hours, 2 | 4 | 8) || rate.is_zero() || rate.scale() > 19 {
+        return None;
+    }
+    let k = hours.trailing_zeros();
+    let m = rate.mantissa().unsigned_abs();
+    let (q, r) = (m >> k, m & ((1 << k) - 1));
+    let (q, scale) = if r == 0 {
+        (q, rate.scale())
+    } else {
+        const E9: u128 = 1_000_000_000;
+        if q >= 10u128.pow(19) {
+            return None;
+        }
+        let q = q * E9 + r * (E9 >> k);
+        // Real rates fit 64 bits, where dividing by a constant is a multiplication.
+        match u64::try_from(q) {
+            Ok(q) => {
+                let (q, scale) = unscale(q, rate.scale() + 9);
+                (u128::from(q), scale)
+            }
+            Err(_) => unscale(q, rate.scale() + 9),
+        }
+    };
+    let q = i128::try_from(q).ok()?;
+    Decimal::try_from_i128_with_scale(if rate.is_sign_negative() { -q } else { q }, scale).ok()
+}
+
+/// Trailing zeros stripped as `rust_decimal`'s division strips them (see [`halved`]).
+fn unscale<T>(mut q: T, mut scale: u32) -> (T, u32)
+where
+    T: Copy
+        + PartialEq
+        + From<u32>
+        + std::ops::Rem<Output = T>
+        + std::ops::Div<Output = T>
+        + std::ops::BitAnd<Output = T>,
+{
+    let zero = T::from(0);
+    while q & T::from(u32::MAX) == zero && scale >= 8 && q % T::from(100_000_000) == zero {
+        q = q / T::from(100_000_000);
+        scale -= 8;
+    }
+    for (low_bits, k, pow) in [(0xF, 4, 10_000), (0x3, 2, 100), (0x1, 1, 10)] {
+        if q & T::from(low_bits) == zero && scale >= k && q % T::from(pow) == zero {
+            q = q / T::from(pow);
+            scale -= k;
+        }
+    }
+    (q, scale)
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ impl<T> Default for SymbolSlots<T> {
 
 impl<T: Default> SymbolSlots<T> {
     /// The symbol's place, given (with a default value) the first time it is seen.
+    #[inline]
     pub fn place_or_new(&mut self, symbol: &Symbol) -> usize {
         let next = if self.last + 1 < self.slots.len() { self.last + 1 } else { 0 };
         if self.slots.get(next).is_some_and(|(s, _)| s == symbol) {
