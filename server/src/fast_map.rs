@@ -45,7 +45,13 @@ impl<T: Default> SymbolSlots<T> {
 }
 
 impl<T> SymbolSlots<T> {
+    /// The symbol's place; the last one found is tried first (what follows a market event
+    /// mostly asks about that event's symbol).
+    #[inline]
     pub fn place(&self, symbol: &Symbol) -> Option<usize> {
+        if self.slots.get(self.last).is_some_and(|(s, _)| s == symbol) {
+            return Some(self.last);
+        }
         self.places.get(symbol).copied()
     }
 

@@ -333,9 +333,10 @@ impl SimExchange {
         Some(payment)
     }
 
-    /// Every symbol with a position, open or since closed: the marks margin and P&L look up.
-    pub fn symbols_held(&self) -> impl Iterator<Item = &Symbol> {
-        self.positions.keys()
+    /// Every symbol with an open position: with an order's, the only marks margin, P&L and
+    /// the positions' report look up.
+    pub fn symbols_open(&self) -> impl Iterator<Item = &Symbol> {
+        self.open_positions().map(|(s, _)| s)
     }
 
     /// Positions with a quantity: a flat one adds a plain zero to every sum below.

@@ -192,16 +192,16 @@ impl SimCore {
         }
     }
 
-    /// The account, and the marks at `t` it is valued at: those of the symbols it has held and
-    /// of `order`'s (the only ones the account looks up), not of every market, as the account
-    /// is valued every step.
+    /// The account, and the marks at `t` it is valued at: those of its open positions and of
+    /// `order`'s symbol (the only ones the account looks up), not of every market, as the
+    /// account is valued every step.
     fn account_at(&mut self, t: TimestampMs, order: Option<&Symbol>) -> (&mut SimExchange, BTreeMap<Symbol, Decimal>) {
         self.price(t);
         let mark = |s: &Symbol| {
             let i = self.marks.binary_search_by(|m| m.mark.symbol.cmp(s)).ok()?;
             Some((s.clone(), self.marks[i].mark.mark.0))
         };
-        let marks = self.exchange.symbols_held().chain(order).filter_map(mark).collect();
+        let marks = self.exchange.symbols_open().chain(order).filter_map(mark).collect();
         (&mut self.exchange, marks)
     }
 
