@@ -3,6 +3,7 @@
 
 use super::market::MarketCache;
 use super::position::Position;
+use app::money::is_positive;
 use app::order::OrderRequest;
 use app::params::StrategyParams;
 use app::sizing::OpenPreview;
@@ -152,7 +153,9 @@ pub fn exit_reason(
     market: &MarketCache,
     params: &StrategyParams,
 ) -> Option<String> {
-    if margin > Usd::ZERO {
+    let (stop, take) = (params.stop_loss.value(), params.take_profit.value());
+    // Far inside both limits, the share need not be worked out (this runs on every mark).
+    if margin > Usd::ZERO && !share_clearly_below(net.value(), margin.value(), stop.min(take)) {
         // Net P&L as a share of margin: negative for a loss.
         let ratio = net / margin;
         if -ratio >= params.stop_loss {
@@ -177,7 +180,12 @@ pub fn exit_reason(
         else {
             continue;
         };
-        if mark > Price::ZERO && (mark - liq).abs() / mark <= params.liquidation_buffer {
+        let distance = (mark - liq).abs();
+        let buffer = params.liquidation_buffer.value();
+        if mark > Price::ZERO
+            && !share_clearly_above(distance.value(), mark.value(), buffer)
+            && distance / mark <= params.liquidation_buffer
+        {
             return Some(format!(
                 "liquidation buffer: {} mark {} is within {}% of liquidation {}",
                 leg.venue,
@@ -188,4 +196,79 @@ pub fn exit_reason(
         }
     }
     None
+}
+
+/// Below this a bound is not trusted: `Decimal` products round to 28 places, an error that
+/// is no longer small beside so small a figure.
+const BOUND_FLOOR: Decimal = Decimal::from_parts(1, 0, 0, false, 20);
+
+/// Whether `|a| / b` (as `Decimal` divides it, to 28 significant digits) is certainly below
+/// `limit`, told without dividing: `2·|a| < limit·b`. Each product is then off by far less
+/// than the factor of two, so the quotient is under about half the limit. `false`: divide.
+fn share_clearly_below(a: Decimal, b: Decimal, limit: Decimal) -> bool {
+    if !(is_positive(b) && is_positive(limit)) {
+        return false;
+    }
+    match (a.abs().checked_mul(Decimal::TWO), limit.checked_mul(b)) {
+        (Some(twice), Some(bound)) => bound >= BOUND_FLOOR && twice < bound,
+        _ => false,
+    }
+}
+
+/// Whether `|a| / b` is certainly above `limit`: `|a| > 2·limit·b` (as above, in reverse).
+fn share_clearly_above(a: Decimal, b: Decimal, limit: Decimal) -> bool {
+    if !(is_positive(b) && is_positive(limit)) {
+        return false;
+    }
+    match limit.checked_mul(b).and_then(|x| x.checked_mul(Decimal::TWO)) {
+        Some(bound) => bound >= BOUND_FLOOR && a.abs() > bound,
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod share_tests {
+    use super::*;
+
+    /// Wherever the shortcuts answer, the division agrees: over figures from a fixed stream
+    /// across many magnitudes, and the edges (exactly twice, half, zero, tiny bounds).
+    #[test]
+    fn the_shortcuts_never_contradict_the_division() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut figure = |next: &mut dyn FnMut() -> u64| {
+            let digits = (next() % 20) as u32;
+            let m = (next() % 10u64.pow(digits)) as i64;
+            let m = if next() % 3 == 0 { -m } else { m };
+            Decimal::new(m, (next() % 16) as u32)
+        };
+        let (mut below, mut above, mut total) = (0, 0, 0);
+        for _ in 0..200_000 {
+            let (a, b, limit) = (figure(&mut next), figure(&mut next).abs(), figure(&mut next).abs());
+            total += 1;
+            let quotient = if b.is_zero() { None } else { a.abs().checked_div(b) };
+            if share_clearly_below(a, b, limit) {
+                below += 1;
+                assert!(quotient.unwrap() < limit, "{a} / {b} below {limit}");
+            }
+            if share_clearly_above(a, b, limit) {
+                above += 1;
+                // No quotient: beyond what a decimal holds, above any limit.
+                assert!(quotient.is_none_or(|q| q > limit), "{a} / {b} above {limit}");
+            }
+        }
+        assert!(below > total / 10 && above > total / 10, "below {below}, above {above} of {total}");
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert!(!share_clearly_below(d("10"), d("100"), d("0.2")), "exactly half is not below");
+        assert!(share_clearly_below(d("9.99"), d("100"), d("0.2")));
+        assert!(!share_clearly_above(d("40"), d("100"), d("0.2")), "exactly twice is not above");
+        assert!(share_clearly_above(d("40.01"), d("100"), d("0.2")));
+        assert!(!share_clearly_below(d("0"), d("0.00000000000000000001"), d("0.00001")), "tiny bound");
+        assert!(!share_clearly_below(d("1"), d("0"), d("0.2")) && !share_clearly_above(d("1"), d("0"), d("0.2")));
+    }
 }
