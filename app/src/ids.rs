@@ -50,6 +50,15 @@ impl Venue {
             Venue::Lighter => Venue::Binance,
         }
     }
+
+    /// Its place in [`Venue::ALL`]: where per-venue arrays keep it.
+    #[inline]
+    pub fn index(self) -> usize {
+        match self {
+            Venue::Binance => 0,
+            Venue::Lighter => 1,
+        }
+    }
 }
 
 impl fmt::Display for Venue {

@@ -63,13 +63,6 @@ pub struct Driver {
     request: u64,
 }
 
-fn index(v: Venue) -> usize {
-    match v {
-        Venue::Binance => 0,
-        Venue::Lighter => 1,
-    }
-}
-
 impl Driver {
     pub fn new(spec: &Spec, history: Arc<History>) -> Self {
         let core = |venue| {
@@ -152,13 +145,13 @@ impl Driver {
     pub fn start(&mut self) {
         let t = self.now;
         for v in Venue::ALL {
-            let markets = self.venues[index(v)].markets();
+            let markets = self.venues[v.index()].markets();
             self.feed(EngineEvent::Markets(markets));
         }
         self.feed(EngineEvent::Freshness(Venue::ALL.into_iter().map(Freshness::fresh).collect()));
         for v in Venue::ALL {
             let mut out = std::mem::take(&mut self.published);
-            self.venues[index(v)].funding(t, &mut out);
+            self.venues[v.index()].funding(t, &mut out);
             self.pass_on(&mut out);
             self.published = out;
         }
@@ -180,7 +173,7 @@ impl Driver {
 
     fn publish(&mut self, v: Venue, phase: Phase, t: TimestampMs) {
         let mut out = std::mem::take(&mut self.published);
-        self.venues[index(v)].publish(phase, t, &mut out);
+        self.venues[v.index()].publish(phase, t, &mut out);
         self.pass_on(&mut out);
         self.published = out;
     }
@@ -198,7 +191,7 @@ impl Driver {
     fn balances(&mut self, t: TimestampMs) {
         for v in Venue::ALL {
             let mut out = Vec::new();
-            let b = self.venues[index(v)].balance(t, &mut out);
+            let b = self.venues[v.index()].balance(t, &mut out);
             self.pass_on(&mut out);
             self.feed(EngineEvent::Balance(b));
         }
@@ -261,7 +254,7 @@ impl Driver {
                 Output::Send(approved, venue) => {
                     let req = approved.into_inner();
                     let mut out = Vec::new();
-                    let placed = self.venues[index(venue)].place(&req, None, self.now, &mut out);
+                    let placed = self.venues[venue.index()].place(&req, None, self.now, &mut out);
                     let result = placed.map_err(|e| SendFailure::Refused(refusal(venue, &req.symbol, e)));
                     self.queue.push_back(EngineEvent::Sent { id: req.client_order_id, result });
                     for ev in out {
@@ -271,7 +264,7 @@ impl Driver {
                     }
                 }
                 Output::Query { venue, id, .. } => {
-                    let result = Ok(self.venues[index(venue)].order(&id).cloned());
+                    let result = Ok(self.venues[venue.index()].order(&id).cloned());
                     self.queue.push_back(EngineEvent::Queried { id, result });
                 }
                 other => self.ledger.record(other),

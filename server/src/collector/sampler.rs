@@ -20,11 +20,7 @@ enum Feed {
 
 /// Where a feed of a venue is kept among a symbol's `Sampler::last`.
 fn slot(feed: Feed, venue: Venue) -> usize {
-    let v = match venue {
-        Venue::Binance => 0,
-        Venue::Lighter => 1,
-    };
-    feed as usize * 2 + v
+    feed as usize * 2 + venue.index()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -52,13 +52,6 @@ struct VenueMarket {
     market: Option<Market>,
 }
 
-fn at(venue: Venue) -> usize {
-    match venue {
-        Venue::Binance => 0,
-        Venue::Lighter => 1,
-    }
-}
-
 impl MarketCache {
     /// Keep a venue's update; a market update answers with its symbol's place.
     pub fn apply(&mut self, e: &VenueEvent) -> Option<SymbolId> {
@@ -105,11 +98,11 @@ impl MarketCache {
     }
 
     fn venue_mut(&mut self, venue: Venue, id: SymbolId) -> &mut VenueMarket {
-        &mut self.symbols.at_mut(id.index())[at(venue)]
+        &mut self.symbols.at_mut(id.index())[venue.index()]
     }
 
     fn venue_at(&self, venue: Venue, id: SymbolId) -> &VenueMarket {
-        &self.symbols.at(id.index()).1[at(venue)]
+        &self.symbols.at(id.index()).1[venue.index()]
     }
 
     fn venue_of(&self, venue: Venue, symbol: &Symbol) -> Option<&VenueMarket> {

@@ -241,7 +241,7 @@ mod share_tests {
             x ^= x << 17;
             x
         };
-        let mut figure = |next: &mut dyn FnMut() -> u64| {
+        let figure = |next: &mut dyn FnMut() -> u64| {
             let digits = (next() % 20) as u32;
             let m = (next() % 10u64.pow(digits)) as i64;
             let m = if next() % 3 == 0 { -m } else { m };
