@@ -226,7 +226,8 @@ impl Driver {
         }
     }
 
-    /// [`Driver::feed`] of `EngineEvent::Venue(e)`, without moving the event into one.
+    /// [`Driver::feed`] of `EngineEvent::Venue(e)`, without moving the event into one (called,
+    /// like `feed`, with the queue empty).
     fn feed_venue(&mut self, e: &VenueEvent) {
         self.events += 1;
         let outputs = self.engine.process_venue(e);

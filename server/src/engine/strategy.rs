@@ -29,7 +29,8 @@ const UNPRICED_BELOW: Decimal = Decimal::from_parts(1, 0, 0, false, 8);
 
 #[derive(Debug, Default)]
 pub struct Entries {
-    /// Each symbol's, at its place in the engine's market copy (`SymbolId`).
+    /// What the strategy keeps of each symbol, at its place in the engine's market copy
+    /// (`SymbolId`).
     symbols: Vec<SymbolEntry>,
     reversal_counts: std::collections::BTreeMap<Symbol, u32>,
 }
@@ -110,8 +111,8 @@ impl Entries {
 }
 
 impl Engine {
-    /// A venue's funding for `symbol` changed: re-rank it, count confirmations, maybe enter or
-    /// exit.
+    /// A venue's funding for the symbol at `id` changed: re-rank it, count confirmations,
+    /// maybe enter or exit.
     pub(super) fn on_funding_update(&mut self, id: SymbolId, out: &mut Vec<Output>) {
         let Some(seen) = self.evaluate(id, true) else { return };
         let direction = seen.spread.direction;
