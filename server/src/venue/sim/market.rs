@@ -131,10 +131,7 @@ impl SimMarket {
     }
 
     fn series(&self, symbol: &Symbol) -> Option<&Series> {
-        match self.venue {
-            Venue::Binance => self.history.binance.get(symbol),
-            Venue::Lighter => self.history.lighter.get(symbol),
-        }
+        series_of(&self.history, self.venue, symbol)
     }
 
     /// Settlements of this venue in `(from, to]` for one symbol.
@@ -149,14 +146,10 @@ impl SimMarket {
     }
 
     fn interval(&mut self, symbol: &Symbol, t: TimestampMs) -> Option<&Interval> {
-        let series = match self.venue {
-            Venue::Binance => &self.history.binance,
-            Venue::Lighter => &self.history.lighter,
-        };
         let place = self.intervals.place_or_new(symbol);
         let slot = self.intervals.at_mut(place);
         if !slot.as_ref().is_some_and(|i| i.contains(t)) {
-            let (last, next) = series.get(symbol)?.around(t, self.history.looped)?;
+            let (last, next) = series_of(&self.history, self.venue, symbol)?.around(t, self.history.looped)?;
             *slot = Some(Interval::new(symbol, last, next));
         }
         slot.as_ref()
@@ -288,6 +281,15 @@ impl SimMarket {
         let grid = self.grids.get(&mark.symbol)?;
         let m = grid.ticks(mark.mark.0)?;
         Some((grid, m, half_spread(m), ceil_div(m, 10_000).max(1)))
+    }
+}
+
+/// A venue's recorded series of a symbol (a free function, so that it can be read while a
+/// slot of the market is borrowed).
+fn series_of<'h>(history: &'h History, venue: Venue, symbol: &Symbol) -> Option<&'h Series> {
+    match venue {
+        Venue::Binance => history.binance.get(symbol),
+        Venue::Lighter => history.lighter.get(symbol),
     }
 }
 
